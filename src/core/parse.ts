@@ -1,0 +1,68 @@
+/**
+ * Turns a command line as a chat user types it ("/capex alibaba", "/compare meta, amazon",
+ * '/capex-digest add cron "0 9 * * 1-5"') into a command name and argument tokens.
+ * Returns a typed result instead of throwing: the caller maps the error code to words.
+ */
+
+/** Slack caps slash-command text at 4,000 characters; we accept far less, nothing legitimate is longer. */
+export const MAX_INPUT_CHARS = 500;
+
+export type ParseErrorCode = 'empty' | 'too_long' | 'control_chars' | 'no_slash' | 'unbalanced_quote';
+
+export type ParsedLine =
+  | { ok: true; command: string; args: string[]; rawArgs: string }
+  | { ok: false; code: ParseErrorCode };
+
+// C0 controls except tab, plus DEL and C1 controls. Newlines are allowed only as separators.
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+export function parseCommandLine(input: string): ParsedLine {
+  if (input.length > MAX_INPUT_CHARS) return { ok: false, code: 'too_long' };
+  if (CONTROL_CHARS.test(input)) return { ok: false, code: 'control_chars' };
+  const line = input.trim();
+  if (line === '') return { ok: false, code: 'empty' };
+  if (!line.startsWith('/')) return { ok: false, code: 'no_slash' };
+  const space = line.search(/\s/);
+  const command = (space === -1 ? line.slice(1) : line.slice(1, space)).toLowerCase();
+  const rawArgs = space === -1 ? '' : line.slice(space + 1).trim();
+  const args = tokenize(rawArgs);
+  if (args === undefined) return { ok: false, code: 'unbalanced_quote' };
+  return { ok: true, command, args, rawArgs };
+}
+
+/** Splits on whitespace, keeping "double-quoted" or “curly-quoted” text together. Undefined on an open quote. */
+export function tokenize(text: string): string[] | undefined {
+  const tokens: string[] = [];
+  let current = '';
+  let inQuote: string | undefined;
+  let started = false;
+  const closing: Record<string, string> = { '"': '"', '“': '”', '”': '”' };
+  for (const ch of text) {
+    if (inQuote !== undefined) {
+      if (ch === inQuote) inQuote = undefined;
+      else current += ch;
+    } else if (ch in closing) {
+      inQuote = closing[ch];
+      started = true;
+    } else if (/\s/.test(ch)) {
+      if (started) tokens.push(current);
+      current = '';
+      started = false;
+    } else {
+      current += ch;
+      started = true;
+    }
+  }
+  if (inQuote !== undefined) return undefined;
+  if (started) tokens.push(current);
+  return tokens;
+}
+
+/** Company lists may be separated by commas, "and", "vs" or spaces: "meta, amazon", "meta vs amazon". */
+export function splitCompanyList(args: string[]): string[] {
+  return args
+    .join(' ')
+    .split(/\s*,\s*|\s+(?:and|vs\.?|versus)\s+|\s+/i)
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== '&');
+}

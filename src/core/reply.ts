@@ -1,0 +1,71 @@
+/**
+ * The platform-neutral reply every command returns. Adapters render it (plain text, Block Kit,
+ * Discord embeds); nothing here knows about any platform. All strings are plain text: renderers
+ * escape them for their platform, so user-typed text echoed back can never become markup or a ping.
+ */
+
+/** Who sees the reply: `public` posts in the channel, `private` only to the person who asked. */
+export type Visibility = 'public' | 'private';
+
+/** `answer` is a normal result; `error` a user mistake or fault; `help` usage text. */
+export type ReplyKind = 'answer' | 'error' | 'help';
+
+export interface ReplyField {
+  label: string;
+  value: string;
+}
+
+export interface ReplyTable {
+  columns: string[];
+  /** Right-aligned columns (numbers); the rest are left-aligned. */
+  numericColumns?: number[];
+  rows: string[][];
+  /** Optional last row (e.g. a total), rendered under a rule. */
+  footer?: string[];
+}
+
+/** One bar of a chart: a single value has `low === high`; a range draws the uncertain part lighter. */
+export interface ChartBar {
+  label: string;
+  low: number;
+  high: number;
+  /** Stable colour key (the company id) so one company has one colour everywhere. */
+  key: string;
+}
+
+export interface ReplyChart {
+  title: string;
+  /** Unit of every bar value, e.g. "US$ billion per year". */
+  unit: string;
+  bars: ChartBar[];
+}
+
+export interface ReplySource {
+  title: string;
+  url: string;
+  /** ISO date (or month) the source's figure was announced. */
+  date?: string;
+}
+
+export interface Reply {
+  kind: ReplyKind;
+  visibility: Visibility;
+  title: string;
+  /** Paragraphs of plain text, in order. */
+  lines: string[];
+  fields?: ReplyField[];
+  table?: ReplyTable;
+  chart?: ReplyChart;
+  /** Warnings a reader must not miss: disputed figures, fiscal/calendar mismatches. */
+  notes?: string[];
+  sources?: ReplySource[];
+  /** ISO date of the newest figure the answer rests on. */
+  asOf?: string;
+  /** Short summary for notifications and screen readers (Slack `text`, embed fallbacks). */
+  summary: string;
+}
+
+export function errorReply(message: string, usage?: string): Reply {
+  const lines = usage ? [message, `Usage: ${usage}`] : [message];
+  return { kind: 'error', visibility: 'private', title: 'Sorry', lines, summary: message };
+}
