@@ -1,0 +1,72 @@
+/**
+ * All configuration, read once at start-up and validated with zod. A value passed in code beats an
+ * environment variable, which beats the default. With nothing set, the bot runs the console adapter on
+ * the bundled data and a local SQLite file.
+ */
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+const optionalUrl = optionalText.pipe(z.url({ protocol: /^https?$/ }).optional());
+const idList = optionalText.transform((s) => (s ? s.split(/[\s,]+/).filter(Boolean) : []));
+
+export const configSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    SLACK_BOT_TOKEN: optionalText,
+    SLACK_SIGNING_SECRET: optionalText,
+    SLACK_APP_TOKEN: optionalText,
+    SLACK_API_URL: optionalUrl,
+    SLACK_ADMIN_USER_IDS: idList,
+
+    DISCORD_TOKEN: optionalText,
+    DISCORD_PUBLIC_KEY: optionalText.pipe(z.string().regex(/^[0-9a-f]{64}$/i, 'must be the 64 hex characters shown as "Public Key" in the Discord developer portal').optional()),
+    DISCORD_APPLICATION_ID: optionalText,
+    DISCORD_GUILD_ID: optionalText,
+    DISCORD_API_URL: optionalUrl,
+
+    DATABASE_URL: z.string().default('./data/capex-bot.sqlite'),
+    DEFAULT_TIMEZONE: z.string().default('UTC'),
+    DIGEST_GRACE_MINUTES: z.coerce.number().int().min(0).default(120),
+
+    DATA_FILE: optionalText,
+  })
+  .superRefine((c, ctx) => {
+    if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) with SLACK_BOT_TOKEN' });
+    }
+    if (!c.SLACK_BOT_TOKEN && (c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN)) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'set SLACK_BOT_TOKEN (the xoxb- token from "OAuth & Permissions") to use Slack' });
+    }
+    if (!Intl.supportedValuesOf('timeZone').includes(c.DEFAULT_TIMEZONE) && c.DEFAULT_TIMEZONE !== 'UTC') {
+      ctx.addIssue({ code: 'custom', path: ['DEFAULT_TIMEZONE'], message: `'${c.DEFAULT_TIMEZONE}' is not an IANA time zone such as Europe/Berlin` });
+    }
+  });
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Record<keyof Config, string>> = {}): Config {
+  const parsed = configSchema.safeParse({ ...env, ...overrides });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `- ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Configuration is invalid:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+export const slackEnabled = (c: Config): boolean => Boolean(c.SLACK_BOT_TOKEN);
+export const discordEnabled = (c: Config): boolean => Boolean(c.DISCORD_TOKEN || c.DISCORD_PUBLIC_KEY);

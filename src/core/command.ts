@@ -1,0 +1,75 @@
+/**
+ * A command is declared as data: its name, where it sits in the text grammar, its options as a zod
+ * schema, help text and a `run` function. The console, Slack's manifest and Discord's registration are
+ * all generated from these declarations, so there is one source of truth.
+ */
+import type { z } from 'zod';
+import type { DataSet } from '../data/dataset.js';
+import type { Reply } from './reply.js';
+
+export type Platform = 'console' | 'slack' | 'discord';
+
+/** Who asked, and where. Ids are platform-prefixed strings (`slack:T1:C2`) so no SDK type leaks in. */
+export interface Caller {
+  platform: Platform;
+  /** Platform-prefixed user id, e.g. `slack:U123`, `discord:456`, `console:local`. */
+  userId: string;
+  userName?: string;
+  /** Decided by the adapter from platform roles (Slack admin/owner, Discord Manage Server, console user). */
+  isAdmin: boolean;
+  /** Platform-prefixed channel id the command was typed in. */
+  channelId: string;
+  /** The caller's own IANA time zone, where the platform tells it. */
+  timeZone?: string;
+}
+
+/** Services beyond the data set; optional so the core runs without a database (e.g. in benchmarks). */
+export interface Services {
+  /** Set by the scheduling feature; commands that need it say so when it is absent. */
+  [name: string]: unknown;
+}
+
+export interface CommandContext {
+  data: DataSet;
+  now: Date;
+  caller: Caller;
+  services: Services;
+}
+
+/** Thrown by `run` for a user mistake: the dispatcher turns it into a private one-line answer with usage. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export interface CommandSpec<Options extends z.ZodObject = z.ZodObject> {
+  /** Stable id, also the Discord command name: `capex`, `capex-top`, `compare`, `digest`. */
+  id: string;
+  /** Text grammar: `['capex']` answers `/capex <company>`; `['capex', 'top']` answers `/capex top …`. */
+  path: readonly [string] | readonly [string, string];
+  /** Extra text spellings, e.g. `['help']` for `/help`. */
+  aliases?: readonly (readonly [string] | readonly [string, string])[];
+  /** Discord placement when it differs from `id`: a subcommand of a grouped command such as `/digest add`. */
+  discord?: { command: string; subcommand?: string };
+  /** One line, under 100 characters (Discord's limit for descriptions). */
+  summary: string;
+  usage: string;
+  examples: string[];
+  /** Admin-only commands are refused (privately) for anyone else. */
+  adminOnly?: boolean;
+  /** Options with `.describe()` on every field; `.meta({ autocomplete: 'company' })` asks for autocomplete. */
+  options: Options;
+  /** Maps typed tokens (after the path) to raw option values for `options` to validate. */
+  fromText: (args: string[]) => z.input<Options>;
+  run: (options: z.output<Options>, ctx: CommandContext) => Reply | Promise<Reply>;
+}
+
+/** Identity helper that keeps each command's option types precise. */
+export function defineCommand<Options extends z.ZodObject>(spec: CommandSpec<Options>): CommandSpec<Options> {
+  return spec;
+}
