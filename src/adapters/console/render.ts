@@ -1,0 +1,25 @@
+/** The plain-text renderer: a reply as the console (and the one-shot CLI) prints it. */
+import type { Reply } from '../../core/reply.js';
+import { layoutBars, layoutTable } from '../../core/text-layout.js';
+import { formatDate } from '../../data/money.js';
+
+export function renderPlain(reply: Reply): string {
+  const out: string[] = [];
+  out.push(reply.kind === 'error' ? `✗ ${reply.lines.join('\n  ')}` : reply.title);
+  if (reply.kind !== 'error') {
+    out.push('═'.repeat(Math.min(reply.title.length, 72)));
+    out.push(...reply.lines);
+  }
+  if (reply.fields?.length) {
+    const width = Math.max(...reply.fields.map((f) => f.label.length));
+    out.push('', ...reply.fields.map((f) => `${f.label.padEnd(width)}  ${f.value}`));
+  }
+  if (reply.table) out.push('', layoutTable(reply.table));
+  if (reply.chart?.bars.length) out.push('', `${reply.chart.title}`, layoutBars(reply.chart));
+  if (reply.notes?.length) out.push('', ...reply.notes.map((n) => `• ${n}`));
+  if (reply.sources?.length) {
+    out.push('', `Sources${reply.asOf ? ` (as of ${formatDate(reply.asOf)})` : ''}:`);
+    out.push(...reply.sources.map((s, i) => `[${i + 1}] ${s.title}${s.date ? ` (${formatDate(s.date)})` : ''}\n    ${s.url}`));
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,67 @@
+/**
+ * `capex-bot` on the command line:
+ *   capex-bot [start]           start the bot (console when no Slack/Discord variables are set)
+ *   capex-bot ask "<command>"   answer one command and exit: 0 answered, 1 user error, 2 configuration error
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './core/log.js';
+import { DataFileError } from './data/loader.js';
+import { createRuntime } from './runtime.js';
+import { CONSOLE_CALLER } from './adapters/console/console.js';
+import { renderPlain } from './adapters/console/render.js';
+import { main } from './main.js';
+
+export const EXIT = { ok: 0, userError: 1, configError: 2 } as const;
+
+const USAGE = `Usage:
+  capex-bot [start]            start the bot (console when no Slack/Discord variables are set)
+  capex-bot ask "<command>"    answer one command and exit, e.g. capex-bot ask "/capex alibaba"`;
+
+async function ask(line: string): Promise<number> {
+  const config = loadConfig();
+  const runtime = await createRuntime(config, createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL));
+  try {
+    const reply = await runtime.core.handleText(line, CONSOLE_CALLER);
+    const text = renderPlain(reply);
+    if (reply.kind === 'error') {
+      process.stderr.write(`${text}\n`);
+      return EXIT.userError;
+    }
+    process.stdout.write(`${text}\n`);
+    return EXIT.ok;
+  } finally {
+    await runtime.close();
+  }
+}
+
+export async function cli(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
+  const [verb = 'start', ...rest] = positionals;
+  try {
+    switch (verb) {
+      case 'start':
+        await main();
+        return EXIT.ok;
+      case 'ask':
+        if (rest.length === 0) {
+          process.stderr.write(`Nothing to ask.\n${USAGE}\n`);
+          return EXIT.userError;
+        }
+        return await ask(rest.join(' '));
+      case 'help':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`);
+        return EXIT.ok;
+      default:
+        process.stderr.write(`Unknown command '${verb.slice(0, 40)}'.\n${USAGE}\n`);
+        return EXIT.userError;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof DataFileError) {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT.configError;
+    }
+    throw error;
+  }
+}

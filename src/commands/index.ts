@@ -1,0 +1,17 @@
+/** The command registry: every command the bot answers, in the order help lists them. */
+import type { CommandSpec } from '../core/command.js';
+import { capexCommand } from './capex.js';
+import { compareCommand } from './compare.js';
+import { topCommand } from './top.js';
+import { companiesCommand } from './companies.js';
+import { sourcesCommand } from './sources.js';
+import { helpCommand } from './help.js';
+
+export const commands: CommandSpec[] = [
+  capexCommand,
+  compareCommand,
+  topCommand,
+  companiesCommand,
+  sourcesCommand,
+  helpCommand,
+] as unknown as CommandSpec[];

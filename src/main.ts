@@ -1,0 +1,57 @@
+/**
+ * Start-up wiring: configuration → data → core → adapters. With no Slack or Discord variables the bot
+ * runs the console adapter, so it works with no tokens at all.
+ */
+import { loadConfig, slackEnabled, discordEnabled, type Config } from './config.js';
+import { createLogger } from './core/log.js';
+import { HttpServer } from './http/server.js';
+import { createRuntime, type Runtime } from './runtime.js';
+import { runConsole, createConsoleOutbound } from './adapters/console/console.js';
+import type { OutboundChannel } from './core/outbound.js';
+
+export interface RunningBot {
+  runtime: Runtime;
+  http?: HttpServer;
+  outbound: OutboundChannel[];
+  adapters: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts the chat adapters the configuration asks for; without any, the console. */
+export async function startBot(config: Config = loadConfig()): Promise<RunningBot> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const runtime = await createRuntime(config, logger);
+  const adapters: string[] = [];
+  const outbound: OutboundChannel[] = [];
+  const needsHttp = (slackEnabled(config) && !config.SLACK_APP_TOKEN) || Boolean(config.DISCORD_PUBLIC_KEY);
+  const http = needsHttp ? new HttpServer(() => ({ adapters, dataVersion: runtime.data().version })) : undefined;
+
+  // Platform adapters are wired here as they land (Slack, Discord); each pushes to `adapters` and `outbound`.
+
+  if (http) {
+    const address = await http.listen(config.PORT, config.HOST);
+    logger.info({ port: address.port, host: address.address, adapters }, 'HTTP server listening');
+    runtime.onClose(() => http.close());
+  }
+  return { runtime, http, outbound, adapters, stop: () => runtime.close() };
+}
+
+export async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!slackEnabled(config) && !discordEnabled(config)) {
+    const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+    const runtime = await createRuntime(config, logger);
+    runtime.services.consoleOutbound = createConsoleOutbound(process.stdout);
+    await runConsole({ core: runtime.core, input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY) });
+    await runtime.close();
+    return;
+  }
+  const bot = await startBot(config);
+  const shutdown = async (signal: string) => {
+    bot.runtime.logger.info({ signal }, 'shutting down');
+    await bot.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
