@@ -1,0 +1,80 @@
+/**
+ * An immutable, indexed snapshot of one validated data file. Lookups the commands need on every call
+ * (company by any name, figures of a company) are precomputed here once, so answering stays sub-millisecond.
+ */
+import { distance } from 'fastest-levenshtein';
+import type { Company, DataFile, Figure, FxRate } from './schema.js';
+
+export type CompanyMatch = { ok: true; company: Company } | { ok: false; suggestions: Company[] };
+
+/** Lower-case, width-folded, punctuation-free key: "Meta Platforms, Inc." and "meta-platforms" meet. */
+export function nameKey(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s.,'’()\-_/&]+/g, '');
+}
+
+export class DataSet {
+  readonly version: string;
+  readonly companies: readonly Company[];
+  readonly figures: readonly Figure[];
+  readonly fx: readonly FxRate[];
+  private readonly byKey = new Map<string, Company>();
+  private readonly byId = new Map<string, Company>();
+  private readonly figuresByCompany = new Map<string, Figure[]>();
+
+  constructor(file: DataFile) {
+    this.version = file.version;
+    this.companies = file.companies;
+    this.figures = file.figures;
+    this.fx = file.fx;
+    for (const company of file.companies) {
+      this.byId.set(company.id, company);
+      for (const name of searchNames(company)) this.byKey.set(nameKey(name), company);
+      this.figuresByCompany.set(company.id, []);
+    }
+    for (const figure of file.figures) this.figuresByCompany.get(figure.company)?.push(figure);
+    for (const list of this.figuresByCompany.values()) list.sort((a, b) => a.announced.localeCompare(b.announced));
+  }
+
+  company(id: string): Company | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Figures of one company, oldest announcement first. */
+  figuresOf(companyId: string): readonly Figure[] {
+    return this.figuresByCompany.get(companyId) ?? [];
+  }
+
+  /** Resolves a name, ticker or alias, case-insensitively; otherwise suggests up to three close names. */
+  resolve(query: string): CompanyMatch {
+    const key = nameKey(query);
+    const exact = this.byKey.get(key);
+    if (exact) return { ok: true, company: exact };
+    const scored = [...this.byKey.entries()]
+      .map(([name, company]) => ({ company, score: distance(key, name) / Math.max(key.length, name.length, 1) }))
+      .filter((s) => s.score <= 0.4)
+      .sort((a, b) => a.score - b.score);
+    const suggestions = [...new Set(scored.map((s) => s.company))].slice(0, 3);
+    return { ok: false, suggestions };
+  }
+
+  /** Autocomplete: companies whose name, ticker or alias starts with (then contains) the typed text. */
+  search(typed: string, limit = 25): Company[] {
+    const key = nameKey(typed);
+    if (key === '') return this.companies.slice(0, limit);
+    const starts: Company[] = [];
+    const contains: Company[] = [];
+    for (const company of this.companies) {
+      const names = searchNames(company).map(nameKey);
+      if (names.some((n) => n.startsWith(key))) starts.push(company);
+      else if (names.some((n) => n.includes(key))) contains.push(company);
+    }
+    return [...starts, ...contains].slice(0, limit);
+  }
+}
+
+function searchNames(company: Company): string[] {
+  return [company.id, company.name, ...company.tickers, ...company.aliases];
+}

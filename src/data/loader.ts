@@ -1,0 +1,128 @@
+/**
+ * Loads and validates the data file. A bad file is refused as a whole with the file, the row and the
+ * field named (and the YAML line), so whoever edited it can fix it; the bot never runs on half-valid data.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import type { z } from 'zod';
+import { dataFileSchema, type DataFile } from './schema.js';
+import { DataSet } from './dataset.js';
+
+export const BUNDLED_DATA_FILE = fileURLToPath(new URL('./capex-data.yaml', import.meta.url));
+
+export interface DataProblem {
+  file: string;
+  /** e.g. `figures[12]` */
+  row?: string;
+  /** The row's id, when it has one, to find it by search. */
+  rowId?: string;
+  /** e.g. `period.start` */
+  field?: string;
+  line?: number;
+  message: string;
+}
+
+export class DataFileError extends Error {
+  readonly code = 'DATA_INVALID';
+  constructor(
+    readonly file: string,
+    readonly problems: DataProblem[],
+  ) {
+    super(`${file} is invalid and was not loaded:\n${problems.map(describeProblem).join('\n')}`);
+    this.name = 'DataFileError';
+  }
+}
+
+export function describeProblem(p: DataProblem): string {
+  const where = [
+    p.row && `row ${p.row}${p.rowId ? ` (id ${p.rowId})` : ''}`,
+    p.field && `field ${p.field}`,
+    p.line && `line ${p.line}`,
+  ].filter(Boolean);
+  return `- ${p.file}${where.length ? `, ${where.join(', ')}` : ''}: ${p.message}`;
+}
+
+export function loadDataFile(file: string = BUNDLED_DATA_FILE): DataSet {
+  return parseDataText(readFileSync(file, 'utf8'), file);
+}
+
+/** Validates YAML (or JSON, which is YAML) text; `file` is only used in messages. */
+export function parseDataText(text: string, file: string): DataSet {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new DataFileError(
+      file,
+      doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: `not valid YAML: ${e.message.split('\n')[0]}` })),
+    );
+  }
+  const raw: unknown = doc.toJS();
+  const parsed = dataFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new DataFileError(file, parsed.error.issues.slice(0, 20).map((issue) => locateIssue(issue, raw, doc.contents, lineCounter, file)));
+  }
+  const problems = crossCheck(parsed.data, file);
+  if (problems.length > 0) throw new DataFileError(file, problems);
+  return new DataSet(parsed.data);
+}
+
+function locateIssue(issue: z.core.$ZodIssue, raw: unknown, root: Node | null, lines: LineCounter, file: string): DataProblem {
+  const path = issue.path.map((p) => (typeof p === 'symbol' ? p.toString() : p));
+  const [section, index, ...rest] = path;
+  const rowIsIndexed = typeof index === 'number';
+  const rowValue = rowIsIndexed ? (raw as Record<string, unknown[]>)[section as string]?.[index] : undefined;
+  const rowId = rowValue && typeof rowValue === 'object' && 'id' in rowValue ? String((rowValue as { id: unknown }).id) : undefined;
+  return {
+    file,
+    row: rowIsIndexed ? `${String(section)}[${index}]` : undefined,
+    rowId,
+    field: rowIsIndexed ? rest.join('.') || undefined : path.join('.') || undefined,
+    line: lineOf(root, path, lines),
+    message: issue.message,
+  };
+}
+
+/** Walks the YAML tree along `path` as far as it goes and returns that node's line. */
+function lineOf(root: Node | null, path: (string | number)[], lines: LineCounter): number | undefined {
+  let node: Node | null | undefined = root;
+  let found = node;
+  for (const key of path) {
+    if (isMap(node)) {
+      const pair: { key: unknown; value: unknown } | undefined = node.items.find((item) => (item.key as { value?: unknown } | null)?.value === key);
+      node = pair ? ((pair.value as Node | null) ?? (pair.key as Node)) : undefined;
+    } else if (isSeq(node) && typeof key === 'number') {
+      node = node.items[key] as Node | undefined;
+    } else {
+      node = undefined;
+    }
+    if (!node) break;
+    found = node;
+  }
+  const offset = found?.range?.[0];
+  return offset === undefined ? undefined : lines.linePos(offset).line;
+}
+
+/** Rules zod cannot see row by row: unique ids, known companies, a rate for every currency. */
+function crossCheck(data: DataFile, file: string): DataProblem[] {
+  const problems: DataProblem[] = [];
+  const companyIds = new Set<string>();
+  data.companies.forEach((c, i) => {
+    if (companyIds.has(c.id)) problems.push({ file, row: `companies[${i}]`, rowId: c.id, field: 'id', message: `duplicate company id '${c.id}'` });
+    companyIds.add(c.id);
+    if (c.currency !== 'USD' && !data.fx.some((r) => r.currency === c.currency)) {
+      problems.push({ file, row: `companies[${i}]`, rowId: c.id, field: 'currency', message: `no fx rate for ${c.currency}: add one under fx` });
+    }
+  });
+  const figureIds = new Set<string>();
+  data.figures.forEach((f, i) => {
+    const row = `figures[${i}]`;
+    if (figureIds.has(f.id)) problems.push({ file, row, rowId: f.id, field: 'id', message: `duplicate figure id '${f.id}'` });
+    figureIds.add(f.id);
+    if (!companyIds.has(f.company)) problems.push({ file, row, rowId: f.id, field: 'company', message: `unknown company '${f.company}': add it under companies or fix the id` });
+    if (f.currency !== 'USD' && !f.usd && !data.fx.some((r) => r.currency === f.currency)) {
+      problems.push({ file, row, rowId: f.id, field: 'currency', message: `no fx rate for ${f.currency}: add one under fx or give usd` });
+    }
+  });
+  return problems;
+}
