@@ -1,0 +1,64 @@
+/**
+ * Starts the Discord adapter from configuration:
+ * - DISCORD_PUBLIC_KEY: HTTP interactions on the shared server at POST /discord/interactions;
+ * - DISCORD_TOKEN: a gateway client answering interactions over the WebSocket, plus the outbound channel the
+ *   scheduler posts through.
+ * Both may be set; Discord delivers each interaction one way only (HTTP when an endpoint URL is configured).
+ */
+import type { Config } from '../../config.js';
+import type { Core } from '../../core/core.js';
+import type { Logger } from '../../core/log.js';
+import type { OutboundChannel } from '../../core/outbound.js';
+import type { HttpServer } from '../../http/server.js';
+import { buildDiscordCommands } from './commands.js';
+import { attachGatewayHandler, createGatewayClient } from './gateway.js';
+import { createInteractionsHandler, INTERACTIONS_PATH } from './interactions.js';
+import { createDiscordOutbound } from './outbound.js';
+import { createDiscordRest } from './rest.js';
+
+export { buildDiscordCommands } from './commands.js';
+export { createDiscordOutbound } from './outbound.js';
+export { createDiscordRest } from './rest.js';
+export { registerCommands } from './register.js';
+export { INTERACTIONS_PATH } from './interactions.js';
+
+export interface StartDiscordOptions {
+  core: Core;
+  config: Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_PUBLIC_KEY' | 'DISCORD_API_URL'>;
+  http: HttpServer;
+  logger: Logger;
+}
+
+export interface DiscordAdapter {
+  /** Present when DISCORD_TOKEN is set: the bot can post on its own. */
+  outbound?: OutboundChannel;
+  stop(): Promise<void>;
+}
+
+export async function startDiscord({ core, config, http, logger }: StartDiscordOptions): Promise<DiscordAdapter> {
+  const log = logger.child({ adapter: 'discord' });
+  const commands = buildDiscordCommands(core.commands);
+
+  if (config.DISCORD_PUBLIC_KEY) {
+    http.route('POST', INTERACTIONS_PATH, createInteractionsHandler({ core, commands, publicKey: config.DISCORD_PUBLIC_KEY, logger: log }));
+    log.info({ path: INTERACTIONS_PATH }, 'discord HTTP interactions enabled');
+  }
+  if (!config.DISCORD_TOKEN) return { stop: async () => {} };
+
+  const outbound = createDiscordOutbound(createDiscordRest({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL }));
+  const client = createGatewayClient(config.DISCORD_API_URL);
+  attachGatewayHandler(client, { core, commands, logger: log });
+  client.once('clientReady', (ready) => log.info({ user: ready.user.tag, guilds: ready.guilds.cache.size }, 'discord gateway connected'));
+  try {
+    await client.login(config.DISCORD_TOKEN);
+  } catch (error) {
+    await client.destroy();
+    throw new Error(`Discord login failed: ${error instanceof Error ? error.message : String(error)}. Check DISCORD_TOKEN (Bot → Reset Token in the developer portal).`, { cause: error });
+  }
+  return {
+    outbound,
+    stop: async () => {
+      await client.destroy();
+    },
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * Renders the core's platform-neutral Reply as one Discord embed: title, text, the table and the bar chart
+ * as code blocks, fields, sources as links, and a footer with the as-of date. Everything is fitted inside
+ * Discord's embed limits (a message over them is rejected outright), and every message carries
+ * `allowed_mentions: { parse: [] }` so nothing echoed from user input can ping anyone.
+ *
+ * Reply strings are plain text: markdown in them is escaped, and backticks inside code blocks are swapped
+ * for a look-alike so user text can never close the block early.
+ */
+import { escapeMarkdown, type APIEmbed, type APIEmbedField } from 'discord.js';
+import type { Reply, ReplySource } from '../../core/reply.js';
+import { layoutBars, layoutTable } from '../../core/text-layout.js';
+
+/** https://discord.com/developers/docs/resources/message#embed-object-embed-limits */
+export const EMBED_LIMITS = {
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+  footer: 2048,
+  total: 6000,
+} as const;
+
+/** MessageFlags.Ephemeral: only the person who asked sees the answer. */
+export const EPHEMERAL = 64;
+
+/** Mentions nobody, whatever the text says (`@everyone`, `<@123>`, `<@&role>`). */
+export const NO_MENTIONS = { parse: [] as [] };
+
+export interface DiscordMessage {
+  embeds: APIEmbed[];
+  allowed_mentions: { parse: [] };
+  flags?: number;
+}
+
+const COLOURS = { answer: 0x2f9e44, error: 0xe03131, help: 0x5865f2 } as const;
+/** The description keeps at least this much room before fields are dropped to make space. */
+const MIN_DESCRIPTION = 1000;
+/** Sources spill over into at most this many fields; the rest are counted. */
+const MAX_SOURCE_FIELDS = 3;
+const ELLIPSIS = '…';
+
+export function isEphemeral(reply: Reply): boolean {
+  return reply.visibility === 'private' || reply.kind !== 'answer';
+}
+
+/** The API body of a message or interaction response (`data` of type 4) for one reply. */
+export function renderMessage(reply: Reply): DiscordMessage {
+  return {
+    embeds: [renderEmbed(reply)],
+    allowed_mentions: NO_MENTIONS,
+    ...(isEphemeral(reply) ? { flags: EPHEMERAL } : {}),
+  };
+}
+
+export function renderEmbed(reply: Reply): APIEmbed {
+  const title = truncate(escapeText(reply.title), EMBED_LIMITS.title);
+  const footerText = footerOf(reply);
+  const fields = [...(reply.fields ?? []).map(replyField), ...sourceFields(reply.sources ?? [])].slice(0, EMBED_LIMITS.fields);
+
+  // Fields and footer are short and fixed; the description takes what is left, but never less than
+  // MIN_DESCRIPTION while there are fields that could be dropped instead.
+  const fixed = () => title.length + (footerText?.length ?? 0) + fields.reduce((n, f) => n + f.name.length + f.value.length, 0);
+  while (fields.length > 0 && EMBED_LIMITS.total - fixed() < MIN_DESCRIPTION) fields.pop();
+  const description = describe(reply, Math.min(EMBED_LIMITS.description, EMBED_LIMITS.total - fixed()));
+
+  return {
+    title,
+    color: COLOURS[reply.kind],
+    ...(description ? { description } : {}),
+    ...(fields.length ? { fields } : {}),
+    ...(footerText ? { footer: { text: footerText } } : {}),
+  };
+}
+
+/** Sum of the parts Discord counts towards the 6,000-character embed total. */
+export function embedLength(embed: APIEmbed): number {
+  return (
+    (embed.title?.length ?? 0) +
+    (embed.description?.length ?? 0) +
+    (embed.footer?.text.length ?? 0) +
+    (embed.author?.name.length ?? 0) +
+    (embed.fields ?? []).reduce((n, f) => n + f.name.length + f.value.length, 0)
+  );
+}
+
+/** Text, notes, table and chart, fitted into `budget` characters without ever cutting a code block open. */
+function describe(reply: Reply, budget: number): string {
+  const text = [...reply.lines.map(escapeText), ...(reply.notes ?? []).map((n) => (n.startsWith('⚠') ? escapeText(n) : `⚠ ${escapeText(n)}`))].join('\n');
+  const blocks: { heading?: string; body: string }[] = [];
+  if (reply.table) blocks.push({ body: layoutTable(reply.table) });
+  if (reply.chart) {
+    const bars = layoutBars(reply.chart);
+    if (bars) blocks.push({ heading: `**${escapeText(reply.chart.title)}**`, body: bars });
+  }
+
+  const separator = '\n\n';
+  const blockSizes = blocks.map((b) => codeBlock(b.body).length + (b.heading ? b.heading.length + 1 : 0) + separator.length);
+  const wanted = text.length + blockSizes.reduce((a, b) => a + b, 0);
+  // When everything does not fit, the text keeps at least 40% of the room and the blocks share the rest.
+  const textBudget = wanted <= budget ? text.length : Math.min(text.length, Math.max(Math.floor(budget * 0.4), budget - blockSizes.reduce((a, b) => a + b, 0)));
+  const parts = text ? [truncate(text, textBudget)] : [];
+  let used = parts[0]?.length ?? 0;
+  for (const block of blocks) {
+    const headingCost = block.heading ? block.heading.length + 1 : 0;
+    const room = budget - used - separator.length - headingCost;
+    const fenced = fitCodeBlock(block.body, room);
+    if (!fenced) continue;
+    const part = block.heading ? `${block.heading}\n${fenced}` : fenced;
+    parts.push(part);
+    used += part.length + separator.length;
+  }
+  return parts.join(separator);
+}
+
+/** A ``` block holding `body`, dropping whole lines from the end (with a "…" line) until it fits. */
+export function fitCodeBlock(body: string, room: number): string | undefined {
+  const lines = safeInCode(body).split('\n');
+  let fenced = codeBlock(lines.join('\n'));
+  if (fenced.length <= room) return fenced;
+  for (let keep = lines.length - 1; keep >= 1; keep--) {
+    fenced = codeBlock([...lines.slice(0, keep), ELLIPSIS].join('\n'));
+    if (fenced.length <= room) return fenced;
+  }
+  return undefined;
+}
+
+function codeBlock(body: string): string {
+  return `\`\`\`\n${body}\n\`\`\``;
+}
+
+/** Inside a code block only a backtick run can end it: swap backticks for the look-alike ˋ (U+02CB). */
+export function safeInCode(text: string): string {
+  return text.replace(/`/g, 'ˋ');
+}
+
+/** Plain text → Discord markdown that shows exactly that text (masked links and headings included). */
+export function escapeText(text: string): string {
+  return escapeMarkdown(text, { maskedLink: true, heading: true });
+}
+
+function replyField(field: { label: string; value: string }): APIEmbedField {
+  const value = truncate(escapeText(field.value), EMBED_LIMITS.fieldValue) || '—';
+  return { name: truncate(escapeText(field.label), EMBED_LIMITS.fieldName) || '—', value, inline: value.length <= 40 };
+}
+
+/** Sources as markdown links, one per line, over as many fields as needed (up to MAX_SOURCE_FIELDS). */
+function sourceFields(sources: readonly ReplySource[]): APIEmbedField[] {
+  const fields: APIEmbedField[] = [];
+  let lines: string[] = [];
+  let length = 0;
+  for (let i = 0; i < sources.length; i++) {
+    const line = sourceLine(sources[i]!);
+    if (length + line.length + 1 > EMBED_LIMITS.fieldValue - 40 && lines.length > 0) {
+      fields.push({ name: fields.length ? 'Sources (continued)' : 'Sources', value: lines.join('\n') });
+      lines = [];
+      length = 0;
+      if (fields.length === MAX_SOURCE_FIELDS) {
+        fields[fields.length - 1]!.value += `\n${ELLIPSIS}and ${sources.length - i} more`;
+        return fields;
+      }
+    }
+    lines.push(line);
+    length += line.length + 1;
+  }
+  if (lines.length) fields.push({ name: fields.length ? 'Sources (continued)' : 'Sources', value: lines.join('\n') });
+  return fields;
+}
+
+function sourceLine(source: ReplySource): string {
+  const title = truncate(escapeText(source.title).replace(/[[\]]/g, (c) => `\\${c}`), 200);
+  const date = source.date ? ` (${source.date})` : '';
+  if (!/^https?:\/\//i.test(source.url)) return `• ${title}${date}`;
+  // Parentheses and spaces would end the link target early.
+  const url = source.url.replace(/[()\s<>]/g, (c) => encodeURIComponent(c));
+  return truncate(`• [${title}](${url})${date}`, EMBED_LIMITS.fieldValue - 40);
+}
+
+function footerOf(reply: Reply): string | undefined {
+  const parts: string[] = [];
+  if (reply.asOf) parts.push(`As of ${reply.asOf}`);
+  const count = reply.sources?.length ?? 0;
+  if (count) parts.push(`${count} source${count === 1 ? '' : 's'} linked above`);
+  return parts.length ? truncate(parts.join(' · '), EMBED_LIMITS.footer) : undefined;
+}
+
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  if (max <= 0) return '';
+  return `${text.slice(0, max - 1)}${ELLIPSIS}`;
+}

@@ -1,0 +1,252 @@
+/**
+ * A fake Discord REST API on 127.0.0.1 that really answers HTTP, for tests of anything that talks to
+ * Discord (registration, interaction replies through discord.js, scheduled posts). Point the SDK at it with
+ * `DISCORD_API_URL=fake.url` (discord.js / @discordjs/rest: `rest: { api: fake.url }`; the SDK appends `/v10`).
+ *
+ * What it answers (paths below are relative to `/api/v10`):
+ * - PUT  /applications/:app/commands, PUT /applications/:app/guilds/:guild/commands → the commands with ids
+ * - POST /channels/:channel/messages                → a message object echoing the body
+ * - POST /users/@me/channels {recipient_id}          → a DM channel (`id` = `dm-<recipient_id>`, stable)
+ * - POST /interactions/:id/:token/callback           → 204 (200 with a body when `?with_response=true`)
+ * - POST /webhooks/:app/:token, PATCH /webhooks/:app/:token/messages/@original → a message object
+ * - GET  /gateway/bot, GET /users/@me                → plausible bot data
+ * Anything else: 404 `{ message: '404: Not Found', code: 0 }`. Bot routes without `Authorization: Bot …`: 401.
+ *
+ * Every request is recorded in `requests` (method, route without the `/api/v10` prefix, query, headers, parsed
+ * JSON body). Failures can be scripted:
+ * - `fake.failChannel('123', 'unknown-channel' | 'missing-access')`: every POST to that channel (or a DM
+ *   channel `dm-<user>`) gets Discord's 404 `{code:10003,"Unknown Channel"}` / 403 `{code:50001,"Missing Access"}`.
+ * - `fake.failNext({ kind: 'rate-limit', retryAfterSeconds: 2, global?: true })`: the next matching request gets
+ *   429 with `Retry-After` and Discord's JSON body `{ message, retry_after, global }`.
+ * - `fake.failNext({ kind: 'server-error', status?: 500 })`: the next matching request gets a 5xx.
+ *   `failNext` takes `{ times, route }` too: how many requests, and a route prefix or predicate to match.
+ * - `fake.reset()` forgets recorded requests and scripted failures.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  /** Path after the `/api/v10` prefix, e.g. `/channels/123/messages`. */
+  route: string;
+  query: Record<string, string>;
+  headers: IncomingMessage['headers'];
+  /** Parsed JSON body; `undefined` when there was none; the raw text when it was not JSON. */
+  body: unknown;
+}
+
+export type ScriptedFailure =
+  | { kind: 'rate-limit'; retryAfterSeconds: number; global?: boolean }
+  | { kind: 'server-error'; status?: number };
+
+export interface FailureMatch {
+  /** How many requests fail this way (default 1). */
+  times?: number;
+  /** A route prefix (`/channels/123`) or a predicate; default: any request. */
+  route?: string | ((request: RecordedRequest) => boolean);
+}
+
+export type ChannelFailure = 'unknown-channel' | 'missing-access';
+
+export interface FakeDiscord {
+  /** Base URL for `DISCORD_API_URL` / `rest.api` (no version suffix). */
+  readonly url: string;
+  readonly requests: RecordedRequest[];
+  /** Recorded requests of one method whose route starts with `routePrefix`. */
+  requestsTo(method: string, routePrefix: string): RecordedRequest[];
+  failChannel(channelId: string, failure: ChannelFailure): void;
+  failNext(failure: ScriptedFailure, match?: FailureMatch): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+interface PendingFailure {
+  failure: ScriptedFailure;
+  remaining: number;
+  matches: (request: RecordedRequest) => boolean;
+}
+
+const CHANNEL_ERRORS: Record<ChannelFailure, { status: number; body: { message: string; code: number } }> = {
+  'unknown-channel': { status: 404, body: { message: 'Unknown Channel', code: 10003 } },
+  'missing-access': { status: 403, body: { message: 'Missing Access', code: 50001 } },
+};
+
+export const FAKE_BOT_USER = { id: '100000000000000001', username: 'capex-bot', discriminator: '0', bot: true, global_name: null, avatar: null };
+
+let snowflakeCounter = 1_000_000n;
+function nextSnowflake(): string {
+  snowflakeCounter += 1n;
+  // A timestamp part keeps ids ordered and plausible (Discord epoch 2015).
+  return ((BigInt(Date.now() - 1420070400000) << 22n) + snowflakeCounter).toString();
+}
+
+export async function startFakeDiscord(): Promise<FakeDiscord> {
+  const requests: RecordedRequest[] = [];
+  const failingChannels = new Map<string, ChannelFailure>();
+  let pending: PendingFailure[] = [];
+
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const request = record(req, Buffer.concat(chunks).toString('utf8'));
+      requests.push(request);
+      answer(request, res);
+    });
+  });
+
+  function record(req: IncomingMessage, text: string): RecordedRequest {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    let body: unknown;
+    if (text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = text;
+      }
+    }
+    return {
+      method: req.method ?? 'GET',
+      route: url.pathname.replace(/^\/api/, '').replace(/^\/v\d+/, ''),
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      body,
+    };
+  }
+
+  function answer(request: RecordedRequest, res: ServerResponse): void {
+    const scripted = takeFailure(request);
+    if (scripted) return sendFailure(res, scripted);
+
+    const { method, route } = request;
+    const isInteractionCallback = /^\/interactions\/[^/]+\/[^/]+\/callback$/.test(route);
+    const isWebhook = route.startsWith('/webhooks/');
+    if (!isInteractionCallback && !isWebhook && !String(request.headers.authorization ?? '').startsWith('Bot ')) {
+      return json(res, 401, { message: '401: Unauthorized', code: 0 });
+    }
+
+    let m: RegExpMatchArray | null;
+    if (method === 'PUT' && (m = route.match(/^\/applications\/([^/]+)(?:\/guilds\/([^/]+))?\/commands$/))) {
+      const [, applicationId, guildId] = m;
+      const list = Array.isArray(request.body) ? (request.body as Record<string, unknown>[]) : [];
+      return json(
+        res,
+        200,
+        list.map((command) => ({
+          id: nextSnowflake(),
+          application_id: applicationId,
+          ...(guildId ? { guild_id: guildId } : {}),
+          version: nextSnowflake(),
+          default_member_permissions: null,
+          type: 1,
+          ...command,
+        })),
+      );
+    }
+    if (method === 'POST' && (m = route.match(/^\/channels\/([^/]+)\/messages$/))) {
+      const channelId = m[1]!;
+      const failure = failingChannels.get(channelId);
+      if (failure) return json(res, CHANNEL_ERRORS[failure].status, CHANNEL_ERRORS[failure].body);
+      return json(res, 200, message(channelId, request.body));
+    }
+    if (method === 'POST' && route === '/users/@me/channels') {
+      const recipient = String((request.body as { recipient_id?: unknown } | undefined)?.recipient_id ?? '');
+      if (!/^\d+$/.test(recipient)) return json(res, 400, { message: 'Invalid Form Body', code: 50035 });
+      return json(res, 200, { id: `dm-${recipient}`, type: 1, recipients: [{ id: recipient, username: 'user' }], last_message_id: null });
+    }
+    if (method === 'POST' && isInteractionCallback) {
+      if (request.query.with_response === 'true') {
+        return json(res, 200, { interaction: { id: route.split('/')[2], type: 2 }, resource: { type: 4, message: message('0', (request.body as { data?: unknown })?.data) } });
+      }
+      res.writeHead(204).end();
+      return;
+    }
+    if ((method === 'POST' && /^\/webhooks\/[^/]+\/[^/]+$/.test(route)) || (method === 'PATCH' && /^\/webhooks\/[^/]+\/[^/]+\/messages\/[^/]+$/.test(route))) {
+      return json(res, 200, message('0', request.body));
+    }
+    if (method === 'GET' && route === '/gateway/bot') {
+      return json(res, 200, {
+        url: 'ws://127.0.0.1:9',
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
+      });
+    }
+    if (method === 'GET' && route === '/users/@me') return json(res, 200, FAKE_BOT_USER);
+    return json(res, 404, { message: '404: Not Found', code: 0 });
+  }
+
+  function takeFailure(request: RecordedRequest): ScriptedFailure | undefined {
+    const hit = pending.find((p) => p.remaining > 0 && p.matches(request));
+    if (!hit) return undefined;
+    hit.remaining -= 1;
+    pending = pending.filter((p) => p.remaining > 0);
+    return hit.failure;
+  }
+
+  function sendFailure(res: ServerResponse, failure: ScriptedFailure): void {
+    if (failure.kind === 'rate-limit') {
+      const headers: Record<string, string> = {
+        'retry-after': String(failure.retryAfterSeconds),
+        'x-ratelimit-scope': failure.global ? 'global' : 'user',
+      };
+      if (failure.global) headers['x-ratelimit-global'] = 'true';
+      return json(res, 429, { message: 'You are being rate limited.', retry_after: failure.retryAfterSeconds, global: Boolean(failure.global) }, headers);
+    }
+    const status = failure.status ?? 500;
+    json(res, status, { message: `${status}: Internal Server Error`, code: 0 });
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}/api`,
+    requests,
+    requestsTo: (method, routePrefix) => requests.filter((r) => r.method === method && r.route.startsWith(routePrefix)),
+    failChannel(channelId, failure) {
+      failingChannels.set(channelId, failure);
+    },
+    failNext(failure, match = {}) {
+      const { times = 1, route } = match;
+      const matches = typeof route === 'function' ? route : (r: RecordedRequest) => route === undefined || r.route.startsWith(route);
+      pending.push({ failure, remaining: times, matches });
+    },
+    reset() {
+      requests.length = 0;
+      failingChannels.clear();
+      pending = [];
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function message(channelId: string, body: unknown): Record<string, unknown> {
+  const b = (body ?? {}) as Record<string, unknown>;
+  return {
+    id: nextSnowflake(),
+    type: 0,
+    channel_id: channelId,
+    author: FAKE_BOT_USER,
+    content: b.content ?? '',
+    embeds: b.embeds ?? [],
+    components: b.components ?? [],
+    attachments: [],
+    mentions: [],
+    mention_roles: [],
+    mention_everyone: false,
+    pinned: false,
+    tts: false,
+    flags: b.flags ?? 0,
+    timestamp: new Date().toISOString(),
+    edited_timestamp: null,
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
