@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { defineCommand } from '../core/command.js';
 import type { Reply } from '../core/reply.js';
-import { formatUsd, sumRanges } from '../data/money.js';
+import { formatUsd, formatWithUsd, sumRanges } from '../data/money.js';
 import { defaultYear, firstGuidance, rankYear, type YearFigure } from '../data/queries.js';
 import { chartOf } from './chart.js';
 import { BASIS_WORDS, disputeNotes, newestDate, sourcesOf } from './shared.js';
@@ -32,7 +32,7 @@ export const topCommand = defineCommand({
   run: ({ year: asked }, { data, now }) => {
     const year = asked ?? defaultYear(data, now);
     const ranking = rankYear(data, year);
-    if (ranking.annual.length === 0 && ranking.commitments.length === 0) {
+    if (ranking.annual.length === 0) {
       return {
         kind: 'error',
         visibility: 'private',
@@ -41,13 +41,15 @@ export const topCommand = defineCommand({
         summary: `No capex figures for ${year}.`,
       };
     }
-    const shown = [...ranking.annual, ...ranking.commitments];
-    const figures = shown.flatMap((e) => e.figures);
+    const shown = ranking.annual;
+    const pledges = ranking.commitments.map((e) => e.figures.at(-1)!);
+    const figures = [...shown.flatMap((e) => e.figures), ...pledges];
     const lines = [`Combined ${year} AI capex of the ${ranking.annual.length} companies below: ${formatUsd(ranking.total, true)}.`];
     const bigFour = bigFourLine(ranking.annual, data, year);
     if (bigFour) lines.push(bigFour.text);
-    if (ranking.commitments.length) {
-      lines.push('Multi-year commitments are shown per year and are not added to the total (pledges, not capex).');
+    if (pledges.length) {
+      // Pledges are not annual capex, and some have no stated end, so they are listed, not ranked or summed.
+      lines.push(`Also pledged over several years (not ranked, not in the total): ${pledges.map((f) => `${data.company(f.company)!.name} ${formatWithUsd(f, data)} (${f.period.label})`).join('; ')}.`);
     }
     const reply: Reply = {
       kind: 'answer',
@@ -58,7 +60,7 @@ export const topCommand = defineCommand({
         columns: ['#', 'Company', 'US$B / year', 'Basis', 'Period'],
         numericColumns: [0, 2],
         rows: shown.map((e, i) => [
-          e.basis === 'commitment' ? '–' : String(i + 1),
+          String(i + 1),
           e.company.name,
           `${formatUsd(e.usdPerYear, true).replace(/^US\$|B$/g, '')}${e.disputed ? ' ⚠' : ''}`,
           BASIS_WORDS[e.basis].replace(' capex', ''),

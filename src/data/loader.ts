@@ -44,7 +44,13 @@ export function describeProblem(p: DataProblem): string {
 }
 
 export function loadDataFile(file: string = BUNDLED_DATA_FILE): DataSet {
-  return parseDataText(readFileSync(file, 'utf8'), file);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new DataFileError(file, [{ file, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); check DATA_FILE` }]);
+  }
+  return parseDataText(text, file);
 }
 
 /** Validates YAML (or JSON, which is YAML) text; `file` is only used in messages. */

@@ -43,6 +43,7 @@ export function usdOf(figure: Figure, data: DataSet): UsdValue {
 
 /** Source figures keep their precision (72.22); derived ones get three significant digits at most. */
 export function formatNumber(n: number, derived = false): string {
+  if (n >= 1000) return Math.round(n).toLocaleString('en-US');
   if (!derived) return String(Math.round(n * 1000) / 1000);
   if (n >= 100) return String(Math.round(n));
   if (n >= 10) return String(Math.round(n * 10) / 10);

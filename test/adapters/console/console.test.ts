@@ -1,0 +1,66 @@
+/** The console adapter driven through its real stdin/stdout: the bot as a newcomer runs it. */
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../../bin/capex-bot.js', import.meta.url));
+// No platform variables: the console adapter, whatever the developer's shell has set.
+const ENV = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: ':memory:' };
+
+function runConsole(input: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'start'], { env: ENV });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ stdout, stderr, code }));
+    child.stdin.end(input);
+  });
+}
+
+describe('console adapter (npm start with no tokens)', () => {
+  it('GIVEN piped commands THEN each is answered in order, bad lines included, and EOF ends it', async () => {
+    const { stdout, code } = await runConsole('/capex alibaba\n/capex alibba\n\n/compare meta amazon\n/help\n');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/To connect Slack set SLACK_BOT_TOKEN/);
+    expect(stdout).toContain('more than 380 billion yuan ≈ US$53B');
+    expect(stdout).toContain("✗ No company named 'alibba' — did you mean Alibaba?");
+    expect(stdout).toContain('Meta Platforms vs Amazon — 2026');
+    expect(stdout).toContain('/capex top [year]');
+    expect(stdout.indexOf('380 billion yuan')).toBeLessThan(stdout.indexOf('Meta Platforms vs Amazon'));
+  }, 30_000);
+
+  it('GIVEN /quit THEN it stops reading', async () => {
+    const { stdout, code } = await runConsole('/quit\n/capex meta\n');
+    expect(code).toBe(0);
+    expect(stdout).not.toContain('Meta Platforms (META)');
+  }, 30_000);
+});
+
+describe('capex-bot ask (one-shot)', () => {
+  const ask = (...args: string[]) => spawnSync(process.execPath, [BIN, 'ask', ...args], { env: ENV, encoding: 'utf8' });
+
+  it('GIVEN a good command THEN the answer on stdout and exit 0', () => {
+    const r = ask('/capex top 2025');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Top AI capex 2025');
+  });
+
+  it('GIVEN a user error THEN a one-line message, no stack trace, exit 1', () => {
+    const r = ask('/compare meta');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('name at least two companies');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('GIVEN a bad configuration or data file THEN exit 2 with the reason', () => {
+    const r = spawnSync(process.execPath, [BIN, 'ask', '/capex meta'], { env: { ...ENV, DATA_FILE: '/nonexistent/x.yaml', PORT: 'abc' }, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('PORT');
+    const data = spawnSync(process.execPath, [BIN, 'ask', '/capex meta'], { env: { ...ENV, DATA_FILE: '/nonexistent/x.yaml' }, encoding: 'utf8' });
+    expect(data.status).toBe(2);
+    expect(data.stderr).toContain('/nonexistent/x.yaml is invalid and was not loaded');
+    expect(data.stderr).not.toMatch(/\n\s+at /);
+  });
+});
