@@ -3,6 +3,7 @@
  *   capex-bot [start]           start the bot (console when no Slack/Discord variables are set)
  *   capex-bot ask "<command>"   answer one command and exit: 0 answered, 1 user error, 2 configuration error
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './core/log.js';
@@ -35,7 +36,13 @@ async function ask(line: string): Promise<number> {
   }
 }
 
+/** Reads ./.env when there is one (variables already set win), so `npm start` picks up a team's settings. */
+function loadDotEnv(): void {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+}
+
 export async function cli(argv: string[]): Promise<number> {
+  loadDotEnv();
   const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
   const [verb = 'start', ...rest] = positionals;
   try {

@@ -100,7 +100,20 @@ export interface Ranking {
 
 const byMidpointDesc = (a: YearFigure, b: YearFigure) => midpoint(b.usdPerYear) - midpoint(a.usdPerYear);
 
+// A data set never changes once loaded (a reload builds a new one), so its answers can be cached per set.
+const rankings = new WeakMap<DataSet, Map<number, Ranking>>();
+const yearLists = new WeakMap<DataSet, number[]>();
+
 export function rankYear(data: DataSet, year: number): Ranking {
+  const cache = rankings.get(data) ?? rankings.set(data, new Map()).get(data)!;
+  const cached = cache.get(year);
+  if (cached) return cached;
+  const ranking = computeRanking(data, year);
+  cache.set(year, ranking);
+  return ranking;
+}
+
+function computeRanking(data: DataSet, year: number): Ranking {
   const entries = data.companies.map((c) => yearFigure(data, c, year)).filter((e): e is YearFigure => e !== undefined);
   const annual = entries.filter((e) => e.basis !== 'commitment').sort(byMidpointDesc);
   const commitments = entries.filter((e) => e.basis === 'commitment').sort(byMidpointDesc);
@@ -109,8 +122,12 @@ export function rankYear(data: DataSet, year: number): Ranking {
 
 /** Years that have at least one annual figure, newest first. */
 export function yearsWithData(data: DataSet): number[] {
+  const cached = yearLists.get(data);
+  if (cached) return cached;
   const years = new Set(data.figures.filter((f) => isCounted(f) && (f.metric === 'guidance' || f.metric === 'reported')).map(fiscalYear));
-  return [...years].sort((a, b) => b - a);
+  const list = [...years].sort((a, b) => b - a);
+  yearLists.set(data, list);
+  return list;
 }
 
 /** The default year for rankings: the current year if it has figures, else the newest year that does. */

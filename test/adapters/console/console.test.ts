@@ -1,5 +1,6 @@
 /** The console adapter driven through its real stdin/stdout: the bot as a newcomer runs it. */
 import { spawn, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -9,7 +10,7 @@ const ENV = { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: ':me
 
 function runConsole(input: string): Promise<{ stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'start'], { env: ENV });
+    const child = spawn(process.execPath, [BIN, 'start'], { env: ENV, cwd: tmpdir() });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -39,7 +40,7 @@ describe('console adapter (npm start with no tokens)', () => {
 });
 
 describe('capex-bot ask (one-shot)', () => {
-  const ask = (...args: string[]) => spawnSync(process.execPath, [BIN, 'ask', ...args], { env: ENV, encoding: 'utf8' });
+  const ask = (...args: string[]) => spawnSync(process.execPath, [BIN, 'ask', ...args], { env: ENV, cwd: tmpdir(), encoding: 'utf8' });
 
   it('GIVEN a good command THEN the answer on stdout and exit 0', () => {
     const r = ask('/capex top 2025');
@@ -55,10 +56,10 @@ describe('capex-bot ask (one-shot)', () => {
   });
 
   it('GIVEN a bad configuration or data file THEN exit 2 with the reason', () => {
-    const r = spawnSync(process.execPath, [BIN, 'ask', '/capex meta'], { env: { ...ENV, DATA_FILE: '/nonexistent/x.yaml', PORT: 'abc' }, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [BIN, 'ask', '/capex meta'], { env: { ...ENV, DATA_FILE: '/nonexistent/x.yaml', PORT: 'abc' }, cwd: tmpdir(), encoding: 'utf8' });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('PORT');
-    const data = spawnSync(process.execPath, [BIN, 'ask', '/capex meta'], { env: { ...ENV, DATA_FILE: '/nonexistent/x.yaml' }, encoding: 'utf8' });
+    const data = spawnSync(process.execPath, [BIN, 'ask', '/capex meta'], { env: { ...ENV, DATA_FILE: '/nonexistent/x.yaml' }, cwd: tmpdir(), encoding: 'utf8' });
     expect(data.status).toBe(2);
     expect(data.stderr).toContain('/nonexistent/x.yaml is invalid and was not loaded');
     expect(data.stderr).not.toMatch(/\n\s+at /);

@@ -1,0 +1,56 @@
+/**
+ * Core benchmark: 100,000 mixed commands through the real core on the real data set, rendering
+ * included (plain text), timed one by one. Target: p99 under 1 ms per command in-process.
+ *   npm run bench:core [-- <count>]
+ */
+import { performance } from 'node:perf_hooks';
+import { createCore } from '../src/app.js';
+import { loadDataFile } from '../src/data/loader.js';
+import { renderPlain } from '../src/adapters/console/render.js';
+import type { Caller } from '../src/core/command.js';
+
+const COUNT = Number(process.argv[2] ?? 100_000);
+const MIX: Record<string, string[]> = {
+  capex: ['/capex alibaba', '/capex meta', '/capex MSFT', '/capex google', '/capex 阿里巴巴', '/capex coreweave'],
+  compare: ['/compare meta amazon', '/compare msft, googl, amzn, meta', '/compare alibaba tencent bytedance'],
+  top: ['/capex top', '/capex top 2025'],
+  companies: ['/capex companies'],
+  help: ['/help', '/capex help compare'],
+  error: ['/capex alibba', '/compare meta', '/frobnicate', '/capex top 1999'],
+};
+
+const caller: Caller = { platform: 'console', userId: 'console:bench', isAdmin: false, channelId: 'console:bench' };
+const core = createCore({ data: loadDataFile() });
+const lines = Object.entries(MIX).flatMap(([kind, ls]) => ls.map((l) => ({ kind, line: l })));
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+// Warm up the JIT so the numbers describe the steady state a running bot sees.
+for (let i = 0; i < 2_000; i++) renderPlain(await core.handleText(lines[i % lines.length]!.line, caller));
+
+const samples = new Map<string, number[]>();
+const started = performance.now();
+for (let i = 0; i < COUNT; i++) {
+  const { kind, line } = lines[i % lines.length]!;
+  const t0 = performance.now();
+  renderPlain(await core.handleText(line, caller));
+  const ms = performance.now() - t0;
+  (samples.get(kind) ?? samples.set(kind, []).get(kind)!).push(ms);
+}
+const totalMs = performance.now() - started;
+
+const rows = [...samples.entries()].map(([kind, s]) => {
+  s.sort((a, b) => a - b);
+  return { kind, n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), max: s.at(-1)! };
+});
+const all = [...samples.values()].flat().sort((a, b) => a - b);
+console.log(`core: ${COUNT} commands in ${(totalMs / 1000).toFixed(2)} s (${Math.round(COUNT / (totalMs / 1000))} commands/s), rendering included`);
+console.log('| command | n | p50 (ms) | p99 (ms) | max (ms) |');
+console.log('|---|---:|---:|---:|---:|');
+for (const r of [...rows, { kind: 'all', n: all.length, p50: percentile(all, 50), p99: percentile(all, 99), max: all.at(-1)! }]) {
+  console.log(`| ${r.kind} | ${r.n} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.max.toFixed(2)} |`);
+}
+const mem = process.memoryUsage();
+console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);

@@ -1,0 +1,22 @@
+/**
+ * `npm run bench`: every benchmark, one after another, each in its own process so one cannot skew the
+ * next. Paste the tables into BENCHMARKS.md with the date and machine.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const BENCHES = ['core', 'slack', 'discord', 'digest'];
+
+let failed = false;
+for (const name of BENCHES) {
+  const file = fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
+  if (!existsSync(file)) continue;
+  console.log(`\n## ${name}\n`);
+  const result = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' });
+  if (result.status !== 0) {
+    console.error(`bench ${name} failed (exit ${result.status})`);
+    failed = true;
+  }
+}
+process.exitCode = failed ? 1 : 0;
