@@ -1,0 +1,95 @@
+/**
+ * The Slack app manifest, generated from the same command registry the core answers from, so the slash
+ * commands a workspace installs are exactly the ones the bot routes. `npm run manifest` writes it to
+ * slack/manifest.json; a test fails if the committed file and the registry drift apart.
+ */
+import type { webApi } from '@slack/bolt';
+import type { CommandSpec } from '../../core/command.js';
+import { SLACK_EVENTS_PATH } from './receiver.js';
+
+export type SlackManifest = webApi.AppsManifestCreateArguments['manifest'];
+
+/**
+ * Bot scopes, each one because a feature needs it:
+ * - commands: the slash commands themselves.
+ * - chat:write: scheduled digests and alerts via chat.postMessage.
+ * - chat:write.public: digests go to the public channel an admin set them up in, which the bot usually has not
+ *   been invited to (slash commands work without membership, so nobody expects an /invite step). Without it the
+ *   first digest fails with not_in_channel. Private channels still need the bot invited.
+ * - users:read: users.info for the admin/owner flags (admin-only commands) and the user's time zone (digests).
+ * - im:write: conversations.open to DM an admin when a schedule keeps failing.
+ */
+export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'im:write'] as const;
+
+/** Placeholder request URL in the committed manifest; docs/slack.md says where to put the real one. */
+export const PLACEHOLDER_BASE_URL = 'https://capex-bot.example.com';
+
+export interface ManifestOptions {
+  /** Public base URL of the bot (HTTP mode), e.g. https://capex.example.org; the events path is appended. */
+  baseUrl?: string;
+  /** Socket Mode: no request URLs, events arrive over the app-level token's WebSocket. */
+  socketMode?: boolean;
+  appName?: string;
+}
+
+interface SlashCommandEntry {
+  command: string;
+  description: string;
+  usage_hint?: string;
+  should_escape: boolean;
+  url?: string;
+}
+
+/** "/capex top [year] — e.g. …" → "top [year]": the grammar after the command name, without examples. */
+function grammarAfterCommand(spec: CommandSpec): string {
+  const grammar = spec.usage.split(' — ')[0]!.trim();
+  const prefix = `/${spec.path[0]}`;
+  return grammar.startsWith(prefix) ? grammar.slice(prefix.length).trim() : grammar;
+}
+
+export function slashCommandEntries(commands: readonly CommandSpec[], url?: string): SlashCommandEntry[] {
+  const groups = new Map<string, CommandSpec[]>();
+  for (const spec of commands) {
+    const group = groups.get(spec.path[0]) ?? [];
+    group.push(spec);
+    groups.set(spec.path[0], group);
+  }
+  return [...groups.entries()].map(([name, specs]) => {
+    const main = specs.find((s) => s.path.length === 1);
+    const description = main?.summary ?? specs.map((s) => s.summary).join('; ');
+    const forms = [...(main ? [main] : []), ...specs.filter((s) => s !== main)].map(grammarAfterCommand).filter(Boolean);
+    const usageHint = forms.join(' | ');
+    return {
+      command: `/${name}`.slice(0, 32),
+      description: description.slice(0, 2000),
+      ...(usageHint ? { usage_hint: usageHint.slice(0, 1000) } : {}),
+      // Raw text, exactly as typed: the core parses it, and the renderer escapes whatever it echoes.
+      should_escape: false,
+      ...(url ? { url } : {}),
+    };
+  });
+}
+
+export function buildSlackManifest(commands: readonly CommandSpec[], options: ManifestOptions = {}): SlackManifest {
+  const socketMode = options.socketMode ?? false;
+  const url = socketMode ? undefined : `${(options.baseUrl ?? PLACEHOLDER_BASE_URL).replace(/\/+$/, '')}${SLACK_EVENTS_PATH}`;
+  const name = options.appName ?? 'capex-bot';
+  return {
+    _metadata: { major_version: 1, minor_version: 1 },
+    display_information: {
+      name,
+      description: 'AI capital-expenditure figures with sources: /capex <company>, /compare, /capex top.',
+      background_color: '#1d3557',
+    },
+    features: {
+      bot_user: { display_name: name.toLowerCase().replace(/[^a-z0-9._-]/g, '-'), always_online: false },
+      slash_commands: slashCommandEntries(commands, url),
+    },
+    oauth_config: { scopes: { bot: [...BOT_SCOPES] } },
+    settings: {
+      org_deploy_enabled: false,
+      socket_mode_enabled: socketMode,
+      token_rotation_enabled: false,
+    },
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * A lean Bolt receiver that mounts `POST /slack/events` on the bot's one shared HTTP server instead of
+ * starting its own (Bolt's HTTPReceiver owns a server and does far more per request than we need).
+ * It checks the signature over the raw bytes first, so nothing runs for an unsigned, forged or stale
+ * request, then hands the parsed body to Bolt's `App.processEvent`, which still does all the routing.
+ * `ack` writes the HTTP response, so Slack's 3-second window is met as soon as a listener acks.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
+import { readRawBody, sendJson, type HttpServer } from '../../http/server.js';
+import type { Logger } from '../../core/log.js';
+import { verifySlackSignature } from './signature.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/** Slash-command payloads are a few KB (Slack caps the text at 4,000 characters); refuse anything far bigger. */
+const MAX_SLACK_BODY_BYTES = 64 * 1024;
+
+export interface SharedHttpReceiverOptions {
+  http: HttpServer;
+  signingSecret: string;
+  logger: Logger;
+  path?: string;
+  /** Injected clock (ms) for the timestamp window, for tests. */
+  now?: () => number;
+}
+
+export class SharedHttpReceiver implements Receiver {
+  private app: App | undefined;
+  private accepting = false;
+  private mounted = false;
+
+  constructor(private readonly options: SharedHttpReceiverOptions) {}
+
+  init(app: App): void {
+    this.app = app;
+  }
+
+  async start(): Promise<void> {
+    this.accepting = true;
+    if (this.mounted) return;
+    // The shared server has no "unroute": stop() only makes the route answer 503.
+    this.options.http.route('POST', this.options.path ?? SLACK_EVENTS_PATH, (req, res) => this.handle(req, res));
+    this.mounted = true;
+  }
+
+  async stop(): Promise<void> {
+    this.accepting = false;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!this.accepting || !this.app) {
+      sendJson(res, 503, { ok: false, error: 'slack_adapter_stopped' });
+      return;
+    }
+    const rawBody = await readRawBody(req, MAX_SLACK_BODY_BYTES);
+    const check = verifySlackSignature({
+      signingSecret: this.options.signingSecret,
+      timestamp: header(req, 'x-slack-request-timestamp'),
+      signature: header(req, 'x-slack-signature'),
+      rawBody,
+      nowMs: this.options.now?.(),
+    });
+    if (!check.ok) {
+      this.options.logger.warn({ reason: check.reason, ip: req.socket.remoteAddress }, 'refused unverified Slack request');
+      sendJson(res, 401, { ok: false, error: 'invalid_request_signature' });
+      return;
+    }
+
+    const body = parseBody(header(req, 'content-type'), rawBody);
+    if (!body) {
+      sendJson(res, 400, { ok: false, error: 'unreadable_body' });
+      return;
+    }
+    // Slack's own endpoint checks, answered without bothering the App.
+    if (body.ssl_check) {
+      res.writeHead(200).end();
+      return;
+    }
+    if (body.type === 'url_verification' && typeof body.challenge === 'string') {
+      sendJson(res, 200, { challenge: body.challenge });
+      return;
+    }
+
+    const acknowledgement = new HttpAck(res, this.options.logger);
+    const retryNum = header(req, 'x-slack-retry-num');
+    const event: ReceiverEvent = {
+      body,
+      ack: acknowledgement.ack,
+      retryNum: retryNum === undefined ? undefined : Number(retryNum),
+      retryReason: header(req, 'x-slack-retry-reason'),
+    };
+    try {
+      await this.app.processEvent(event);
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'Bolt failed to process a Slack request');
+      if (!acknowledgement.sent) acknowledgement.fail();
+      return;
+    }
+    // processEvent awaits every listener, so no ack by now means no listener took the request.
+    if (!acknowledgement.sent) {
+      this.options.logger.warn({ command: body.command, type: body.type }, 'no Slack listener acknowledged the request');
+      acknowledgement.fail(404);
+    }
+  }
+}
+
+/** Writes the HTTP answer the first time a listener acks; later acks are ignored (and logged). */
+class HttpAck {
+  sent = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly logger: Logger,
+  ) {}
+
+  readonly ack = async (response?: unknown): Promise<void> => {
+    if (this.sent) {
+      this.logger.warn('a Slack request was acknowledged twice; the second ack is ignored');
+      return;
+    }
+    this.sent = true;
+    if (response === undefined || response === '') {
+      this.res.writeHead(200, { 'content-length': 0 }).end();
+    } else if (typeof response === 'string') {
+      this.res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(response) });
+      this.res.end(response);
+    } else {
+      sendJson(this.res, 200, response);
+    }
+  };
+
+  fail(status = 500): void {
+    this.sent = true;
+    if (!this.res.headersSent) sendJson(this.res, status, { ok: false });
+    else this.res.end();
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Slash commands are form-encoded; interactive payloads are a form field holding JSON; events are JSON. */
+function parseBody(contentType: string | undefined, rawBody: Buffer): Record<string, unknown> | undefined {
+  const text = rawBody.toString('utf8');
+  try {
+    if (contentType?.startsWith('application/json')) {
+      const parsed: unknown = JSON.parse(text);
+      return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    }
+    const form = Object.fromEntries(new URLSearchParams(text));
+    if (typeof form.payload === 'string') return JSON.parse(form.payload) as Record<string, unknown>;
+    return form;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * Slash commands: Bolt routes `/capex`, `/compare`, `/capex-digest` here; this turns the payload into a
+ * Caller, asks the core exactly as a console user would (`/capex alibaba`), and acks with the rendered
+ * answer. If an answer is not ready within the ack budget (a slow users.info, a slow database) the
+ * request is acked at once and the answer follows through `respond` (the payload's response_url).
+ */
+import type { App, RespondFn, SlashCommand } from '@slack/bolt';
+import type { Caller, CommandSpec } from '../../core/command.js';
+import type { Core } from '../../core/core.js';
+import type { Logger } from '../../core/log.js';
+import { parseCommandLine } from '../../core/parse.js';
+import { errorReply } from '../../core/reply.js';
+import { renderSlashResponse, type SlashCommandResponse } from './render.js';
+import type { SlackUserDirectory } from './users.js';
+
+/** Slack shows an error after 3 s; answering within 2.5 s leaves room for the network. */
+export const DEFAULT_ACK_BUDGET_MS = 2_500;
+
+/** The scheduling commands need the caller's time zone even when the admin list already says "admin". */
+const NEEDS_TIME_ZONE = new Set(['capex-digest']);
+
+export interface SlashCommandOptions {
+  core: Core;
+  users: SlackUserDirectory;
+  /** Raw Slack user ids (U…) from SLACK_ADMIN_USER_IDS; `slack:`-prefixed entries are accepted too. */
+  adminUserIds: readonly string[];
+  logger: Logger;
+  ackBudgetMs?: number;
+}
+
+/** The Slack commands to register: one per first word of the command paths, in registry order. */
+export function slashCommandNames(commands: readonly CommandSpec[]): string[] {
+  return [...new Set(commands.map((c) => c.path[0]))];
+}
+
+export function registerSlashCommands(app: App, options: SlashCommandOptions): string[] {
+  const answerer = new SlashCommandAnswerer(options);
+  // Exactly the commands the manifest declares (both come from the registry), so the two cannot drift.
+  const names = slashCommandNames(options.core.commands);
+  for (const name of names) {
+    app.command(`/${name}`, async ({ command, ack, respond }) => answerer.handle(command, ack, respond));
+  }
+  return names;
+}
+
+const LATE = Symbol('late');
+
+export class SlashCommandAnswerer {
+  private readonly adminIds: ReadonlySet<string>;
+  /** Commands with at least one admin-only or time-zone-dependent form: only these may need users.info. */
+  private readonly mayNeedUserFacts: ReadonlySet<string>;
+  private readonly ackBudgetMs: number;
+
+  constructor(private readonly options: SlashCommandOptions) {
+    this.adminIds = new Set(options.adminUserIds.map((id) => id.replace(/^slack:/, '')));
+    this.mayNeedUserFacts = new Set([
+      ...options.core.commands.filter((c) => c.adminOnly).map((c) => c.path[0]),
+      ...NEEDS_TIME_ZONE,
+    ]);
+    this.ackBudgetMs = options.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS;
+  }
+
+  async handle(command: SlashCommand, ack: (response?: SlashCommandResponse | string) => Promise<void>, respond: RespondFn): Promise<void> {
+    const answer = this.answer(command);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<typeof LATE>((resolve) => {
+      timer = setTimeout(() => resolve(LATE), this.ackBudgetMs);
+    });
+    const first = await Promise.race([answer, late]);
+    clearTimeout(timer);
+    if (first !== LATE) {
+      await ack(first);
+      return;
+    }
+    await ack({ response_type: 'ephemeral', text: 'Working on it…', blocks: [] });
+    try {
+      await respond((await answer) as Parameters<RespondFn>[0]);
+    } catch (error) {
+      this.options.logger.error({ err: error, command: command.command }, 'could not deliver a late Slack answer through response_url');
+    }
+  }
+
+  /** Never rejects: every failure becomes a rendered private reply. */
+  async answer(command: SlashCommand): Promise<SlashCommandResponse> {
+    const { core } = this.options;
+    const line = `${command.command} ${command.text ?? ''}`.trim();
+    try {
+      const caller = await this.caller(command, line);
+      if ('refusal' in caller) return renderSlashResponse(caller.refusal);
+      return renderSlashResponse(await core.handleText(line, caller));
+    } catch (error) {
+      return renderSlashResponse(core.internalError(error, { platform: 'slack', command: command.command, user: command.user_id }));
+    }
+  }
+
+  private async caller(command: SlashCommand, line: string): Promise<Caller | { refusal: ReturnType<typeof errorReply> }> {
+    const caller: Caller = {
+      platform: 'slack',
+      userId: `slack:${command.user_id}`,
+      userName: command.user_name,
+      channelId: `slack:${command.channel_id}`,
+      isAdmin: this.adminIds.has(command.user_id),
+    };
+    const needs = this.userFactsNeeded(command.command.slice(1), line);
+    if (!needs || (needs.admin && caller.isAdmin && !needs.timeZone)) return caller;
+    try {
+      const facts = await this.options.users.lookup(command.user_id);
+      caller.isAdmin ||= facts.isAdmin;
+      caller.timeZone = facts.timeZone;
+      return caller;
+    } catch (error) {
+      this.options.logger.warn({ err: error, user: command.user_id }, 'users.info failed; admin status and time zone unknown');
+      // Without Slack's answer only the configured admin list counts; say so rather than "admins only".
+      if (needs.admin && !caller.isAdmin) {
+        return { refusal: errorReply('I could not check your Slack admin status just now (Slack did not answer). Please try again in a minute.') };
+      }
+      return caller;
+    }
+  }
+
+  /** Only admin-only and scheduling commands pay for a users.info call; /capex alibaba never does. */
+  private userFactsNeeded(name: string, line: string): { admin: boolean; timeZone: boolean } | undefined {
+    if (!this.mayNeedUserFacts.has(name)) return undefined;
+    const parsed = parseCommandLine(line);
+    const admin = parsed.ok && Boolean(this.options.core.findByText(parsed.command, parsed.args)?.spec.adminOnly);
+    const timeZone = NEEDS_TIME_ZONE.has(name);
+    return admin || timeZone ? { admin, timeZone } : undefined;
+  }
+}

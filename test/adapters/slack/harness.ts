@@ -1,0 +1,147 @@
+/**
+ * Starts what production starts for Slack in HTTP mode — the shared HttpServer on 127.0.0.1:0, the real Core
+ * with the real commands (plus any test commands) on the bundled data, and `startSlack` pointed at a fake Slack
+ * Web API — and signs slash-command requests the way Slack does, computed here independently of src/.
+ */
+import { createHmac } from 'node:crypto';
+import { pino } from 'pino';
+import { commands as realCommands } from '../../../src/commands/index.js';
+import { loadConfig } from '../../../src/config.js';
+import type { CommandSpec } from '../../../src/core/command.js';
+import { Core } from '../../../src/core/core.js';
+import { HttpServer } from '../../../src/http/server.js';
+import { startSlack, type SlackAdapter } from '../../../src/adapters/slack/index.js';
+import { bundledData, TODAY } from '../../helpers/core.js';
+import { startFakeSlack, type FakeSlack, type FakeSlackUser } from '../../helpers/fake-slack.js';
+
+export const SIGNING_SECRET = 'test-signing-secret-8f14e45fceea167a5a36dedd4bea2543';
+export const BOT_TOKEN = 'xoxb-test-token';
+
+export interface HarnessOptions {
+  extraCommands?: CommandSpec[];
+  adminUserIds?: string;
+  users?: FakeSlackUser[];
+  ackBudgetMs?: number;
+}
+
+export interface Harness {
+  url: string;
+  fake: FakeSlack;
+  core: Core;
+  adapter: SlackAdapter;
+  /** Parsed pino log lines (info and above). */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const fake = await startFakeSlack({ validToken: BOT_TOKEN, users: options.users });
+  const logs: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+  const core = new Core({ commands: [...realCommands, ...(options.extraCommands ?? [])], data: () => bundledData, logger, now: () => TODAY });
+  const http = new HttpServer(() => ({ adapters: ['slack'] }));
+  const config = loadConfig(
+    {},
+    {
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: fake.apiUrl,
+      ...(options.adminUserIds ? { SLACK_ADMIN_USER_IDS: options.adminUserIds } : {}),
+    },
+  );
+  const adapter = await startSlack({ core, config, http, logger, ackBudgetMs: options.ackBudgetMs });
+  const address = await http.listen(0, '127.0.0.1');
+  return {
+    url: `http://127.0.0.1:${address.port}/slack/events`,
+    fake,
+    core,
+    adapter,
+    logs,
+    close: async () => {
+      await adapter.stop();
+      await http.close();
+      await fake.close();
+    },
+  };
+}
+
+export interface SlashFields {
+  command: string;
+  text?: string;
+  user_id?: string;
+  user_name?: string;
+  channel_id?: string;
+  response_url?: string;
+}
+
+/** A form body shaped like Slack's slash-command payload. */
+export function slashBody(fields: SlashFields): string {
+  return new URLSearchParams({
+    token: 'deprecated-verification-token',
+    team_id: 'T0FAKE',
+    team_domain: 'fake',
+    channel_id: fields.channel_id ?? 'C0GENERAL',
+    channel_name: 'general',
+    user_id: fields.user_id ?? 'U0MEMBER',
+    user_name: fields.user_name ?? 'member',
+    command: fields.command,
+    text: fields.text ?? '',
+    api_app_id: 'A0CAPEX',
+    is_enterprise_install: 'false',
+    response_url: fields.response_url ?? 'http://127.0.0.1:9/unused',
+    trigger_id: '123.456.abc',
+  }).toString();
+}
+
+export function sign(secret: string, timestamp: string, body: string): string {
+  return `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+}
+
+export interface PostOptions {
+  /** Seconds since the epoch; default now. */
+  timestamp?: number;
+  secret?: string;
+  /** Overrides the computed signature. */
+  signature?: string;
+  omitTimestamp?: boolean;
+  omitSignature?: boolean;
+  /** Changes the body after signing (a tampered request). */
+  tamper?: (body: string) => string;
+}
+
+export interface SlackHttpAnswer {
+  status: number;
+  /** The parsed JSON body, or undefined when the body was empty or not JSON. */
+  json: Record<string, unknown> | undefined;
+  text: string;
+}
+
+/** Sends a signed slash command like Slack does and returns the HTTP answer. */
+export async function postSlash(url: string, fields: SlashFields, options: PostOptions = {}): Promise<SlackHttpAnswer> {
+  const body = slashBody(fields);
+  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  if (!options.omitTimestamp) headers['x-slack-request-timestamp'] = timestamp;
+  if (!options.omitSignature) headers['x-slack-signature'] = options.signature ?? sign(options.secret ?? SIGNING_SECRET, timestamp, body);
+  const response = await fetch(url, { method: 'POST', headers, body: options.tamper ? options.tamper(body) : body });
+  const text = await response.text();
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json, text };
+}
+
+/** Every piece of text a Slack user would see in a message: fallback, header, sections, fields, context. */
+export function visibleText(message: Record<string, unknown> | undefined): string {
+  if (!message) return '';
+  const parts: string[] = [String(message.text ?? '')];
+  for (const block of (message.blocks as Record<string, any>[] | undefined) ?? []) {
+    if (block.text?.text) parts.push(block.text.text);
+    for (const field of block.fields ?? []) parts.push(field.text);
+    for (const element of block.elements ?? []) if (element.text) parts.push(element.text);
+  }
+  return parts.join('\n');
+}

@@ -1,0 +1,316 @@
+/**
+ * A fake Slack Web API on 127.0.0.1 that really answers HTTP, for tests of anything that talks to Slack
+ * (Bolt's start-up auth.test, users.info lookups, slash-command answers sent to response_url, scheduled
+ * posts). Point the SDK at it with `SLACK_API_URL=fake.apiUrl` (WebClient `slackApiUrl`), and put
+ * `fake.responseUrl()` in a slash-command payload's `response_url`.
+ *
+ * What it answers (Web API methods are `POST /api/<method>`, form-encoded or JSON, token in `Authorization`):
+ * - auth.test              → `{ ok, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0FAKE', … }`
+ * - chat.postMessage       → `{ ok, channel, ts, message: { text, blocks } }`
+ * - chat.postEphemeral     → `{ ok, message_ts }`
+ * - users.info {user}      → the user added with `addUser` (admin flags, `tz`), else `user_not_found`
+ * - conversations.open {users} → a DM channel `D<user>` (stable per user)
+ * - apps.connections.open  → `{ ok, url }` with `socketUrl` if one was set (for Socket Mode tests)
+ * - anything else          → `{ ok: false, error: 'unknown_method' }`
+ * - POST /response/<id>    → `{ ok: true }` (what Slack's response_url answers)
+ * A token that is missing, or is not `validToken` when one was given, gets `{ ok: false, error: 'invalid_auth' }`.
+ *
+ * Every request is recorded in `requests` (HTTP method, path, Web API method, token, parsed body; form values
+ * holding JSON such as `blocks` are decoded). Failures can be scripted:
+ * - `fake.failChannel('C123', 'channel_not_found' | 'is_archived' | 'not_in_channel' | …)`: every chat.* call
+ *   to that channel answers `{ ok: false, error }` (HTTP 200, as Slack does).
+ * - `fake.failNext({ kind: 'rate-limit', retryAfterSeconds: 3 })`: 429 with `Retry-After: 3`.
+ * - `fake.failNext({ kind: 'server-error', status?: 500 })`: an HTTP 5xx.
+ * - `fake.failNext({ kind: 'platform-error', error: 'internal_error' })`: `{ ok: false, error }` with HTTP 200.
+ * - `fake.failNext({ kind: 'drop-connection' })`: the socket is destroyed without an answer (a network error).
+ *   `failNext` takes `{ times, method }` too: how many requests (default 1), and which Web API method
+ *   (`'chat.postMessage'`) or predicate they must match (default: any Web API call, never response_url posts).
+ * - `fake.delay('users.info', 300)`: answers of that method wait 300 ms (for ack-deadline tests).
+ * - `fake.reset()` forgets recorded requests, scripted failures and delays (users stay).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SlackRecordedRequest {
+  httpMethod: string;
+  path: string;
+  /** Web API method for `/api/<method>` paths (`chat.postMessage`); undefined for response_url posts. */
+  api?: string;
+  /** The id of a `/response/<id>` post. */
+  responseId?: string;
+  /** Bearer token from the Authorization header, or the `token` body field. */
+  token?: string;
+  headers: IncomingMessage['headers'];
+  /** Parsed body: form fields (JSON-valued ones decoded) or the JSON object. */
+  body: Record<string, unknown>;
+  /** HTTP status the fake answered with (0 for a dropped connection). */
+  status: number;
+}
+
+export type SlackScriptedFailure =
+  | { kind: 'rate-limit'; retryAfterSeconds: number }
+  | { kind: 'server-error'; status?: number }
+  | { kind: 'platform-error'; error: string }
+  | { kind: 'drop-connection' };
+
+export interface SlackFailureMatch {
+  /** How many requests fail this way (default 1). */
+  times?: number;
+  /** A Web API method name (`'chat.postMessage'`) or a predicate over the recorded request. */
+  method?: string | ((request: SlackRecordedRequest) => boolean);
+}
+
+export interface FakeSlackUser {
+  id: string;
+  name?: string;
+  is_admin?: boolean;
+  is_owner?: boolean;
+  is_primary_owner?: boolean;
+  tz?: string;
+}
+
+export interface FakeSlackOptions {
+  /** When set, only this bot token is accepted; otherwise any `xoxb-`/`xapp-` token is. */
+  validToken?: string;
+  users?: FakeSlackUser[];
+}
+
+export interface FakeSlack {
+  /** Base URL of the Web API for `SLACK_API_URL` / `slackApiUrl`, ending with `/api/`. */
+  readonly apiUrl: string;
+  /** `http://127.0.0.1:<port>` */
+  readonly baseUrl: string;
+  readonly requests: SlackRecordedRequest[];
+  /** Recorded calls of one Web API method, oldest first. */
+  callsTo(api: string): SlackRecordedRequest[];
+  /** A fresh response_url on this server (or the one with the given id). */
+  responseUrl(id?: string): string;
+  /** Posts received on response URLs (optionally one id's). */
+  responses(id?: string): SlackRecordedRequest[];
+  /** Resolves once `check` returns a truthy value (polled), or rejects after `timeoutMs`. */
+  waitFor<T>(check: () => T | undefined | false | null, timeoutMs?: number): Promise<T>;
+  addUser(user: FakeSlackUser): void;
+  failChannel(channel: string, error: string): void;
+  failNext(failure: SlackScriptedFailure, match?: SlackFailureMatch): void;
+  delay(api: string, ms: number): void;
+  /** The URL apps.connections.open hands out (a local WebSocket server in Socket Mode tests). */
+  socketUrl?: string;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+interface ScriptedRule {
+  failure: SlackScriptedFailure;
+  remaining: number;
+  matches: (request: SlackRecordedRequest) => boolean;
+}
+
+export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
+  const requests: SlackRecordedRequest[] = [];
+  const users = new Map((options.users ?? []).map((u) => [u.id, u]));
+  const channelFailures = new Map<string, string>();
+  const delays = new Map<string, number>();
+  let rules: ScriptedRule[] = [];
+  let messageCounter = 0;
+
+  const server: Server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  const fake: FakeSlack = {
+    apiUrl: `${baseUrl}/api/`,
+    baseUrl,
+    requests,
+    callsTo: (api) => requests.filter((r) => r.api === api),
+    responseUrl: (id = randomBytes(6).toString('hex')) => `${baseUrl}/response/${id}`,
+    responses: (id) => requests.filter((r) => r.responseId !== undefined && (id === undefined || r.responseId === id)),
+    waitFor: async (check, timeoutMs = 3_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const value = check();
+        if (value) return value;
+        if (Date.now() > deadline) throw new Error(`fake Slack: condition not met within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    addUser: (user) => void users.set(user.id, user),
+    failChannel: (channel, error) => void channelFailures.set(channel, error),
+    failNext: (failure, match = {}) => {
+      const method = match.method;
+      const matches =
+        typeof method === 'function' ? method : (r: SlackRecordedRequest) => r.api !== undefined && (method === undefined || r.api === method);
+      rules.push({ failure, remaining: match.times ?? 1, matches });
+    },
+    delay: (api, ms) => void delays.set(api, ms),
+    reset: () => {
+      requests.length = 0;
+      rules = [];
+      channelFailures.clear();
+      delays.clear();
+    },
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const path = (req.url ?? '/').split('?')[0]!;
+    const body = parseBody(req.headers['content-type'], raw);
+    const auth = req.headers.authorization;
+    const apiMatch = /^\/api\/([A-Za-z0-9_.]+)$/.exec(path);
+    const responseMatch = /^\/response\/([A-Za-z0-9_-]+)$/.exec(path);
+    const request: SlackRecordedRequest = {
+      httpMethod: req.method ?? 'GET',
+      path,
+      api: apiMatch?.[1],
+      responseId: responseMatch?.[1],
+      token: auth?.startsWith('Bearer ') ? auth.slice(7) : typeof body.token === 'string' ? body.token : undefined,
+      headers: req.headers,
+      body,
+      status: 200,
+    };
+    requests.push(request);
+
+    const rule = rules.find((r) => r.remaining > 0 && r.matches(request));
+    if (rule) {
+      rule.remaining -= 1;
+      rules = rules.filter((r) => r.remaining > 0);
+      applyFailure(rule.failure, request, res);
+      return;
+    }
+    if (request.responseId !== undefined) {
+      reply(res, request, 200, { ok: true });
+      return;
+    }
+    if (!request.api) {
+      reply(res, request, 404, { ok: false, error: 'not_found' });
+      return;
+    }
+    const wait = delays.get(request.api);
+    if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
+    reply(res, request, 200, answer(request));
+  }
+
+  function tokenValid(token: string | undefined): boolean {
+    if (!token) return false;
+    if (options.validToken) return token === options.validToken || token.startsWith('xapp-');
+    return token.startsWith('xoxb-') || token.startsWith('xapp-');
+  }
+
+  function answer(request: SlackRecordedRequest): Record<string, unknown> {
+    if (!tokenValid(request.token)) return { ok: false, error: request.token ? 'invalid_auth' : 'not_authed' };
+    const body = request.body;
+    switch (request.api) {
+      case 'auth.test':
+        return { ok: true, url: 'https://fake.slack.test/', team: 'Fake Team', user: 'capex-bot', team_id: 'T0FAKE', user_id: 'UBOT', bot_id: 'BBOT' };
+      case 'chat.postMessage':
+      case 'chat.postEphemeral': {
+        const channel = String(body.channel ?? '');
+        if (!channel) return { ok: false, error: 'channel_not_found' };
+        const failure = channelFailures.get(channel);
+        if (failure) return { ok: false, error: failure };
+        if (body.text === undefined && body.blocks === undefined) return { ok: false, error: 'no_text' };
+        messageCounter += 1;
+        const ts = `${Math.floor(Date.now() / 1000)}.${String(messageCounter).padStart(6, '0')}`;
+        return request.api === 'chat.postEphemeral'
+          ? { ok: true, message_ts: ts }
+          : { ok: true, channel, ts, message: { type: 'message', text: body.text, blocks: body.blocks, bot_id: 'BBOT', ts } };
+      }
+      case 'users.info': {
+        const user = users.get(String(body.user ?? ''));
+        if (!user) return { ok: false, error: 'user_not_found' };
+        return {
+          ok: true,
+          user: {
+            id: user.id,
+            name: user.name ?? user.id.toLowerCase(),
+            is_admin: user.is_admin ?? false,
+            is_owner: user.is_owner ?? false,
+            is_primary_owner: user.is_primary_owner ?? false,
+            tz: user.tz ?? 'America/Los_Angeles',
+          },
+        };
+      }
+      case 'conversations.open': {
+        const user = String(body.users ?? '').split(',')[0];
+        if (!user) return { ok: false, error: 'users_list_not_supplied' };
+        const channel = `D${user}`;
+        const failure = channelFailures.get(channel) ?? channelFailures.get(user);
+        if (failure) return { ok: false, error: failure };
+        return { ok: true, channel: { id: channel } };
+      }
+      case 'apps.connections.open':
+        return fake.socketUrl ? { ok: true, url: fake.socketUrl } : { ok: false, error: 'socket_mode_not_set_up_in_fake' };
+      default:
+        return { ok: false, error: 'unknown_method' };
+    }
+  }
+
+  return fake;
+}
+
+function applyFailure(failure: SlackScriptedFailure, request: SlackRecordedRequest, res: ServerResponse): void {
+  switch (failure.kind) {
+    case 'rate-limit':
+      request.status = 429;
+      res.writeHead(429, { 'retry-after': String(failure.retryAfterSeconds), 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+      return;
+    case 'server-error':
+      reply(res, request, failure.status ?? 500, { ok: false, error: 'fake_server_error' });
+      return;
+    case 'platform-error':
+      reply(res, request, 200, { ok: false, error: failure.error });
+      return;
+    case 'drop-connection':
+      request.status = 0;
+      res.socket?.destroy();
+      return;
+  }
+}
+
+function reply(res: ServerResponse, request: SlackRecordedRequest, status: number, body: unknown): void {
+  request.status = status;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function parseBody(contentType: string | undefined, raw: string): Record<string, unknown> {
+  if (raw === '') return {};
+  if (contentType?.includes('application/json')) {
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : { value: parsed };
+    } catch {
+      return { raw };
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    // The WebClient JSON-encodes complex arguments (blocks, attachments) inside the form.
+    if (/^[[{]/.test(value)) {
+      try {
+        out[key] = JSON.parse(value);
+        continue;
+      } catch {
+        // not JSON after all: keep the text
+      }
+    }
+    out[key] = value;
+  }
+  return out;
+}
