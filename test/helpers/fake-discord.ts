@@ -19,6 +19,7 @@
  * - `fake.failNext({ kind: 'rate-limit', retryAfterSeconds: 2, global?: true })`: the next matching request gets
  *   429 with `Retry-After` and Discord's JSON body `{ message, retry_after, global }`.
  * - `fake.failNext({ kind: 'server-error', status?: 500 })`: the next matching request gets a 5xx.
+ * - `fake.failNext({ kind: 'api-error', status: 403, code: 50007, message: 'Cannot send messages to this user' })`.
  *   `failNext` takes `{ times, route }` too: how many requests, and a route prefix or predicate to match.
  * - `fake.reset()` forgets recorded requests and scripted failures.
  */
@@ -37,7 +38,9 @@ export interface RecordedRequest {
 
 export type ScriptedFailure =
   | { kind: 'rate-limit'; retryAfterSeconds: number; global?: boolean }
-  | { kind: 'server-error'; status?: number };
+  | { kind: 'server-error'; status?: number }
+  /** Any Discord JSON error, e.g. `{ status: 403, code: 50007, message: 'Cannot send messages to this user' }`. */
+  | { kind: 'api-error'; status: number; code: number; message: string };
 
 export interface FailureMatch {
   /** How many requests fail this way (default 1). */
@@ -192,6 +195,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       if (failure.global) headers['x-ratelimit-global'] = 'true';
       return json(res, 429, { message: 'You are being rate limited.', retry_after: failure.retryAfterSeconds, global: Boolean(failure.global) }, headers);
     }
+    if (failure.kind === 'api-error') return json(res, failure.status, { message: failure.message, code: failure.code });
     const status = failure.status ?? 500;
     json(res, status, { message: `${status}: Internal Server Error`, code: 0 });
   }
