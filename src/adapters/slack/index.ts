@@ -93,7 +93,7 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs }: St
   await app.start();
   logger.info({ mode, commands }, 'Slack adapter started');
 
-  const outbound = createSlackOutbound(createOutboundWebClient({ token, slackApiUrl, logger: log }));
+  const outbound = createSlackOutbound(createOutboundWebClient({ token, slackApiUrl, logger }));
   return {
     mode,
     commands,

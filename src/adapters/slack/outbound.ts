@@ -7,6 +7,8 @@ import { webApi } from '@slack/bolt';
 import type { OutboundChannel } from '../../core/outbound.js';
 import { ChannelUnreachableError, RateLimitedError, TransientError } from '../../core/outbound.js';
 import type { Reply } from '../../core/reply.js';
+import { silentLogger, type Logger } from '../../core/log.js';
+import { boltLogger } from './bolt-logger.js';
 import { renderMessage } from './render.js';
 
 /** Platform errors that mean "this conversation cannot receive our messages": retrying will not help. */
@@ -30,7 +32,8 @@ const TRANSIENT_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unav
 export interface OutboundClientOptions {
   token: string;
   slackApiUrl?: string;
-  logger?: webApi.Logger;
+  /** The bot's logger; the WebClient's warnings go there (silent when omitted). */
+  logger?: Logger;
   /** Per-request timeout; a hung connection becomes a TransientError the scheduler retries. */
   timeoutMs?: number;
 }
@@ -42,7 +45,7 @@ export interface OutboundClientOptions {
 export function createOutboundWebClient(options: OutboundClientOptions): webApi.WebClient {
   return new webApi.WebClient(options.token, {
     slackApiUrl: options.slackApiUrl,
-    logger: options.logger,
+    logger: boltLogger(options.logger ?? silentLogger),
     retryConfig: { retries: 0 },
     rejectRateLimitedCalls: true,
     timeout: options.timeoutMs ?? 10_000,

@@ -57,7 +57,7 @@ describe('answers', () => {
     const blocks = res.json?.blocks as { type: string; text?: { text: string } }[];
     expect(blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
     expect(blocks[0]!.text!.text).toContain('Alibaba');
-    const context = blocks.find((b) => b.type === 'context') as { elements: { text: string }[] };
+    const context = blocks.find((b) => b.type === 'context') as unknown as { elements: { text: string }[] };
     expect(context.elements.map((e) => e.text).join(' ')).toMatch(/<https:\/\/[^|>]+\|[^>]+>/);
     expect(String(res.json?.text)).toMatch(/^Alibaba: /);
   });
