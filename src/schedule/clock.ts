@@ -1,0 +1,31 @@
+/** Time as the scheduler sees it: injected so tests run DST days and outages on a fake clock. */
+
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`; rejects with AbortedError as soon as `signal` aborts (shutdown). */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export class AbortedError extends Error {
+  constructor() {
+    super('aborted');
+    this.name = 'AbortedError';
+  }
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(new AbortedError());
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, ms));
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(new AbortedError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};

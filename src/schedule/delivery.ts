@@ -1,0 +1,153 @@
+/**
+ * Posting one message with the retry policy every platform shares (adapters translate their failures
+ * into RateLimitedError / TransientError / ChannelUnreachableError):
+ *
+ * - 429: wait Retry-After, then retry. The wait is applied to the whole platform (the `PlatformGate`),
+ *   not just the one message, because a rate limit is per app or workspace: a fan-out of 1,000 posts
+ *   must pause together instead of 1,000 messages each hammering the API and each collecting 429s.
+ * - 5xx / network: bounded exponential backoff with jitter.
+ * - Channel unreachable: no retry; the caller marks the schedule failing.
+ *
+ * Hand-written rather than p-retry because the Retry-After wait must be shared across messages and
+ * the attempt hooks must write the ledger state ("sending" before each request) — the parts that matter.
+ */
+import { ChannelUnreachableError, RateLimitedError, TransientError } from '../core/outbound.js';
+import { AbortedError, type Clock } from './clock.js';
+
+export interface RetryPolicy {
+  /** Retries after 5xx/network errors before giving up for now. */
+  transientRetries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** 429s tolerated for one message; a platform that never lets us post must not hold a delivery forever. */
+  rateLimitRetries: number;
+  /** Ceiling on one Retry-After wait, in case a platform sends something absurd. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  transientRetries: 5,
+  baseDelayMs: 1_000,
+  maxDelayMs: 30_000,
+  rateLimitRetries: 50,
+  maxRetryAfterMs: 300_000,
+};
+
+/**
+ * Per-platform gate: at most `concurrency` posts in flight, and nobody starts a post while the
+ * platform has told us to wait.
+ */
+export class PlatformGate {
+  private blockedUntil = 0;
+  private running = 0;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(
+    private readonly clock: Clock,
+    readonly concurrency: number,
+  ) {}
+
+  /** Everyone waits until `until` (epoch ms). */
+  blockUntil(until: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, until);
+  }
+
+  /** Waits for a free slot and for any rate-limit pause to pass; returns the release function. */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    while (this.running >= this.concurrency) {
+      await new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) return reject(new AbortedError());
+        const wake = () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = () => {
+          const i = this.waiters.indexOf(wake);
+          if (i >= 0) this.waiters.splice(i, 1);
+          reject(new AbortedError());
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        this.waiters.push(wake);
+      });
+    }
+    this.running++;
+    try {
+      // Re-check after every wake: another post may have hit a 429 while we slept.
+      for (let wait = this.blockedUntil - this.clock.now(); wait > 0; wait = this.blockedUntil - this.clock.now()) {
+        await this.clock.sleep(wait, signal);
+      }
+    } catch (error) {
+      this.releaseOne();
+      throw error;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.releaseOne();
+    };
+  }
+
+  private releaseOne(): void {
+    this.running--;
+    this.waiters.shift()?.();
+  }
+}
+
+export type PostOutcome =
+  | { ok: true; attempts: number }
+  | { ok: false; reason: 'unreachable'; error: ChannelUnreachableError; attempts: number }
+  /** Retries ran out; `maybePosted` when a 5xx/network error leaves open whether the platform posted it. */
+  | { ok: false; reason: 'gave_up'; error: Error; attempts: number; maybePosted: boolean };
+
+export interface PostHooks {
+  /** Before each request: the ledger row goes to "sending". */
+  beforeAttempt?: () => Promise<void> | void;
+  /** After a 429: the platform said it did not post, so the row can go back to "claimed". */
+  afterRateLimited?: (retryAfterMs: number) => Promise<void> | void;
+}
+
+function backoffDelay(policy: RetryPolicy, retry: number): number {
+  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  // Full jitter in the upper half: spreads a fan-out's retries without ever retrying immediately.
+  return Math.round(exp / 2 + Math.random() * (exp / 2));
+}
+
+/** Posts via `send` under `gate` with the retry policy. Throws AbortedError if `signal` aborts while waiting. */
+export async function postWithRetry(
+  send: () => Promise<void>,
+  opts: { gate: PlatformGate; clock: Clock; policy?: RetryPolicy; signal?: AbortSignal; hooks?: PostHooks },
+): Promise<PostOutcome> {
+  const policy = opts.policy ?? DEFAULT_RETRY_POLICY;
+  let attempts = 0;
+  let transientRetries = 0;
+  let rateLimitRetries = 0;
+  for (;;) {
+    const release = await opts.gate.acquire(opts.signal);
+    let error: unknown;
+    try {
+      await opts.hooks?.beforeAttempt?.();
+      attempts++;
+      await send();
+      return { ok: true, attempts };
+    } catch (e) {
+      error = e;
+    } finally {
+      release();
+    }
+    if (error instanceof ChannelUnreachableError) return { ok: false, reason: 'unreachable', error, attempts };
+    if (error instanceof RateLimitedError) {
+      const wait = Math.min(Math.max(error.retryAfterMs, 0), policy.maxRetryAfterMs);
+      opts.gate.blockUntil(opts.clock.now() + wait);
+      await opts.hooks?.afterRateLimited?.(wait);
+      if (++rateLimitRetries > policy.rateLimitRetries) {
+        return { ok: false, reason: 'gave_up', error, attempts, maybePosted: transientRetries > 0 };
+      }
+      continue; // acquire() waits out the pause
+    }
+    // TransientError, network errors and anything unexpected: the request may or may not have landed.
+    const err = error instanceof Error ? error : new TransientError(String(error));
+    if (transientRetries >= policy.transientRetries) return { ok: false, reason: 'gave_up', error: err, attempts, maybePosted: true };
+    await opts.clock.sleep(backoffDelay(policy, transientRetries++), opts.signal);
+  }
+}

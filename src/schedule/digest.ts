@@ -1,0 +1,143 @@
+/**
+ * The digest itself, as a platform-neutral Reply: the date, the combined tracked AI capex for the year
+ * (ranges stay ranges), the top spenders, what changed since this channel's previous digest (new
+ * figures; revised guidance old → new) and the sources. Rankings come from src/data/queries.ts, the
+ * same answer `/capex top` gives, so the digest never disagrees with the commands.
+ *
+ * "What changed" is computed against what the previous digest in the channel knew: every delivered
+ * digest stores the ids of the recent figures it saw, so a figure is reported once, even when it is
+ * announced on the day of a digest or added to the data file later.
+ */
+import { DateTime } from 'luxon';
+import type { Reply, ReplySource } from '../core/reply.js';
+import type { DataSet } from '../data/dataset.js';
+import type { Figure } from '../data/schema.js';
+import { formatDate, formatUsd, formatWithUsd } from '../data/money.js';
+import { defaultYear, isCounted, rankYear, seriesOf } from '../data/queries.js';
+import { BASIS_WORDS, disputeNotes, newestDate, sourcesOf } from '../commands/shared.js';
+
+export const TOP_SPENDERS = 5;
+export const MAX_CHANGES = 10;
+export const MAX_SOURCES = 12;
+/** With no previous digest in a channel, "what changed" covers this many days. */
+export const FIRST_DIGEST_LOOKBACK_DAYS = 7;
+
+export interface DigestInput {
+  data: DataSet;
+  now: Date;
+  /** The schedule's zone: the date in the title is the reader's local date. */
+  zone: string;
+  /** The channel's previous delivered digest, if any. */
+  previous?: { deliveredAt: number; seenFigureIds: readonly string[] };
+  /** Set when the slot is posted late (the bot was down at slot time). */
+  late?: { dueAt: number };
+}
+
+export interface Digest {
+  reply: Reply;
+  /** Recent figures this digest knew about; stored in the ledger for the next digest's "what changed". */
+  seenFigureIds: string[];
+}
+
+export interface Change {
+  figure: Figure;
+  /** The figure it revises (same series, announced earlier), when there is one. */
+  previous?: Figure;
+}
+
+/** Is a figure's announcement ("2025-03-04" or month-only "2025-03") on or after `date` ("YYYY-MM-DD")? */
+function announcedOnOrAfter(announced: string, date: string): boolean {
+  return announced.length === 7 ? announced >= date.slice(0, 7) : announced >= date;
+}
+
+/** Figures announced since the window start that the previous digest did not know, oldest first. */
+export function changesSince(data: DataSet, windowStart: string, seen: ReadonlySet<string>): { changes: Change[]; recentIds: string[] } {
+  const recent = data.figures.filter((f) => isCounted(f) && announcedOnOrAfter(f.announced, windowStart));
+  const changes = recent
+    .filter((f) => !seen.has(f.id))
+    .sort((a, b) => a.announced.localeCompare(b.announced) || a.id.localeCompare(b.id))
+    .map((figure) => {
+      const earlier = seriesOf(data, figure).filter((f) => isCounted(f) && f.id !== figure.id && f.announced <= figure.announced);
+      return { figure, previous: earlier.at(-1) };
+    });
+  return { changes, recentIds: recent.map((f) => f.id).sort() };
+}
+
+function describeChange(change: Change, data: DataSet): string {
+  const { figure, previous } = change;
+  const company = data.company(figure.company)?.name ?? figure.company;
+  const when = formatDate(figure.announced);
+  if (previous) {
+    return `${company}, ${figure.label} (${figure.period.label}): revised ${formatWithUsd(previous, data)} → ${formatWithUsd(figure, data)} (${when})`;
+  }
+  return `${company}, ${figure.label} (${figure.period.label}): ${formatWithUsd(figure, data)} — new (${when})`;
+}
+
+export function buildDigest(input: DigestInput): Digest {
+  const { data, now, zone } = input;
+  const local = DateTime.fromJSDate(now, { zone });
+  const dateWords = local.toFormat('cccc d LLLL yyyy');
+  const year = defaultYear(data, now);
+  const ranking = rankYear(data, year);
+  const top = ranking.annual.slice(0, TOP_SPENDERS);
+
+  const windowStart = input.previous
+    ? DateTime.fromMillis(input.previous.deliveredAt, { zone }).toISODate()!
+    : local.minus({ days: FIRST_DIGEST_LOOKBACK_DAYS }).toISODate()!;
+  const { changes, recentIds } = changesSince(data, windowStart, new Set(input.previous?.seenFigureIds ?? []));
+
+  const lines: string[] = [];
+  if (ranking.annual.length > 0) {
+    lines.push(
+      `Combined tracked AI capex for ${year}: ${formatUsd(ranking.total, true)} across ${ranking.annual.length} companies (reported where available, else the latest guidance).`,
+    );
+  } else {
+    lines.push(`No annual capex figures are tracked for ${year} yet.`);
+  }
+
+  const since = input.previous ? `since the previous digest (${formatDate(windowStart)})` : `in the past ${FIRST_DIGEST_LOOKBACK_DAYS} days`;
+  if (changes.length === 0) {
+    lines.push(`No new or revised figures ${since}.`);
+  } else {
+    lines.push(`What changed ${since}:`);
+    for (const change of changes.slice(0, MAX_CHANGES)) lines.push(`• ${describeChange(change, data)}`);
+    if (changes.length > MAX_CHANGES) lines.push(`• …and ${changes.length - MAX_CHANGES} more: /capex sources lists every figure.`);
+  }
+
+  const changedFigures = changes.slice(0, MAX_CHANGES).flatMap((c) => (c.previous ? [c.figure, c.previous] : [c.figure]));
+  const topFigures = top.flatMap((e) => e.figures);
+  const notes: string[] = [];
+  if (input.late) {
+    const due = DateTime.fromMillis(input.late.dueAt, { zone }).toFormat('ccc d LLL HH:mm');
+    notes.push(`Posted late: this digest was due at ${due} (${zone}) while the bot was offline.`);
+  }
+  if (top.some((e) => e.disputed)) notes.push('⚠ = sources disagree; the range spans the disagreeing values.');
+  notes.push(...disputeNotes([...topFigures, ...changedFigures], data).slice(0, 4));
+
+  const sources: ReplySource[] = sourcesOf([...changedFigures, ...topFigures]).slice(0, MAX_SOURCES);
+  const reply: Reply = {
+    kind: 'answer',
+    visibility: 'public',
+    title: `AI capex digest — ${dateWords}`,
+    lines,
+    ...(top.length > 0 && {
+      table: {
+        columns: ['#', 'Top spenders', `US$B ${year}`, 'Basis'],
+        numericColumns: [0, 2],
+        rows: top.map((e, i) => [
+          String(i + 1),
+          e.company.name,
+          `${formatUsd(e.usdPerYear, true).replace(/^US\$|B$/g, '')}${e.disputed ? ' ⚠' : ''}`,
+          BASIS_WORDS[e.basis].replace(' capex', ''),
+        ]),
+      },
+    }),
+    notes,
+    sources,
+    asOf: newestDate([...topFigures, ...changedFigures]),
+    summary:
+      `AI capex digest ${local.toISODate()}: ${year} total ${formatUsd(ranking.total, true)}` +
+      (changes.length ? `; ${changes.length} new or revised figure${changes.length === 1 ? '' : 's'}.` : '; no changes.'),
+  };
+  return { reply, seenFigureIds: recentIds };
+}

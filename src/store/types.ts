@@ -1,0 +1,154 @@
+/**
+ * The store interface the scheduler, the digest service and the commands use. It is async so a server
+ * database (Postgres) can implement it later without touching them; the SQLite implementation answers
+ * synchronously inside. The one operation that carries the exactly-once guarantee is `claimSlot`:
+ * an atomic insert against UNIQUE(schedule_id, slot).
+ */
+
+export type ScheduleStatus = 'active' | 'paused' | 'failing' | 'removed';
+
+export interface ScheduleRecord {
+  id: number;
+  /** Platform-prefixed channel id: `slack:C123`, `discord:123`, `console:local`. */
+  channelId: string;
+  /** 'time' (HH:MM on some weekdays) or 'cron'. */
+  kind: 'time' | 'cron';
+  /** "09:00" for kind 'time'. */
+  time: string | null;
+  /** "daily", "weekdays" or "mon,wed,fri" for kind 'time'. */
+  days: string | null;
+  /** The cron expression for kind 'cron'. */
+  cron: string | null;
+  /** IANA zone the times are in. */
+  zone: string;
+  status: ScheduleStatus;
+  /** Why it is failing (e.g. "channel not found"), when it is. */
+  statusReason: string | null;
+  /** Platform-prefixed user id of the admin who created it: told by DM when it starts failing. */
+  createdBy: string;
+  createdByName: string | null;
+  createdAt: number;
+  /**
+   * Slots due after this instant are owed. Set at creation and on resume, so the time a schedule was
+   * paused (or failing) is not "missed", and a new schedule does not post slots from before it existed.
+   */
+  armedFrom: number;
+  updatedAt: number;
+}
+
+export interface NewSchedule {
+  channelId: string;
+  kind: 'time' | 'cron';
+  time?: string;
+  days?: string;
+  cron?: string;
+  zone: string;
+  createdBy: string;
+  createdByName?: string;
+}
+
+/**
+ * claimed: owed and not yet handed to the platform (safe to (re)try);
+ * sending: a post request is (or was, if the bot died) in flight;
+ * delivered: the platform accepted it; missed: the bot was down past the grace window;
+ * failed: the platform refused for good (channel gone) or retries ran out.
+ */
+export type DeliveryStatus = 'claimed' | 'sending' | 'delivered' | 'missed' | 'failed';
+
+export interface DeliveryRecord {
+  id: number;
+  scheduleId: number;
+  /** Local wall-clock slot "2025-03-30T02:30", or "manual:<iso>" for `/capex-digest send`. */
+  slot: string;
+  kind: 'scheduled' | 'manual';
+  dueAt: number;
+  channelId: string;
+  status: DeliveryStatus;
+  /** Claimed more than a minute after it was due (the bot was down or busy at slot time). */
+  late: boolean;
+  attempts: number;
+  /** How many times start-up recovery has re-queued it after the bot died mid-delivery. */
+  recoveries: number;
+  claimedAt: number;
+  nextAttemptAt: number;
+  deliveredAt: number | null;
+  error: string | null;
+  /**
+   * Ids of the recent figures (announced on or after the previous digest's date) this digest knew about:
+   * the next digest in the channel reports only recent figures not in this list, so nothing repeats.
+   */
+  seenFigureIds: string[];
+}
+
+export interface ClaimRequest {
+  scheduleId: number;
+  slot: string;
+  kind: 'scheduled' | 'manual';
+  dueAt: number;
+  channelId: string;
+  late: boolean;
+  now: number;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: number;
+  actor: string;
+  actorName: string | null;
+  action: string;
+  scheduleId: number | null;
+  details: Record<string, unknown>;
+}
+
+export interface NewAuditEntry {
+  at: number;
+  actor: string;
+  actorName?: string;
+  action: string;
+  scheduleId?: number;
+  details?: Record<string, unknown>;
+}
+
+export interface ScheduleSummary {
+  last?: DeliveryRecord;
+  missed: number;
+}
+
+export interface Store {
+  /** Creates a schedule and writes its audit entry in one transaction. */
+  createSchedule(input: NewSchedule, now: number): Promise<ScheduleRecord>;
+  getSchedule(id: number): Promise<ScheduleRecord | undefined>;
+  /** All schedules except removed ones, oldest first; optionally only those whose channel starts with `channelPrefix`. */
+  listSchedules(channelPrefix?: string): Promise<ScheduleRecord[]>;
+  /** Schedules the scheduler runs (status active). */
+  activeSchedules(): Promise<ScheduleRecord[]>;
+  /** Changes status (and re-arms on resume) and writes the audit entry in one transaction. */
+  setScheduleStatus(id: number, status: ScheduleStatus, change: { now: number; reason?: string; rearm?: boolean; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined>;
+
+  /** The due time of the newest scheduled (not manual) ledger row per schedule: where slot enumeration resumes. */
+  lastScheduledDueAt(scheduleIds: number[]): Promise<Map<number, number>>;
+  /** Atomically inserts a claimed row; undefined if that schedule+slot already has one (someone else owns it). */
+  claimSlot(req: ClaimRequest): Promise<DeliveryRecord | undefined>;
+  /** Records owed slots the bot was down for past the grace window; existing rows are left alone. */
+  recordMissed(rows: Omit<ClaimRequest, 'late' | 'kind'>[]): Promise<number>;
+  markSending(id: number, now: number): Promise<void>;
+  /** Back to claimed (the platform said it did not post, e.g. 429), to be tried at `nextAttemptAt`. */
+  release(id: number, nextAttemptAt: number, error?: string): Promise<void>;
+  markDelivered(id: number, now: number, seenFigureIds: string[]): Promise<void>;
+  markFailed(id: number, error: string): Promise<void>;
+  markMissed(id: number, error: string): Promise<void>;
+  /** Re-queue rows left in flight by a dead process. */
+  requeueRecovered(id: number, now: number): Promise<void>;
+  /** Rows not final (claimed or sending). */
+  unfinishedDeliveries(): Promise<DeliveryRecord[]>;
+  /** The newest delivered digest in a channel before `before` (any schedule, scheduled or manual). */
+  previousDelivery(channelId: string, before: number): Promise<DeliveryRecord | undefined>;
+  /** Last ledger row (by due time) and the number of missed slots, per schedule. */
+  summaries(scheduleIds: number[]): Promise<Map<number, ScheduleSummary>>;
+  deliveriesOf(scheduleId: number): Promise<DeliveryRecord[]>;
+
+  audit(entry: NewAuditEntry): Promise<void>;
+  auditLog(limit?: number): Promise<AuditEntry[]>;
+
+  close(): Promise<void>;
+}
