@@ -93,3 +93,8 @@ export function buildSlackManifest(commands: readonly CommandSpec[], options: Ma
     },
   };
 }
+
+/** The manifest as committed in slack/manifest.json: stable key order, two-space indent, final newline. */
+export function slackManifestJson(commands: readonly CommandSpec[], options: ManifestOptions = {}): string {
+  return `${JSON.stringify(buildSlackManifest(commands, options), null, 2)}\n`;
+}
