@@ -8,8 +8,8 @@
  * for a look-alike so user text can never close the block early.
  */
 import { escapeMarkdown, type APIEmbed, type APIEmbedField } from 'discord.js';
-import type { Reply, ReplySource } from '../../core/reply.js';
-import { layoutBars, layoutTable } from '../../core/text-layout.js';
+import type { Reply, ReplySource, ReplyTable } from '../../core/reply.js';
+import { displayWidth, layoutBars, layoutTable } from '../../core/text-layout.js';
 
 /** https://discord.com/developers/docs/resources/message#embed-object-embed-limits */
 export const EMBED_LIMITS = {
@@ -85,45 +85,83 @@ export function embedLength(embed: APIEmbed): number {
   );
 }
 
+/**
+ * Code blocks wider than this wrap inside an embed (and far sooner on a phone), which scrambles columns:
+ * wider tables are shown as one line per row instead.
+ */
+export const MAX_CODE_WIDTH = 60;
+
+type Block = { heading?: string; code: boolean; lines: string[] };
+
 /** Text, notes, table and chart, fitted into `budget` characters without ever cutting a code block open. */
 function describe(reply: Reply, budget: number): string {
   const text = [...reply.lines.map(escapeText), ...(reply.notes ?? []).map((n) => (n.startsWith('⚠') ? escapeText(n) : `⚠ ${escapeText(n)}`))].join('\n');
-  const blocks: { heading?: string; body: string }[] = [];
-  if (reply.table) blocks.push({ body: layoutTable(reply.table) });
+  const blocks: Block[] = [];
+  if (reply.table) blocks.push(tableBlock(reply.table));
   if (reply.chart) {
     const bars = layoutBars(reply.chart);
-    if (bars) blocks.push({ heading: `**${escapeText(reply.chart.title)}**`, body: bars });
+    if (bars) blocks.push({ heading: `**${escapeText(reply.chart.title)}**`, code: true, lines: safeInCode(bars).split('\n') });
   }
 
   const separator = '\n\n';
-  const blockSizes = blocks.map((b) => codeBlock(b.body).length + (b.heading ? b.heading.length + 1 : 0) + separator.length);
-  const wanted = text.length + blockSizes.reduce((a, b) => a + b, 0);
+  const sizes = blocks.map((b) => renderBlock(b, b.lines).length + separator.length);
+  const wanted = text.length + sizes.reduce((a, b) => a + b, 0);
   // When everything does not fit, the text keeps at least 40% of the room and the blocks share the rest.
-  const textBudget = wanted <= budget ? text.length : Math.min(text.length, Math.max(Math.floor(budget * 0.4), budget - blockSizes.reduce((a, b) => a + b, 0)));
+  const textBudget = wanted <= budget ? text.length : Math.min(text.length, Math.max(Math.floor(budget * 0.4), budget - sizes.reduce((a, b) => a + b, 0)));
   const parts = text ? [truncate(text, textBudget)] : [];
   let used = parts[0]?.length ?? 0;
   for (const block of blocks) {
-    const headingCost = block.heading ? block.heading.length + 1 : 0;
-    const room = budget - used - separator.length - headingCost;
-    const fenced = fitCodeBlock(block.body, room);
-    if (!fenced) continue;
-    const part = block.heading ? `${block.heading}\n${fenced}` : fenced;
+    const part = fitBlock(block, budget - used - (parts.length ? separator.length : 0));
+    if (!part) continue;
     parts.push(part);
     used += part.length + separator.length;
   }
   return parts.join(separator);
 }
 
-/** A ``` block holding `body`, dropping whole lines from the end (with a "…" line) until it fits. */
-export function fitCodeBlock(body: string, room: number): string | undefined {
-  const lines = safeInCode(body).split('\n');
-  let fenced = codeBlock(lines.join('\n'));
-  if (fenced.length <= room) return fenced;
-  for (let keep = lines.length - 1; keep >= 1; keep--) {
-    fenced = codeBlock([...lines.slice(0, keep), ELLIPSIS].join('\n'));
-    if (fenced.length <= room) return fenced;
+function tableBlock(table: ReplyTable): Block {
+  const laid = safeInCode(layoutTable(table)).split('\n');
+  if (Math.max(...laid.map(displayWidth)) <= MAX_CODE_WIDTH) return { code: true, lines: laid };
+  // One line per row: the first cell in bold, then "Column: value" for the rest.
+  // A leading rank column ("#") joins the name: "1. Amazon".
+  const ranked = table.columns[0] === '#' && table.columns.length > 1;
+  const row = (raw: string[]) => {
+    const cells = raw.map((c) => escapeText(c));
+    const first = ranked ? [cells[0] ? `${cells[0]}.` : '', cells[1] ?? ''].filter(Boolean).join(' ') : (cells[0] ?? '');
+    const offset = ranked ? 2 : 1;
+    const pairs = cells.slice(offset).map((cell, i) => (cell ? `${escapeText(table.columns[i + offset] ?? '')}: ${cell}` : '')).filter(Boolean);
+    return `**${first || '—'}** — ${pairs.join(' · ')}`;
+  };
+  return { code: false, lines: [...table.rows.map(row), ...(table.footer ? [row(table.footer)] : [])] };
+}
+
+function renderBlock(block: Block, lines: string[]): string {
+  const body = block.code ? codeBlock(lines.join('\n')) : lines.join('\n');
+  return block.heading ? `${block.heading}\n${body}` : body;
+}
+
+/** The block, dropping whole lines from the end (with a "…" line) until it fits `room`; undefined if nothing fits. */
+function fitBlock(block: Block, room: number): string | undefined {
+  const full = renderBlock(block, block.lines);
+  if (full.length <= room) return full;
+  // Tables keep their header and rule; a lone "…" is not worth showing.
+  const minimum = block.code && block.lines[1]?.startsWith('─') ? 3 : 1;
+  // Binary search for the most lines that fit: rendered length grows with the number of lines kept.
+  const fits = (keep: number) => renderBlock(block, [...block.lines.slice(0, keep), ELLIPSIS]);
+  let lo = minimum;
+  let hi = block.lines.length - 1;
+  let best: string | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const part = fits(mid);
+    if (part.length <= room) {
+      best = part;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
   }
-  return undefined;
+  return best;
 }
 
 function codeBlock(body: string): string {
@@ -173,7 +211,7 @@ function sourceLine(source: ReplySource): string {
   const date = source.date ? ` (${source.date})` : '';
   if (!/^https?:\/\//i.test(source.url)) return `• ${title}${date}`;
   // Parentheses and spaces would end the link target early.
-  const url = source.url.replace(/[()\s<>]/g, (c) => encodeURIComponent(c));
+  const url = source.url.replace(/[()\s<>]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   return truncate(`• [${title}](${url})${date}`, EMBED_LIMITS.fieldValue - 40);
 }
 

@@ -16,13 +16,21 @@ import { ADMIN, autocomplete, command } from './signing.js';
 const core = createCore({ data: loadDataFile(), now: () => new Date('2026-05-15T12:00:00Z') });
 const logLines: string[] = [];
 let fake: FakeDiscord;
+
+/**
+ * discord.js builds these objects from gateway payloads; their constructors are internal in the typings
+ * but are exactly what the library calls, with (client, raw API data).
+ */
+function construct<T>(cls: unknown, ...args: unknown[]): T {
+  return new (cls as new (...a: unknown[]) => T)(...args);
+}
 let client: Client;
 
 beforeAll(async () => {
   fake = await startFakeDiscord();
   client = createGatewayClient(fake.url);
   // Normally set by the READY event after login; interactions read it to attach entitlements.
-  Object.assign(client, { application: new ClientApplication(client, { id: '500000000000000005' }) });
+  Object.assign(client, { application: construct<ClientApplication>(ClientApplication, client, { id: '500000000000000005' }) });
   attachGatewayHandler(client, { core, commands: buildDiscordCommands(core.commands), logger: pino({ level: 'error' }, { write: (l: string) => void logLines.push(l) }) });
 });
 
@@ -45,7 +53,7 @@ async function deliver(interaction: Interaction): Promise<any> {
   throw new Error(`no reply to interaction ${interaction.id}`);
 }
 
-const chatInput = (raw: Record<string, unknown>) => new ChatInputCommandInteraction(client, raw as never);
+const chatInput = (raw: Record<string, unknown>) => construct<ChatInputCommandInteraction>(ChatInputCommandInteraction, client, raw);
 
 describe('gateway interactions', () => {
   it('/capex replies with the embed, no mentions, publicly', async () => {
@@ -74,7 +82,7 @@ describe('gateway interactions', () => {
   });
 
   it('autocomplete responds with up to 25 companies', async () => {
-    const body = await deliver(new AutocompleteInteraction(client, autocomplete('capex', [{ name: 'company', type: 3, value: 'micro', focused: true }]) as never));
+    const body = await deliver(construct<AutocompleteInteraction>(AutocompleteInteraction, client, autocomplete('capex', [{ name: 'company', type: 3, value: 'micro', focused: true }])));
     expect(body).toEqual({ type: 8, data: { choices: [{ name: 'Microsoft (MSFT)', value: 'microsoft' }] } });
   });
 
