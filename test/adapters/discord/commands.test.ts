@@ -98,9 +98,9 @@ describe('buildDiscordCommands', () => {
   });
 
   it('refuses specs Discord would reject, naming the spec', () => {
-    const bad = { ...pick, id: 'Bad Name' } as CommandSpec;
+    const bad = { ...pick, id: 'Bad Name' } as unknown as CommandSpec;
     expect(() => buildDiscordCommands([bad])).toThrow(/'Bad Name'.*not a valid Discord name/);
-    const mixed = { ...pick, id: 'digest-plain', discord: { command: 'digest' } } as CommandSpec;
+    const mixed = { ...pick, id: 'digest-plain', discord: { command: 'digest' } } as unknown as CommandSpec;
     expect(() => buildDiscordCommands([digestAdd, mixed] as CommandSpec[])).toThrow(/mixes subcommands/);
   });
 });
