@@ -36,6 +36,9 @@ export const configSchema = z
     DIGEST_GRACE_MINUTES: z.coerce.number().int().min(0).default(120),
 
     DATA_FILE: optionalText,
+    DATA_URL: optionalUrl,
+    /** How often DATA_URL is polled (and DATA_FILE re-checked besides being watched); 0 turns polling off. */
+    DATA_REFRESH_MINUTES: z.coerce.number().min(0).default(15),
   })
   .superRefine((c, ctx) => {
     if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {

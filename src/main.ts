@@ -20,11 +20,11 @@ export interface RunningBot {
 /** Starts the chat adapters the configuration asks for; without any, the console. */
 export async function startBot(config: Config = loadConfig()): Promise<RunningBot> {
   const logger = createLogger(config.LOG_LEVEL);
-  const runtime = await createRuntime(config, logger);
+  const runtime = await createRuntime(config, logger, { watchData: true });
   const adapters: string[] = [];
   const outbound: OutboundChannel[] = [];
   const needsHttp = (slackEnabled(config) && !config.SLACK_APP_TOKEN) || Boolean(config.DISCORD_PUBLIC_KEY);
-  const http = needsHttp ? new HttpServer(() => ({ adapters, dataVersion: runtime.data().version })) : undefined;
+  const http = needsHttp ? new HttpServer(() => ({ adapters, ...runtime.live.status() })) : undefined;
 
   // Platform adapters are wired here as they land (Slack, Discord); each pushes to `adapters` and `outbound`.
 
@@ -40,7 +40,7 @@ export async function main(): Promise<void> {
   const config = loadConfig();
   if (!slackEnabled(config) && !discordEnabled(config)) {
     const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-    const runtime = await createRuntime(config, logger);
+    const runtime = await createRuntime(config, logger, { watchData: true });
     runtime.services.consoleOutbound = createConsoleOutbound(process.stdout);
     await runConsole({ core: runtime.core, input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY) });
     await runtime.close();

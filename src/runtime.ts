@@ -10,13 +10,15 @@ import type { Logger } from './core/log.js';
 import { createCore } from './app.js';
 import { BUNDLED_DATA_FILE, loadDataFile } from './data/loader.js';
 import type { DataSet } from './data/dataset.js';
+import { LiveData } from './data/live.js';
 
 export interface Runtime {
   config: Config;
   logger: Logger;
   core: Core;
   data: () => DataSet;
-  dataFile: string;
+  /** The data source: reloads on change, keeps the last good version when a new one is refused. */
+  live: LiveData;
   services: Services;
   /** Closes what the runtime opened (database, timers), in reverse order. */
   close(): Promise<void>;
@@ -24,19 +26,37 @@ export interface Runtime {
   onClose(fn: () => void | Promise<void>): void;
 }
 
-export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export interface RuntimeOptions {
+  /** Watch the data file / poll the data URL for new versions (the running bot); off for one-shot commands. */
+  watchData?: boolean;
+}
+
+export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
   const dataFile = config.DATA_FILE ?? BUNDLED_DATA_FILE;
   // Throws DataFileError naming file, row and field: the bot does not start on bad data.
-  const dataSet = loadDataFile(dataFile);
-  const services: Services = {};
+  const initial = loadDataFile(dataFile);
+  const live = new LiveData({
+    source: config.DATA_URL ? { url: config.DATA_URL } : { file: dataFile },
+    initial,
+    refreshMinutes: config.DATA_REFRESH_MINUTES,
+    logger,
+  });
+  // With a URL, the file is only the fallback until the first fetch answers.
+  if (config.DATA_URL) await live.check();
+  const services: Services = { live };
   const closers: (() => void | Promise<void>)[] = [];
-  const core = createCore({ data: () => dataSet, services, logger });
+  if (options.watchData) {
+    live.start();
+    closers.push(() => live.stop());
+  }
+  const data = () => live.current();
+  const core = createCore({ data, services, logger });
   return {
     config,
     logger,
     core,
-    data: () => dataSet,
-    dataFile,
+    data,
+    live,
     services,
     onClose: (fn) => closers.push(fn),
     close: async () => {

@@ -1,0 +1,133 @@
+/** Live data: a changed file or URL is picked up without a restart; a bad version never replaces a good one. */
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCore } from '../../src/app.js';
+import { BUNDLED_DATA_FILE, parseDataText } from '../../src/data/loader.js';
+import { LiveData, type DataRefusal } from '../../src/data/live.js';
+import { diffDataSets } from '../../src/data/diff.js';
+import { silentLogger } from '../../src/core/log.js';
+import { testCaller, TODAY } from '../helpers/core.js';
+
+const GOOD = readFileSync(BUNDLED_DATA_FILE, 'utf8');
+
+/** The bundled file plus a new Meta 2026 guidance revision, as an editor would add it. */
+export function withMetaRevision(text: string, version = '2026-11-25.2'): string {
+  const revision = `
+  - id: meta-cy2026-guidance-2026-07-29
+    company: meta
+    metric: guidance
+    label: capex guidance (raised)
+    low: 135
+    high: 150
+    currency: USD
+    period: { label: CY2026, start: "2026-01", end: "2026-12" }
+    announced: "2026-07-29"
+    source:
+      title: Meta Q2 2026 results (test fixture)
+      url: https://example.com/meta-q2-2026
+`;
+  return text.replace(/^version: .*$/m, `version: "${version}"`).trimEnd() + '\n' + revision;
+}
+
+const BROKEN = GOOD.replace(/^version: .*$/m, 'version: "broken"').replace(/(\n\s+)announced: "?2026-01-28"?/, '$1announced: yesterday');
+
+function tmpFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'capex-live-')), 'data.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+let live: LiveData | undefined;
+let server: Server | undefined;
+afterEach(async () => {
+  live?.stop();
+  await new Promise((r) => (server ? server.close(r) : r(undefined)));
+  server = undefined;
+});
+
+describe('live data from a file', () => {
+  it('GIVEN a valid new version THEN answers change without a restart, and the revision is detected', async () => {
+    const file = tmpFile(GOOD);
+    const initial = parseDataText(GOOD, file);
+    const changes: string[] = [];
+    live = new LiveData({ source: { file }, initial, refreshMinutes: 0, logger: silentLogger });
+    live.subscribe({ onChange: (prev, next) => void changes.push(...diffDataSets(prev, next).map((c) => `${c.kind} ${c.figure.id} ${c.changePct?.toFixed(1)}`)) });
+    const core = createCore({ data: () => live!.current(), now: () => TODAY });
+
+    expect((await core.handleText('/capex meta', testCaller())).lines[0]).toContain('US$125–145B');
+    writeFileSync(file, withMetaRevision(GOOD));
+    await live.check();
+    expect((await core.handleText('/capex meta', testCaller())).lines[0]).toContain('US$135–150B');
+    expect(live.status().dataVersion).toBe('2026-11-25.2');
+    expect(changes).toEqual(['revised meta-cy2026-guidance-2026-07-29 5.6']);
+  });
+
+  it('GIVEN an invalid version THEN the bot keeps the good one, names row and field, and tells admins once', async () => {
+    const file = tmpFile(GOOD);
+    const refusals: DataRefusal[] = [];
+    live = new LiveData({ source: { file }, initial: parseDataText(GOOD, file), refreshMinutes: 0, logger: silentLogger });
+    live.subscribe({ onRefused: (r) => void refusals.push(r) });
+    const core = createCore({ data: () => live!.current(), now: () => TODAY });
+
+    writeFileSync(file, BROKEN);
+    await live.check();
+    await live.check(); // the next poll sees the same bad file: no second notice
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]!.message).toMatch(/data\.yaml, row figures\[\d+\] \(id [a-z0-9-]+\), field announced, line \d+/);
+    expect(live.status().dataVersion).toBe('2026-11-25.1');
+    expect(live.status().lastRefusal?.message).toContain('field announced');
+    expect((await core.handleText('/capex meta', testCaller())).lines[0]).toContain('US$125–145B');
+
+    writeFileSync(file, withMetaRevision(GOOD));
+    await live.check();
+    expect(live.status().lastRefusal).toBeUndefined();
+    expect(live.status().dataVersion).toBe('2026-11-25.2');
+  });
+
+  it('GIVEN the watcher is running THEN an edit is picked up on its own', async () => {
+    const file = tmpFile(GOOD);
+    live = new LiveData({ source: { file }, initial: parseDataText(GOOD, file), refreshMinutes: 0, logger: silentLogger });
+    live.start();
+    writeFileSync(file, withMetaRevision(GOOD, '2026-11-25.7'));
+    await expect.poll(() => live!.current().version, { timeout: 8000, interval: 100 }).toBe('2026-11-25.7');
+  });
+});
+
+describe('live data from a URL', () => {
+  it('GIVEN ETag and Last-Modified THEN later polls are conditional and a 304 changes nothing', async () => {
+    let body = withMetaRevision(GOOD, '2026-11-25.3');
+    let etag = '"v3"';
+    const seen: { inm?: string; ims?: string; status: number }[] = [];
+    server = createServer((req, res) => {
+      const inm = req.headers['if-none-match'];
+      const ims = req.headers['if-modified-since'];
+      const status = inm === etag ? 304 : 200;
+      seen.push({ inm, ims, status });
+      res.writeHead(status, { etag, 'last-modified': 'Wed, 25 Nov 2026 08:00:00 GMT' });
+      res.end(status === 200 ? body : undefined);
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/capex-data.yaml`;
+    const initial = parseDataText(GOOD, 'bundled');
+    let changes = 0;
+    live = new LiveData({ source: { url }, initial, refreshMinutes: 0, logger: silentLogger });
+    live.subscribe({ onChange: () => void changes++ });
+
+    await live.check();
+    expect(live.current().version).toBe('2026-11-25.3');
+    await live.check();
+    expect(seen[1]).toEqual({ inm: '"v3"', ims: 'Wed, 25 Nov 2026 08:00:00 GMT', status: 304 });
+    expect(changes).toBe(1);
+    expect(live.current().version).toBe('2026-11-25.3');
+
+    body = BROKEN;
+    etag = '"broken"';
+    await live.check();
+    expect(live.current().version).toBe('2026-11-25.3');
+    expect(live.status().lastRefusal?.message).toContain('field announced');
+  });
+});
