@@ -39,6 +39,11 @@ export const configSchema = z
     DATA_URL: optionalUrl,
     /** How often DATA_URL is polled (and DATA_FILE re-checked besides being watched); 0 turns polling off. */
     DATA_REFRESH_MINUTES: z.coerce.number().min(0).default(15),
+
+    /** Sent as User-Agent to SEC EDGAR (its fair-access policy asks for an app name and a contact email). */
+    SEC_USER_AGENT: optionalText.pipe(z.string().regex(/\S+@\S+\.\S+/, 'must name the app and a contact email, e.g. "capex-bot/0.1 you@example.com"').optional()),
+    /** SEC EDGAR API base URL; tests point it at a local server. */
+    SEC_API_URL: optionalUrl.transform((u) => u ?? 'https://data.sec.gov'),
   })
   .superRefine((c, ctx) => {
     if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {
