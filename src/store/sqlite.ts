@@ -129,8 +129,8 @@ export class SqliteStore implements Store {
          VALUES (@channelId, @kind, @time, @days, @cron, @zone, 'active', @createdBy, @createdByName, @now, @now, @now)`,
       ),
       getSchedule: db.prepare<[number], ScheduleRow>('SELECT * FROM schedules WHERE id = ?'),
-      listSchedules: db.prepare<[string], ScheduleRow>(
-        `SELECT * FROM schedules WHERE status != 'removed' AND substr(channel_id, 1, length(?1)) = ?1 ORDER BY id`,
+      listSchedules: db.prepare<[{ prefix: string }], ScheduleRow>(
+        `SELECT * FROM schedules WHERE status != 'removed' AND substr(channel_id, 1, length(@prefix)) = @prefix ORDER BY id`,
       ),
       activeSchedules: db.prepare<[], ScheduleRow>(`SELECT * FROM schedules WHERE status = 'active' ORDER BY id`),
       setStatus: db.prepare(
@@ -222,7 +222,7 @@ export class SqliteStore implements Store {
   }
 
   async listSchedules(channelPrefix = ''): Promise<ScheduleRecord[]> {
-    return this.stmts.listSchedules.all(channelPrefix).map(toSchedule);
+    return this.stmts.listSchedules.all({ prefix: channelPrefix }).map(toSchedule);
   }
 
   async activeSchedules(): Promise<ScheduleRecord[]> {
