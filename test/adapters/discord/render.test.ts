@@ -5,7 +5,7 @@ import { createCore } from '../../../src/app.js';
 import { loadDataFile } from '../../../src/data/loader.js';
 import type { Caller } from '../../../src/core/command.js';
 import type { Reply } from '../../../src/core/reply.js';
-import { EMBED_LIMITS, embedLength, MAX_CODE_WIDTH, renderMessage } from '../../../src/adapters/discord/render.js';
+import { EMBED_LIMITS, embedLength, escapeText, MAX_CODE_WIDTH, renderMessage } from '../../../src/adapters/discord/render.js';
 import { displayWidth } from '../../../src/core/text-layout.js';
 
 const data = loadDataFile();
@@ -129,5 +129,14 @@ describe('oversized and hostile replies', () => {
     const description = renderMessage(reply).embeds[0]!.description!;
     expect(description.match(/```/g)).toHaveLength(2);
     expect(description).toContain('ˋˋˋ');
+  });
+
+  it('escapes markdown so text shows as typed, and nothing else', () => {
+    expect(escapeText('US$125–145B (CY2026), S&P 500 ≈ 5%')).toBe('US$125–145B (CY2026), S&P 500 ≈ 5%');
+    expect(escapeText('**bold** __u__ ~~s~~ ||spoiler|| `code` [link](https://x.y)')).toBe(
+      '\\*\\*bold\\*\\* \\_\\_u\\_\\_ \\~\\~s\\~\\~ \\|\\|spoiler\\|\\| \\`code\\` \\[link\\](https://x.y)',
+    );
+    expect(escapeText('# big\n> quote\n-# small\nnot # a heading')).toBe('\\# big\n\\> quote\n\\-# small\nnot # a heading');
+    expect(escapeText('back\\slash')).toBe('back\\\\slash');
   });
 });

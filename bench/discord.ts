@@ -1,0 +1,122 @@
+/**
+ * Discord HTTP interactions benchmark: Ed25519-signed interactions per second through our endpoint (the
+ * shared HTTP server, the adapter, the real core on the real data) next to a bare `node:http` server doing
+ * the same signature check and answering PING, measured in one run with autocannon at 100 connections.
+ * Each server runs in its own child process; autocannon runs here.
+ *   npm run bench:discord [-- <seconds per scenario, default 10>]
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; max: number; average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  method: string;
+  headers: Record<string, string>;
+  body: string;
+}) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const CONNECTIONS = 100;
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** Child mode: `--serve ours|bare <public key hex>` starts one server and reports its port. */
+async function serve(kind: string, publicKeyHex: string): Promise<void> {
+  let port: number;
+  if (kind === 'bare') {
+    const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, Buffer.from(publicKeyHex, 'hex')]), format: 'der', type: 'spki' });
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const signature = String(req.headers['x-signature-ed25519'] ?? '');
+        const timestamp = String(req.headers['x-signature-timestamp'] ?? '');
+        const ok = verify(null, Buffer.concat([Buffer.from(timestamp), ...chunks]), key, Buffer.from(signature, 'hex'));
+        const body = ok ? '{"type":1}' : '{"error":"invalid request signature"}';
+        res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as { port: number }).port;
+  } else {
+    const { HttpServer } = await import('../src/http/server.js');
+    const { createCore } = await import('../src/app.js');
+    const { loadDataFile } = await import('../src/data/loader.js');
+    const { silentLogger } = await import('../src/core/log.js');
+    const { startDiscord } = await import('../src/adapters/discord/index.js');
+    const http = new HttpServer(() => ({}));
+    await startDiscord({ core: createCore({ data: loadDataFile() }), config: { DISCORD_PUBLIC_KEY: publicKeyHex }, http, logger: silentLogger });
+    port = (await http.listen(0, '127.0.0.1')).port;
+  }
+  process.send?.({ port });
+}
+
+function startChild(kind: string, publicKeyHex: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind, publicKeyHex], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m) => resolve({ child, port: (m as { port: number }).port }));
+    child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+}
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 10);
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const publicKeyHex = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signed = (payload: unknown) => {
+    const body = JSON.stringify(payload);
+    const signature = sign(null, Buffer.from(timestamp + body), privateKey).toString('hex');
+    return { body, headers: { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp } };
+  };
+  const member = { user: { id: '2', username: 'bench' }, permissions: '0' };
+  const base = { id: '1', application_id: '3', token: 't', version: 1, channel_id: '4', guild_id: '5', member };
+  const ping = signed({ ...base, type: 1 });
+  const capex = signed({ ...base, type: 2, data: { id: '6', name: 'capex', type: 1, options: [{ name: 'company', type: 3, value: 'alibaba' }] } });
+  const suggest = signed({ ...base, type: 4, data: { id: '6', name: 'capex', type: 1, options: [{ name: 'company', type: 3, value: 'al', focused: true }] } });
+
+  const bare = await startChild('bare', publicKeyHex);
+  const ours = await startChild('ours', publicKeyHex);
+  const scenarios = [
+    { name: 'bare node:http, PING', port: bare.port, request: ping },
+    { name: 'our endpoint, PING', port: ours.port, request: ping },
+    { name: 'our endpoint, /capex company:alibaba', port: ours.port, request: capex },
+    { name: 'our endpoint, autocomplete "al"', port: ours.port, request: suggest },
+  ];
+  const results: { name: string; result: AutocannonResult }[] = [];
+  try {
+    for (const s of scenarios) {
+      const options = { url: `http://127.0.0.1:${s.port}/discord/interactions`, connections: CONNECTIONS, method: 'POST', ...s.request };
+      await autocannon({ ...options, duration: 2 }); // warm-up: JIT and connection set-up
+      results.push({ name: s.name, result: await autocannon({ ...options, duration: seconds }) });
+    }
+  } finally {
+    bare.child.kill();
+    ours.child.kill();
+  }
+
+  const bareRate = results[0]!.result.requests.average;
+  console.log(`Discord interactions: ${CONNECTIONS} connections, ${seconds} s per scenario, Node ${process.version}`);
+  console.log('| scenario | req/s | vs bare | p50 (ms) | p99 (ms) | errors / non-2xx |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const { name, result } of results) {
+    const ratio = (result.requests.average / bareRate).toFixed(2);
+    console.log(`| ${name} | ${Math.round(result.requests.average)} | ${ratio}× | ${result.latency.p50} | ${result.latency.p99} | ${result.errors + result.timeouts} / ${result.non2xx} |`);
+  }
+  if (results.some((r) => r.result.non2xx > 0 || r.result.errors > 0)) process.exitCode = 1;
+}
+
+if (process.argv[2] === '--serve') await serve(process.argv[3]!, process.argv[4]!);
+else await main();
