@@ -88,12 +88,14 @@ describe('live data from a file', () => {
     expect(live.status().dataVersion).toBe('2026-11-25.2');
   });
 
-  it('GIVEN the watcher is running THEN an edit is picked up on its own', async () => {
+  it('GIVEN the watcher is running THEN an edit is picked up on its own', { timeout: 20_000 }, async () => {
     const file = tmpFile(GOOD);
     live = new LiveData({ source: { file }, initial: parseDataText(GOOD, file), refreshMinutes: 0, logger: silentLogger });
     live.start();
+    // Let the watcher take its first look (it polls every second), then edit as a person would.
+    await new Promise((r) => setTimeout(r, 1500));
     writeFileSync(file, withMetaRevision(GOOD, '2026-11-25.7'));
-    await expect.poll(() => live!.current().version, { timeout: 8000, interval: 100 }).toBe('2026-11-25.7');
+    await expect.poll(() => live!.current().version, { timeout: 10_000, interval: 100 }).toBe('2026-11-25.7');
   });
 });
 
