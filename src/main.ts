@@ -8,6 +8,7 @@ import { HttpServer } from './http/server.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { runConsole, createConsoleOutbound } from './adapters/console/console.js';
 import type { OutboundChannel } from './core/outbound.js';
+import { startDigests } from './schedule/wire.js';
 
 export interface RunningBot {
   runtime: Runtime;
@@ -28,11 +29,22 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
 
   // Platform adapters are wired here as they land (Slack, Discord); each pushes to `adapters` and `outbound`.
 
+  if (discordEnabled(config)) {
+    // Loaded only when configured: discord.js is large and Slack-only or console bots never need it.
+    const { startDiscord } = await import('./adapters/discord/index.js');
+    const discord = await startDiscord({ core: runtime.core, config, http, logger });
+    adapters.push('discord');
+    if (discord.outbound) outbound.push(discord.outbound);
+    runtime.onClose(() => discord.stop());
+  }
+
   if (http) {
     const address = await http.listen(config.PORT, config.HOST);
     logger.info({ port: address.port, host: address.address, adapters }, 'HTTP server listening');
     runtime.onClose(() => http.close());
   }
+  // After the adapters, so every platform's outbound channel is connected; on SIGTERM it stops first.
+  await startDigests(runtime, outbound);
   return { runtime, http, outbound, adapters, stop: () => runtime.close() };
 }
 
@@ -42,6 +54,8 @@ export async function main(): Promise<void> {
     const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
     const runtime = await createRuntime(config, logger, { watchData: true });
     runtime.services.consoleOutbound = createConsoleOutbound(process.stdout);
+    // Interactive console: scheduled digests print here; piped input stays a plain question/answer stream.
+    if (process.stdin.isTTY) await startDigests(runtime, [runtime.services.consoleOutbound as OutboundChannel]);
     await runConsole({ core: runtime.core, input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY) });
     await runtime.close();
     return;

@@ -25,7 +25,8 @@ export { INTERACTIONS_PATH } from './interactions.js';
 export interface StartDiscordOptions {
   core: Core;
   config: Pick<Config, 'DISCORD_TOKEN' | 'DISCORD_PUBLIC_KEY' | 'DISCORD_API_URL'>;
-  http: HttpServer;
+  /** The shared HTTP server; needed only with DISCORD_PUBLIC_KEY. */
+  http?: HttpServer;
   logger: Logger;
 }
 
@@ -40,6 +41,7 @@ export async function startDiscord({ core, config, http, logger }: StartDiscordO
   const commands = buildDiscordCommands(core.commands);
 
   if (config.DISCORD_PUBLIC_KEY) {
+    if (!http) throw new Error('DISCORD_PUBLIC_KEY is set, so Discord HTTP interactions need the shared HTTP server');
     http.route('POST', INTERACTIONS_PATH, createInteractionsHandler({ core, commands, publicKey: config.DISCORD_PUBLIC_KEY, logger: log }));
     log.info({ path: INTERACTIONS_PATH }, 'discord HTTP interactions enabled');
   }
