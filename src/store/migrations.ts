@@ -58,6 +58,54 @@ export const MIGRATIONS: readonly string[] = [
     details     TEXT    NOT NULL DEFAULT '{}'
   );
   `,
+  // 2: news feeds, the headlines kept from them, and which headlines each channel's digests have shown.
+  `
+  CREATE TABLE news_feeds (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    url           TEXT    NOT NULL UNIQUE,
+    title         TEXT,
+    added_by      TEXT    NOT NULL,
+    added_by_name TEXT,
+    added_at      INTEGER NOT NULL,
+    etag          TEXT,
+    last_modified TEXT,
+    last_fetch_at INTEGER,
+    last_ok_at    INTEGER,
+    item_count    INTEGER NOT NULL DEFAULT 0,
+    health        TEXT    NOT NULL DEFAULT 'pending' CHECK (health IN ('pending', 'ok', 'failing')),
+    reason        TEXT,
+    next_fetch_at INTEGER NOT NULL,
+    failures      INTEGER NOT NULL DEFAULT 0,
+    notified      INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX news_feeds_due ON news_feeds (next_fetch_at);
+
+  CREATE TABLE news_items (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    feed_id    INTEGER NOT NULL REFERENCES news_feeds (id) ON DELETE CASCADE,
+    guid_key   TEXT    UNIQUE,
+    link_key   TEXT    UNIQUE,
+    title      TEXT    NOT NULL,
+    link       TEXT    NOT NULL,
+    source     TEXT    NOT NULL,
+    published  INTEGER,
+    companies  TEXT    NOT NULL DEFAULT '[]',
+    first_seen INTEGER NOT NULL,
+    sort_at    INTEGER NOT NULL
+  );
+  CREATE INDEX news_items_sort ON news_items (sort_at DESC, id DESC);
+  CREATE INDEX news_items_first_seen ON news_items (first_seen);
+  CREATE INDEX news_items_feed ON news_items (feed_id);
+
+  CREATE TABLE news_digest_items (
+    channel_id  TEXT    NOT NULL,
+    item_id     INTEGER NOT NULL REFERENCES news_items (id) ON DELETE CASCADE,
+    delivery_id INTEGER,
+    shown_at    INTEGER NOT NULL,
+    PRIMARY KEY (channel_id, item_id)
+  );
+  CREATE INDEX news_digest_items_item ON news_digest_items (item_id);
+  `,
 ];
 
 export class SchemaTooNewError extends Error {
