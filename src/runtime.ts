@@ -11,6 +11,7 @@ import { createCore } from './app.js';
 import { BUNDLED_DATA_FILE, loadDataFile } from './data/loader.js';
 import type { DataSet } from './data/dataset.js';
 import { LiveData } from './data/live.js';
+import { installDigestService } from './schedule/wire.js';
 
 export interface Runtime {
   config: Config;
@@ -50,6 +51,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     closers.push(() => live.stop());
   }
   const data = () => live.current();
+  // `services.digest`: the schedule store opens on first use; it closes last on shutdown.
+  installDigestService({ config, data, logger, services, onClose: (fn) => closers.push(fn) });
   const core = createCore({ data, services, logger });
   return {
     config,

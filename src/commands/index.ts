@@ -6,6 +6,7 @@ import { topCommand } from './top.js';
 import { companiesCommand } from './companies.js';
 import { sourcesCommand } from './sources.js';
 import { helpCommand } from './help.js';
+import { DIGEST_COMMANDS } from './digest.js';
 
 export const commands: CommandSpec[] = [
   capexCommand,
@@ -14,4 +15,5 @@ export const commands: CommandSpec[] = [
   companiesCommand,
   sourcesCommand,
   helpCommand,
+  ...DIGEST_COMMANDS,
 ] as unknown as CommandSpec[];

@@ -81,7 +81,7 @@ export function resolveAdd(options: AddOptions, caller: Caller, defaultZone: str
   if (options.zone !== undefined && options.zone.trim() !== '') {
     const z = normalizeZone(options.zone);
     if (!z) {
-      const close = suggestZones(options.zone.split('/').at(-1) ?? '');
+      const close = suggestZones(options.zone);
       const hint = close.length ? ` Did you mean ${close.join(' or ')}?` : '';
       throw new WhenError(`'${quote(options.zone)}' is not a time zone I know.${hint} Use an IANA name such as Europe/Berlin, America/New_York or UTC.`);
     }

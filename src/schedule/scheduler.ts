@@ -34,7 +34,7 @@ import { nextSlots, slotsBetween, type Slot } from './slots.js';
 
 export interface SchedulerOptions {
   store: Store;
-  outbounds: readonly OutboundChannel[];
+  outbounds?: readonly OutboundChannel[];
   data: () => DataSet;
   clock?: Clock;
   logger?: Logger;
@@ -99,10 +99,14 @@ export class Scheduler {
     this.policy = options.policy ?? DEFAULT_RETRY_POLICY;
     this.retryLaterMs = options.retryLaterMs ?? 5 * MINUTE;
     this.lateAfterMs = options.lateAfterMs ?? MINUTE;
-    for (const outbound of options.outbounds) {
-      this.outbounds.set(outbound.platform, outbound);
-      this.gates.set(outbound.platform, new PlatformGate(this.clock, options.concurrency ?? 8));
-    }
+    for (const outbound of options.outbounds ?? []) this.connect(outbound);
+  }
+
+  /** Adds a platform's outbound channel (adapters start after the store is open). */
+  connect(outbound: OutboundChannel): void {
+    this.outbounds.set(outbound.platform, outbound);
+    if (!this.gates.has(outbound.platform)) this.gates.set(outbound.platform, new PlatformGate(this.clock, this.options.concurrency ?? 8));
+    this.warnedNoOutbound.delete(outbound.platform);
   }
 
   get running(): boolean {

@@ -72,7 +72,8 @@ export class DigestService {
   }
 
   /** Starts delivering (after the adapters are up): recovery, catch-up, then the minute heartbeat. */
-  async start(): Promise<void> {
+  async start(outbounds: readonly OutboundChannel[] = []): Promise<void> {
+    for (const outbound of outbounds) this.scheduler.connect(outbound);
     await this.scheduler.start();
   }
 

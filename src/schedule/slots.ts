@@ -10,6 +10,7 @@
  * A slot is identified by its local wall-clock time ("2025-03-30T02:30"): the ledger's UNIQUE key, so
  * the fall-back day's repeated hour can never produce a second row for the same slot.
  */
+import { distance } from 'fastest-levenshtein';
 import { DateTime, IANAZone } from 'luxon';
 import { pad2, type Matcher, type Weekday } from './when.js';
 
@@ -40,13 +41,27 @@ export function normalizeZone(input: string): string | undefined {
   return IANAZone.isValidZone(text) ? text : undefined;
 }
 
-/** Up to three zones whose city matches what was typed ("berlin" → Europe/Berlin), for error messages. */
+/** Up to three zones close to what was typed ("berlin", "Europe/Berlln" → Europe/Berlin), for error messages. */
 export function suggestZones(input: string): string[] {
-  const word = input.trim().toLowerCase().replace(/\s+/g, '_');
-  if (word.length < 3) return [];
+  const typed = input.trim().toLowerCase().replace(/\s+/g, '_');
+  if (typed.length < 3) return [];
   normalizeZone('UTC');
-  const zones = [...(zoneIndex?.values() ?? [])];
-  return zones.filter((z) => z.toLowerCase().split('/').at(-1)!.startsWith(word)).slice(0, 3);
+  const scored: { zone: string; score: number }[] = [];
+  for (const zone of zoneIndex?.values() ?? []) {
+    const full = zone.toLowerCase();
+    const city = full.split('/').at(-1)!;
+    const against = typed.includes('/') ? full : city;
+    if (against.startsWith(typed)) {
+      scored.push({ zone, score: 0 });
+      continue;
+    }
+    const d = distance(typed, against);
+    if (d <= Math.max(1, Math.floor(typed.length / 4))) scored.push({ zone, score: d });
+  }
+  return scored
+    .sort((a, b) => a.score - b.score || a.zone.localeCompare(b.zone))
+    .slice(0, 3)
+    .map((s) => s.zone);
 }
 
 // ---- wall time → instant -------------------------------------------------------------------------------

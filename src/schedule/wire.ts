@@ -1,0 +1,47 @@
+/**
+ * How the bot's start-up code installs digests, in two calls:
+ * - `installDigestService(runtime)` when the runtime is built: `services.digest` appears, and the database
+ *   opens on first use (a `/capex-digest` command, or the scheduler starting), so one-shot commands that
+ *   never touch schedules never create a database file.
+ * - `startDigests(runtime, outbounds)` after the adapters are up: recovery, catch-up and the minute
+ *   heartbeat. Its shutdown hook runs before earlier ones (hooks run in reverse), so on SIGTERM the
+ *   scheduler stops taking work and finishes posts in flight (bounded) while adapters are still up; the
+ *   database closes last.
+ */
+import type { Config } from '../config.js';
+import type { Services } from '../core/command.js';
+import type { Logger } from '../core/log.js';
+import type { OutboundChannel } from '../core/outbound.js';
+import type { DataSet } from '../data/dataset.js';
+import { createDigestService, type DigestService } from './service.js';
+
+export interface DigestHost {
+  config: Pick<Config, 'DATABASE_URL' | 'DEFAULT_TIMEZONE' | 'DIGEST_GRACE_MINUTES'>;
+  data: () => DataSet;
+  logger: Logger;
+  services: Services;
+  onClose(fn: () => void | Promise<void>): void;
+}
+
+/** How long SIGTERM waits for digest posts already in flight before closing the database anyway. */
+export const SHUTDOWN_GRACE_MS = 10_000;
+
+export function installDigestService(host: DigestHost): void {
+  let service: DigestService | undefined;
+  Object.defineProperty(host.services, 'digest', {
+    enumerable: true,
+    configurable: true,
+    get: () => (service ??= createDigestService(host.config, { data: host.data, logger: host.logger })),
+  });
+  host.onClose(async () => {
+    await service?.stop(SHUTDOWN_GRACE_MS);
+  });
+}
+
+export async function startDigests(host: DigestHost, outbounds: readonly OutboundChannel[]): Promise<DigestService> {
+  const service = host.services.digest as DigestService;
+  await service.start(outbounds);
+  host.onClose(() => service.scheduler.stop(SHUTDOWN_GRACE_MS).then(() => undefined));
+  host.logger.info({ platforms: outbounds.map((o) => o.platform) }, 'digest scheduler started');
+  return service;
+}
