@@ -29,6 +29,15 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
 
   // Platform adapters are wired here as they land (Slack, Discord); each pushes to `adapters` and `outbound`.
 
+  if (discordEnabled(config)) {
+    // Loaded only when configured: discord.js is large and Slack-only or console bots never need it.
+    const { startDiscord } = await import('./adapters/discord/index.js');
+    const discord = await startDiscord({ core: runtime.core, config, http, logger });
+    adapters.push('discord');
+    if (discord.outbound) outbound.push(discord.outbound);
+    runtime.onClose(() => discord.stop());
+  }
+
   if (http) {
     const address = await http.listen(config.PORT, config.HOST);
     logger.info({ port: address.port, host: address.address, adapters }, 'HTTP server listening');
