@@ -40,6 +40,14 @@ export const configSchema = z
     /** How often DATA_URL is polled (and DATA_FILE re-checked besides being watched); 0 turns polling off. */
     DATA_REFRESH_MINUTES: z.coerce.number().min(0).default(15),
 
+    /** Minutes between fetches of each news feed (a failing feed backs off further on its own). */
+    FEED_REFRESH_MINUTES: optionalText.pipe(z.coerce.number<string | undefined>().min(1).max(1440).default(30)),
+    /**
+     * Lets admins add feeds on loopback, link-local and private addresses. Off by default so `feeds add`
+     * cannot be used to probe the internal network; tests serving feeds on 127.0.0.1 turn it on.
+     */
+    ALLOW_PRIVATE_FEEDS: optionalText.pipe(z.stringbool().default(false)),
+
     /** Sent as User-Agent to SEC EDGAR (its fair-access policy asks for an app name and a contact email). */
     SEC_USER_AGENT: optionalText.pipe(z.string().regex(/\S+@\S+\.\S+/, 'must name the app and a contact email, e.g. "capex-bot/0.1 you@example.com"').optional()),
     /** SEC EDGAR API base URL; tests point it at a local server. */
