@@ -4,7 +4,8 @@
  * string → 3, integer → 4, boolean → 5, number → 10, enum → choices, `.describe()` → description,
  * optional/defaulted → not required, `.meta({ autocomplete: 'company' })` → autocomplete. Discord has no list
  * options, so an array of strings with min m / max n becomes n numbered options (`company1`…`companyN`, the
- * first m required) that are reassembled into the array when the command arrives.
+ * first m required) that are reassembled into the array when the command arrives. A string option named
+ * `channel` (or with `.meta({ kind: 'channel' })`) becomes a channel picker (type 7) whose value is the id.
  *
  * The same build also returns the bindings used to map an incoming interaction back to `spec.id` and the
  * spec's option keys, so registration and dispatch can never disagree.
@@ -18,7 +19,9 @@ import type {
 import type { CommandSpec } from '../../core/command.js';
 
 /** Discord's option types (ApplicationCommandOptionType), as plain numbers so the JSON is easy to read. */
-export const OptionType = { Subcommand: 1, SubcommandGroup: 2, String: 3, Integer: 4, Boolean: 5, Number: 10 } as const;
+export const OptionType = { Subcommand: 1, SubcommandGroup: 2, String: 3, Integer: 4, Boolean: 5, Channel: 7, Number: 10 } as const;
+/** Text and announcement channels: where a bot can post. */
+const POSTABLE_CHANNEL_TYPES = [0, 5];
 
 /** Discord: 1–32 lower-case letters, digits, `-` or `_`. */
 const DISCORD_NAME = /^[-_\p{Ll}\p{Lo}\p{N}]{1,32}$/u;
@@ -70,6 +73,8 @@ interface JsonSchemaProperty {
   maxItems?: number;
   items?: JsonSchemaProperty;
   autocomplete?: unknown;
+  /** `.meta({ kind: 'channel' })`: a channel picker on Discord (the value arrives as the channel id). */
+  kind?: unknown;
   /** `.meta({ itemName: 'company' })` on an array: the stem of its numbered options. */
   itemName?: unknown;
 }
@@ -153,6 +158,12 @@ function buildOptions(spec: CommandSpec): { options: APIApplicationCommandBasicO
         options.push(scalarOption(numbered, { ...item, autocomplete: item.autocomplete ?? property.autocomplete }, describe(`${property.description ?? key} (#${i})`, key), i <= min));
       }
       optionBindings.push({ key, names, array: true, ...autocompleteOf(item.autocomplete ?? property.autocomplete) });
+      continue;
+    }
+    // A channel picker beats typing `<#123>`; the id it sends is what the text grammar accepts too.
+    if (property.kind === 'channel' || (key === 'channel' && property.type === 'string')) {
+      options.push({ name, description, required: required.has(key), type: OptionType.Channel, channel_types: POSTABLE_CHANNEL_TYPES });
+      optionBindings.push({ key, names: [name], array: false });
       continue;
     }
     options.push(scalarOption(name, property, description, required.has(key)));

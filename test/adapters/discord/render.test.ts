@@ -1,5 +1,5 @@
 /** Every command's real reply rendered as Discord would receive it, checked against Discord's embed limits. */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { APIEmbed } from 'discord.js';
 import { createCore } from '../../../src/app.js';
 import { loadDataFile } from '../../../src/data/loader.js';
@@ -7,9 +7,13 @@ import type { Caller } from '../../../src/core/command.js';
 import type { Reply } from '../../../src/core/reply.js';
 import { EMBED_LIMITS, embedLength, escapeText, MAX_CODE_WIDTH, renderMessage } from '../../../src/adapters/discord/render.js';
 import { displayWidth } from '../../../src/core/text-layout.js';
+import { Harness } from '../../schedule/harness.js';
 
 const data = loadDataFile();
-const core = createCore({ data, now: () => new Date('2026-05-15T12:00:00Z') });
+// Digest commands need the digest service: a real one on a temporary SQLite file.
+const harness = new Harness({ start: '2026-05-15T12:00:00Z', outbounds: [] });
+afterAll(() => harness.cleanup());
+const core = createCore({ data, services: { digest: harness.service }, now: () => new Date('2026-05-15T12:00:00Z') });
 const caller: Caller = { platform: 'discord', userId: 'discord:1', isAdmin: true, channelId: 'discord:2' };
 
 function checkLimits(embed: APIEmbed, what: string): void {
@@ -45,7 +49,8 @@ async function rendered(id: string, options: Record<string, unknown>) {
 
 describe('every command reply fits Discord', () => {
   it('covers every registered command', () => {
-    const covered = ['capex', 'compare', 'capex-top', 'capex-companies', 'capex-sources', 'capex-help'];
+    const digests = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'help'].map((s) => `digest-${s}`);
+    const covered = ['capex', 'compare', 'capex-top', 'capex-companies', 'capex-sources', 'capex-help', ...digests];
     expect(core.commands.map((c) => c.id).sort()).toEqual(covered.sort());
   });
 
@@ -70,6 +75,18 @@ describe('every command reply fits Discord', () => {
     await rendered('capex-companies', {});
     await rendered('capex-help', {});
     for (const spec of core.commands) await rendered('capex-help', { command: spec.id });
+  });
+
+  it('every /digest subcommand', async () => {
+    await rendered('digest-help', {});
+    await rendered('digest-add', { time: '09:00', days: 'weekdays', zone: 'Europe/Berlin', channel: '123456789012' });
+    await rendered('digest-add', { cron: 'not a cron' });
+    await rendered('digest-list', {});
+    await rendered('digest-next', { id: '1' });
+    await rendered('digest-preview', {});
+    await rendered('digest-send', { id: '1' });
+    for (const change of ['pause', 'resume', 'remove']) await rendered(`digest-${change}`, { id: '1' });
+    await rendered('digest-next', { id: '999' });
   });
 
   it('errors and help are ephemeral, answers public', async () => {
