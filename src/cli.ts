@@ -2,6 +2,7 @@
  * `capex-bot` on the command line:
  *   capex-bot [start]           start the bot (console when no Slack/Discord variables are set)
  *   capex-bot ask "<command>"   answer one command and exit: 0 answered, 1 user error, 2 configuration error
+ *   capex-bot import sec <ticker …>   merge SEC-reported capex into the data file (src/sec/cli.ts)
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -12,12 +13,14 @@ import { createRuntime } from './runtime.js';
 import { CONSOLE_CALLER } from './adapters/console/console.js';
 import { renderPlain } from './adapters/console/render.js';
 import { main } from './main.js';
+import { importCli, IMPORT_USAGE } from './sec/cli.js';
 
 export const EXIT = { ok: 0, userError: 1, configError: 2 } as const;
 
 const USAGE = `Usage:
   capex-bot [start]            start the bot (console when no Slack/Discord variables are set)
-  capex-bot ask "<command>"    answer one command and exit, e.g. capex-bot ask "/capex alibaba"`;
+  capex-bot ask "<command>"    answer one command and exit, e.g. capex-bot ask "/capex alibaba"
+${IMPORT_USAGE}`;
 
 async function ask(line: string): Promise<number> {
   const config = loadConfig();
@@ -56,6 +59,9 @@ export async function cli(argv: string[]): Promise<number> {
           return EXIT.userError;
         }
         return await ask(rest.join(' '));
+      case 'import':
+        // Re-parsed by the verb itself: it has options taking values (--from-file <path>).
+        return await importCli(argv.slice(argv.indexOf('import') + 1), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
       case 'help':
       case '--help':
         process.stdout.write(`${USAGE}\n`);
