@@ -5,6 +5,7 @@ import type { Reply, ReplyField } from '../core/reply.js';
 import { formatDate, formatNative, formatUsd } from '../data/money.js';
 import { headlineFigure, isCounted, revisionHistory, seriesOf, yearFigure, type YearFigure } from '../data/queries.js';
 import type { Figure } from '../data/schema.js';
+import { capexTimeline } from './capex-timeline.js';
 import {
   BASIS_WORDS,
   companyOption,
@@ -58,6 +59,7 @@ export const capexCommand = defineCommand({
       title: `${name} — AI capex`,
       lines: [headlineText],
       fields,
+      chart: capexTimeline(data, company),
       notes: [
         ...disputeNotes(shown, data),
         ...(headline.fiscal ? [`${company.name}'s fiscal year ends in ${monthName(company.fiscalYearEndMonth)}; FY figures are not calendar years.`] : []),

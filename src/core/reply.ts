@@ -33,11 +33,38 @@ export interface ChartBar {
   key: string;
 }
 
+/** One dated value on a timeline, e.g. a guidance as announced that day; a range when low < high. */
+export interface ChartPoint {
+  /** ISO date (YYYY-MM-DD, or YYYY-MM when the day is unknown) the value was announced. */
+  date: string;
+  low: number;
+  high: number;
+  /** A `guidance` is a plan that later points may revise; `reported` is the actual outcome. */
+  kind: 'guidance' | 'reported';
+}
+
+/** One line of a timeline: every value given for one period (e.g. CY2025), oldest first. */
+export interface ChartSeries {
+  /** The period, e.g. "CY2025" or "FY2026". */
+  label: string;
+  /** Colour key (the company id); series of one company are told apart by shade and label. */
+  key: string;
+  points: ChartPoint[];
+}
+
 export interface ReplyChart {
+  /** `bars` (also when absent, as before timelines existed) or `timeline`: values over time in `series`. */
+  kind?: 'bars' | 'timeline';
   title: string;
   /** Unit of every bar value, e.g. "US$ billion per year". */
   unit: string;
+  /**
+   * The bars. A timeline fills them too, with its summary (the current value of each period), so the
+   * text layouts and any renderer that only knows bars still show something true.
+   */
   bars: ChartBar[];
+  /** Timeline only: how each period's value was guided and reported over time. */
+  series?: ChartSeries[];
 }
 
 export interface ReplySource {

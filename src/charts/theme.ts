@@ -1,0 +1,24 @@
+/**
+ * Look of every chart image. Slack and Discord each have a light and a dark theme, and a PNG cannot know
+ * which one it lands on. A transparent image would need text that reads on both white and near-black
+ * (#1a1d21 Slack, #313338 Discord): dark text vanishes on one, light text on the other, and mid-grey is
+ * weak on both. So every chart is drawn on an opaque light card with dark text — its contrast is then
+ * fixed (text ≈ 15:1, secondary text ≈ 6:1 on the card) and independent of the viewer's theme, the same
+ * way a photo looks the same in both themes. The card is off-white, not pure white, so it glares less in
+ * dark mode; a thin border separates it from Slack's white light theme.
+ */
+export const THEME = {
+  card: '#f7f8fa',
+  border: '#d5d8dc',
+  text: '#1d1c1d',
+  muted: '#50555c',
+  grid: '#e1e4e8',
+  axis: '#9aa0a6',
+} as const;
+
+/** Logical size in CSS pixels; rendered at `scale`× for sharp text on high-density screens. */
+export const CHART_SIZE = { width: 900, height: 500, scale: 2 } as const;
+
+/** Horizontal bar charts grow taller past this many bars so each bar keeps a readable height. */
+export const BARS_BEFORE_GROWING = 12;
+export const PIXELS_PER_EXTRA_BAR = 30;
