@@ -57,14 +57,19 @@ export function slashCommandEntries(commands: readonly CommandSpec[], url?: stri
   return [...groups.entries()].map(([name, specs]) => {
     const main = specs.find((s) => s.path.length === 1);
     const description = main?.summary ?? specs.map((s) => s.summary).join('; ');
-    const forms = [...(main ? [main] : []), ...specs.filter((s) => s !== main)].map(grammarAfterCommand).filter(Boolean);
+    const subs = specs.filter((s) => s !== main);
+    const mainGrammar = main ? grammarAfterCommand(main) : '';
+    // A main usage that already names every subcommand (`<add | list | …> …`) is the best hint on its own.
+    const mainCoversSubs = main !== undefined && subs.every((s) => s.path.length === 2 && mainGrammar.includes(s.path[1]));
+    const forms = mainCoversSubs ? [mainGrammar] : [mainGrammar, ...subs.map(grammarAfterCommand)].filter(Boolean);
     const usageHint = forms.join(' | ');
     return {
       command: `/${name}`.slice(0, 32),
       description: description.slice(0, 2000),
       ...(usageHint ? { usage_hint: usageHint.slice(0, 1000) } : {}),
-      // Raw text, exactly as typed: the core parses it, and the renderer escapes whatever it echoes.
-      should_escape: false,
+      // Slack then sends a picked #channel as <#C123|name> (and users/links as ids), so `/capex-digest add …
+      // #channel` gets a channel id it can post to. The renderer escapes whatever is echoed back either way.
+      should_escape: true,
       ...(url ? { url } : {}),
     };
   });

@@ -6,6 +6,7 @@
  * `ack` writes the HTTP response, so Slack's 3-second window is met as soon as a listener acks.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import { readRawBody, sendJson, type HttpServer } from '../../http/server.js';
 import type { Logger } from '../../core/log.js';
@@ -150,7 +151,13 @@ function parseBody(contentType: string | undefined, rawBody: Buffer): Record<str
       const parsed: unknown = JSON.parse(text);
       return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
     }
-    const form = Object.fromEntries(new URLSearchParams(text));
+    // node:querystring decodes form bodies several times faster than URLSearchParams (hot path).
+    const parsed = parseQuery(text);
+    const form: Record<string, string> = {};
+    for (const key of Object.keys(parsed)) {
+      const value = parsed[key];
+      form[key] = Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+    }
     if (typeof form.payload === 'string') return JSON.parse(form.payload) as Record<string, unknown>;
     return form;
   } catch {

@@ -46,8 +46,20 @@ export interface SlashCommandResponse extends SlackMessage {
 }
 
 /** Slack's three control characters, as the formatting docs require. */
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
 export function escapeSlack(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  // Most strings contain none of the three: skip the replace (this runs for every string of every answer).
+  return /[&<>]/.test(text) ? text.replace(/[&<>]/g, (c) => ENTITIES[c]!) : text;
+}
+
+/**
+ * The reverse, for text Slack sends us: Slack clients entity-encode `&`, `<`, `>` in everything a user types
+ * ("AT&T" arrives as "AT&amp;T"), so the core must see the decoded text. Safe, because every string is
+ * escaped again on the way out.
+ */
+export function unescapeSlack(text: string): string {
+  return text.includes('&') ? text.replace(/&(amp|lt|gt);/g, (_m, name: string) => (name === 'amp' ? '&' : name === 'lt' ? '<' : '>')) : text;
 }
 
 /** Escapes, then cuts to `max` characters without splitting an entity such as `&amp;` in half. */
@@ -187,8 +199,11 @@ export function renderChart(chart: ReplyChart): string {
   return `${title}\n\`\`\`\n${body}${legend}\n\`\`\``;
 }
 
+// One formatter for the process: building an Intl.NumberFormat per call costs tens of microseconds.
+const NUMBER_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+
 function formatNumber(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return NUMBER_FORMAT.format(n);
 }
 
 /** `<url|title>` for http(s) sources; anything else is shown as plain (escaped) text, never as a link. */

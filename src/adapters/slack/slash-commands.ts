@@ -10,7 +10,7 @@ import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
 import { parseCommandLine } from '../../core/parse.js';
 import { errorReply } from '../../core/reply.js';
-import { renderSlashResponse, type SlashCommandResponse } from './render.js';
+import { renderSlashResponse, unescapeSlack, type SlashCommandResponse } from './render.js';
 import type { SlackUserDirectory } from './users.js';
 
 /** Slack shows an error after 3 s; answering within 2.5 s leaves room for the network. */
@@ -83,7 +83,7 @@ export class SlashCommandAnswerer {
   /** Never rejects: every failure becomes a rendered private reply. */
   async answer(command: SlashCommand): Promise<SlashCommandResponse> {
     const { core } = this.options;
-    const line = `${command.command} ${command.text ?? ''}`.trim();
+    const line = `${command.command} ${unescapeSlack(command.text ?? '')}`.trim();
     try {
       const caller = await this.caller(command, line);
       if ('refusal' in caller) return renderSlashResponse(caller.refusal);

@@ -23,7 +23,7 @@ describe('slack/manifest.json', () => {
     for (const entry of declared) {
       expect(entry.command.length).toBeLessThanOrEqual(32);
       expect(entry.description.length).toBeGreaterThan(10);
-      expect(entry.should_escape).toBe(false);
+      expect(entry.should_escape).toBe(true);
       expect(entry.url).toBe('https://capex-bot.example.com/slack/events');
     }
   });

@@ -110,7 +110,8 @@ describe('answers', () => {
 });
 
 describe('hostile text is echoed escaped, never as a mention', () => {
-  for (const text of ['<!channel>', '<@U123>', '<!here|here> & <#C999>', '<https://evil.example|click me>']) {
+  // Slack sends mentions as control sequences (should_escape) and typed brackets entity-encoded: try both.
+  for (const text of ['<!channel>', '<@U123>', '<!here|here> & <#C999>', '<https://evil.example|click me>', '&lt;!channel&gt;', '&lt;@U123&gt;']) {
     it(`/capex ${text}`, async () => {
       const res = await postSlash(h.url, { command: '/capex', text });
       expect(res.status).toBe(200);
@@ -121,6 +122,13 @@ describe('hostile text is echoed escaped, never as a mention', () => {
       if (shown.includes('channel')) expect(shown).toContain('&lt;!channel&gt;');
     });
   }
+
+  it('entity-encoded input is decoded once, so the user sees what they typed, not &amp;amp;', async () => {
+    const res = await postSlash(h.url, { command: '/capex', text: 'AT&amp;T' });
+    const shown = visibleText(res.json);
+    expect(shown).toContain("'AT&amp;T'");
+    expect(shown).not.toContain('&amp;amp;');
+  });
 
   it('an ampersand stays a visible, escaped ampersand', async () => {
     const res = await postSlash(h.url, { command: '/capex', text: 'AT&T' });

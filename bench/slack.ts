@@ -1,0 +1,193 @@
+/**
+ * `npm run bench:slack` — signed slash commands per second through our Slack path (shared HttpServer, our
+ * receiver, Bolt's App routing, the real core and Block Kit renderer) versus a bare node:http server that
+ * verifies the same HMAC and returns the same JSON bytes. Both servers run in their own child process and are
+ * measured alternately in one run with autocannon (100 connections), so the ratio is what matters on a
+ * shared machine. Targets: ours ≥ 25 % of bare, p99 < 30 ms.
+ *
+ *   npm run bench:slack                         default: 2 rounds × 8 s per server, after a 2 s warm-up each
+ *   npm run bench:slack -- --duration 15 --rounds 3
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+
+const SECRET = 'bench-signing-secret-0123456789abcdef';
+const TOKEN = 'xoxb-bench';
+const CONNECTIONS = 100;
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
+// autocannon ships no types; its programmatic API is a single promise-returning function.
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const { values } = parseArgs({
+  options: {
+    serve: { type: 'string' },
+    'api-url': { type: 'string' },
+    'body-file': { type: 'string' },
+    duration: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '2' },
+    command: { type: 'string', default: '/capex' },
+    text: { type: 'string', default: 'alibaba' },
+  },
+});
+
+// ---- child processes ------------------------------------------------------------------------------------
+
+async function serveOurs(apiUrl: string): Promise<void> {
+  const { createCore } = await import('../src/app.js');
+  const { loadDataFile } = await import('../src/data/loader.js');
+  const { loadConfig } = await import('../src/config.js');
+  const { HttpServer } = await import('../src/http/server.js');
+  const { startSlack } = await import('../src/adapters/slack/index.js');
+  const logger = pino({ level: 'warn' }, pino.destination(2));
+  const data = loadDataFile();
+  const core = createCore({ data, logger });
+  const http = new HttpServer(() => ({ adapters: ['slack'] }));
+  const config = loadConfig({}, { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: apiUrl, LOG_LEVEL: 'warn' });
+  await startSlack({ core, config, http, logger });
+  const address = await http.listen(0, '127.0.0.1');
+  process.stdout.write(`READY ${address.port}\n`);
+}
+
+/** The floor: verify the same v0 HMAC the same way, answer the same bytes, nothing else. */
+async function serveBare(answer: string): Promise<void> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const ts = req.headers['x-slack-request-timestamp'];
+      const sig = req.headers['x-slack-signature'];
+      if (typeof ts !== 'string' || typeof sig !== 'string' || Math.abs(Date.now() / 1000 - Number(ts)) > 300) {
+        res.writeHead(401).end();
+        return;
+      }
+      const expected = Buffer.from(`v0=${createHmac('sha256', SECRET).update(`v0:${ts}:`).update(body).digest('hex')}`);
+      const given = Buffer.from(sig);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        res.writeHead(401).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) });
+      res.end(answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  process.stdout.write(`READY ${port}\n`);
+}
+
+// ---- parent ---------------------------------------------------------------------------------------------
+
+function startChild(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each server child, for finding where the time goes.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const port = /READY (\d+)/.exec(out)?.[1];
+      if (port) resolve({ child, url: `http://127.0.0.1:${port}/slack/events` });
+    });
+    child.once('exit', (code) => reject(new Error(`server child exited early (${code})`)));
+  });
+}
+
+function signedRequest(body: string) {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature },
+    body,
+  };
+}
+
+async function load(url: string, body: string, seconds: number): Promise<AutocannonResult> {
+  return autocannon({ url, connections: CONNECTIONS, duration: seconds, ...signedRequest(body) });
+}
+
+async function main(): Promise<void> {
+  const { startFakeSlack } = await import('../test/helpers/fake-slack.js');
+  const { writeFileSync, mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const duration = Number(values.duration);
+  const rounds = Number(values.rounds);
+
+  // auth.test at start-up goes to a local fake; no Web API call happens per command.
+  const fake = await startFakeSlack({ validToken: TOKEN });
+  const body = new URLSearchParams({
+    token: 'x', team_id: 'T0BENCH', team_domain: 'bench', channel_id: 'C0BENCH', channel_name: 'general', user_id: 'U0BENCH',
+    user_name: 'bench', command: values.command!, text: values.text!, api_app_id: 'A0BENCH', response_url: `${fake.baseUrl}/response/bench`, trigger_id: '1.2.3',
+  }).toString();
+
+  const ours = await startChild(['--serve', 'ours', '--api-url', fake.apiUrl]);
+  const sample = await fetch(ours.url, signedRequest(body));
+  const answer = await sample.text();
+  if (sample.status !== 200 || !answer.includes('"blocks"')) throw new Error(`our server answered ${sample.status}: ${answer.slice(0, 200)}`);
+  const answerFile = join(mkdtempSync(join(tmpdir(), 'slack-bench-')), 'answer.json');
+  writeFileSync(answerFile, answer);
+  const bare = await startChild(['--serve', 'bare', '--body-file', answerFile]);
+
+  const results: Record<'bare' | 'ours', AutocannonResult[]> = { bare: [], ours: [] };
+  try {
+    for (const [name, target] of [['bare', bare], ['ours', ours]] as const) {
+      await load(target.url, body, 2); // warm-up: JIT, connection pools
+      void name;
+    }
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const [name, target] of [['bare', bare], ['ours', ours]] as const) {
+        const result = await load(target.url, body, duration);
+        if (result.non2xx || result.errors || result.timeouts) {
+          throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+        }
+        results[name].push(result);
+        console.error(`round ${round} ${name}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms`);
+      }
+    }
+  } finally {
+    ours.child.kill();
+    bare.child.kill();
+    await fake.close();
+  }
+
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const summary = (name: 'bare' | 'ours') => ({
+    rps: mean(results[name].map((r) => r.requests.average)),
+    p50: mean(results[name].map((r) => r.latency.p50)),
+    p99: Math.max(...results[name].map((r) => r.latency.p99)),
+  });
+  const b = summary('bare');
+  const o = summary('ours');
+  const ratio = o.rps / b.rps;
+  console.log(`Signed \`${values.command} ${values.text}\` (${Buffer.byteLength(answer)}-byte Block Kit answer), ${CONNECTIONS} connections, ${rounds} × ${duration} s per server, alternating; Node ${process.versions.node}.`);
+  console.log('');
+  console.log('| server | req/s | p50 (ms) | p99 (ms) | vs bare |');
+  console.log('|---|---:|---:|---:|---:|');
+  console.log(`| bare node:http, same HMAC + same JSON | ${Math.round(b.rps)} | ${b.p50.toFixed(1)} | ${b.p99} | 100 % |`);
+  console.log(`| ours: shared server + receiver + Bolt App + core + Block Kit | ${Math.round(o.rps)} | ${o.p50.toFixed(1)} | ${o.p99} | ${(ratio * 100).toFixed(0)} % |`);
+  console.log('');
+  const ok = ratio >= 0.25 && o.p99 < 30;
+  console.log(`Targets (≥ 25 % of bare, p99 < 30 ms): ${ok ? 'met' : 'NOT met'}.`);
+  process.exitCode = ok ? 0 : 1;
+}
+
+// Exit normally on kill so a requested CPU profile gets written.
+if (values.serve) process.once('SIGTERM', () => process.exit(0));
+if (values.serve === 'ours') await serveOurs(values['api-url']!);
+else if (values.serve === 'bare') await serveBare((await import('node:fs')).readFileSync(values['body-file']!, 'utf8'));
+else await main();
