@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { pino } from 'pino';
 import { commands as realCommands } from '../../../src/commands/index.js';
 import { loadConfig } from '../../../src/config.js';
-import type { CommandSpec } from '../../../src/core/command.js';
+import type { CommandSpec, Services } from '../../../src/core/command.js';
 import { Core } from '../../../src/core/core.js';
 import { HttpServer } from '../../../src/http/server.js';
 import { startSlack, type SlackAdapter } from '../../../src/adapters/slack/index.js';
@@ -22,6 +22,10 @@ export interface HarnessOptions {
   adminUserIds?: string;
   users?: FakeSlackUser[];
   ackBudgetMs?: number;
+  /** Use this fake Slack instead of starting one (e.g. when an outbound channel already points at it). */
+  fake?: FakeSlack;
+  services?: Services;
+  now?: () => Date;
 }
 
 export interface Harness {
@@ -35,10 +39,11 @@ export interface Harness {
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const fake = await startFakeSlack({ validToken: BOT_TOKEN, users: options.users });
+  const fake = options.fake ?? (await startFakeSlack({ validToken: BOT_TOKEN }));
+  for (const user of options.users ?? []) fake.addUser(user);
   const logs: Record<string, unknown>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  const core = new Core({ commands: [...realCommands, ...(options.extraCommands ?? [])], data: () => bundledData, logger, now: () => TODAY });
+  const core = new Core({ commands: [...realCommands, ...(options.extraCommands ?? [])], data: () => bundledData, logger, services: options.services, now: options.now ?? (() => TODAY) });
   const http = new HttpServer(() => ({ adapters: ['slack'] }));
   const config = loadConfig(
     {},
@@ -60,7 +65,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     close: async () => {
       await adapter.stop();
       await http.close();
-      await fake.close();
+      if (!options.fake) await fake.close();
     },
   };
 }

@@ -2,7 +2,10 @@
  * The Block Kit renderer: every real command's reply on the real data stays inside Slack's documented limits,
  * oversized replies are truncated gracefully, and nothing from a Reply can become a Slack control sequence.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createCore } from '../../../src/app.js';
+import { Harness as DigestHarness } from '../../schedule/harness.js';
+import { RecordingOutbound } from '../../helpers/recording-outbound.js';
 import { escapeSlack, renderMessage, renderSlashResponse, type SlackMessage } from '../../../src/adapters/slack/render.js';
 import type { Reply } from '../../../src/core/reply.js';
 import { bundledData, testCaller, testCore } from '../../helpers/core.js';
@@ -83,6 +86,47 @@ describe('every command reply on the real data', () => {
     expect(limitViolations(message)).toEqual([]);
     expect(controlSequenceViolations(message)).toEqual([]);
     expect(message.response_type).toBe(reply.kind === 'answer' && reply.visibility === 'public' ? 'in_channel' : 'ephemeral');
+  });
+});
+
+describe('every /capex-digest reply, and the digest itself', () => {
+  const outbound = new RecordingOutbound('slack');
+  const digests = new DigestHarness({ start: '2026-05-15T08:00:00Z', outbounds: [outbound] });
+  afterAll(() => digests.cleanup());
+  const core = createCore({ data: bundledData, services: { digest: digests.service }, now: () => new Date(digests.clock.now()) });
+  const admin = testCaller({ platform: 'slack', userId: 'slack:U0ADMIN', channelId: 'slack:C0OPS', isAdmin: true, timeZone: 'Europe/Berlin' });
+  // In order: later lines act on the schedules the earlier ones created.
+  const lines = [
+    '/capex-digest',
+    '/capex-digest add 09:00 weekdays',
+    '/capex-digest add 08:30 mon,wed,fri America/New_York <#C0NEWS|news>',
+    '/capex-digest add cron "0 9 1 * *" UTC',
+    '/capex-digest list',
+    '/capex-digest next 1',
+    '/capex-digest preview',
+    '/capex-digest send 1',
+    '/capex-digest pause 1',
+    '/capex-digest resume 1',
+    '/capex-digest remove 3',
+    '/capex-digest add 25:00',
+    '/capex-digest add 09:00 #general',
+    '/capex-digest bogus <!channel>',
+    '/capex-digest next 999',
+  ];
+
+  it.each(lines)('%s stays inside Block Kit limits and carries no control sequence', async (line) => {
+    const message = renderSlashResponse(await core.handleText(line, admin));
+    expect(limitViolations(message)).toEqual([]);
+    expect(controlSequenceViolations(message)).toEqual([]);
+  });
+
+  it('the posted digest renders inside the limits too', () => {
+    expect(outbound.posts.length).toBeGreaterThan(0);
+    for (const post of outbound.posts) {
+      const message = renderMessage(post.reply);
+      expect(limitViolations(message)).toEqual([]);
+      expect(controlSequenceViolations(message)).toEqual([]);
+    }
   });
 });
 
