@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineCommand, UserError } from '../core/command.js';
 import { commands } from './index.js';
+import { commandNameFor, discordCommandName, usageFor } from '../core/usage.js';
 
 const USAGE = '/capex help [command] — e.g. /capex help compare';
 
@@ -16,17 +17,27 @@ export const helpCommand = defineCommand({
     command: z.string().trim().max(40, 'command names are short, e.g. compare').optional().describe('A command to explain, e.g. compare'),
   }),
   fromText: (args) => ({ command: args.length ? args.join(' ') : undefined }),
-  run: ({ command }) => {
+  run: ({ command }, { caller }) => {
+    const platform = caller.platform;
     const visible = commands.filter((c) => c.id !== 'capex-help');
+    // Examples are written in the text grammar; Discord users see the command form instead.
+    const example = (c: (typeof commands)[number]) => (platform === 'discord' ? '' : ` e.g. ${c.examples[0]}`);
     if (command) {
       const wanted = command.replace(/^\//, '').toLowerCase();
-      const spec = commands.find((c) => c.id === wanted || c.path.join(' ') === wanted || c.path.at(-1) === wanted);
+      const spec = commands.find(
+        (c) => c.id === wanted || c.path.join(' ') === wanted || c.path.at(-1) === wanted || discordCommandName(c).slice(1) === wanted,
+      );
       if (!spec) throw new UserError(`There is no command '${wanted.slice(0, 40)}'. /help lists them all.`, USAGE);
       return {
         kind: 'help',
         visibility: 'private',
-        title: `/${spec.path.join(' ')}`,
-        lines: [spec.summary, `Usage: ${spec.usage}`, `Examples: ${spec.examples.join(' · ')}`, ...(spec.adminOnly ? ['Admins only.'] : [])],
+        title: commandNameFor(spec, platform),
+        lines: [
+          spec.summary,
+          `Usage: ${usageFor(spec, platform)}`,
+          ...(platform === 'discord' ? [] : [`Examples: ${spec.examples.join(' · ')}`]),
+          ...(spec.adminOnly ? ['Admins only.'] : []),
+        ],
         summary: spec.summary,
       };
     }
@@ -37,7 +48,10 @@ export const helpCommand = defineCommand({
       lines: [
         'Every figure comes with its source and date; disputed figures are marked ⚠. Names, tickers and aliases all work (alibaba, BABA, 阿里巴巴).',
       ],
-      fields: visible.map((c) => ({ label: c.usage.split(' — ')[0]!, value: `${c.summary}${c.adminOnly ? ' (admins)' : ''}. e.g. ${c.examples[0]}` })),
+      fields: visible.map((c) => ({
+        label: platform === 'discord' ? usageFor(c, platform) : c.usage.split(' — ')[0]!,
+        value: `${c.summary}${c.adminOnly && !c.summary.includes('admins') ? ' (admins)' : ''}.${example(c)}`,
+      })),
       summary: 'capex-bot commands: /capex <company>, /capex top, /capex companies, /compare, /help',
     };
   },

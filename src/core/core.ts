@@ -11,6 +11,7 @@ import { errorReply, type Reply } from './reply.js';
 import { parseCommandLine, type ParseErrorCode } from './parse.js';
 import { UserError, type Caller, type CommandContext, type CommandSpec, type Services } from './command.js';
 import type { Logger } from './log.js';
+import { usageFor } from './usage.js';
 import { silentLogger } from './log.js';
 
 export interface CoreOptions {
@@ -93,12 +94,12 @@ export class Core {
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const field = issue?.path.join('.');
-        return errorReply(`${field ? `${field}: ` : ''}${issue?.message ?? 'invalid options'}`, spec.usage);
+        return errorReply(`${field ? `${field}: ` : ''}${issue?.message ?? 'invalid options'}`, usageFor(spec, caller.platform));
       }
       const ctx: CommandContext = { data: this.data, now: this.now(), caller, services: this.services };
       return await spec.run(parsed.data, ctx);
     } catch (error) {
-      if (error instanceof UserError) return errorReply(error.message, error.usage ?? spec.usage);
+      if (error instanceof UserError) return errorReply(error.message, caller.platform === 'discord' ? usageFor(spec, 'discord') : (error.usage ?? spec.usage));
       return this.internalError(error, { command: spec.id, caller: caller.userId });
     }
   }

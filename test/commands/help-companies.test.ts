@@ -51,3 +51,18 @@ describe('bad input', () => {
     expect(reply.lines[0]).not.toContain('disk on fire');
   });
 });
+
+describe('help on Discord', () => {
+  it('GIVEN a Discord user THEN usage is shown as Discord commands with named options', async () => {
+    const { reply } = await ask('/help', { platform: 'discord', userId: 'discord:1', isAdmin: false, channelId: 'discord:2' });
+    const labels = reply.fields!.map((f) => f.label);
+    expect(labels).toContain('/capex company:<…>');
+    expect(labels).toContain('/compare company1:<…> company2:<…> […]');
+    expect(labels).toContain('/capex-top [year:<…>]');
+  });
+
+  it('GIVEN a Discord user makes a mistake THEN the usage names the Discord options', async () => {
+    const { reply } = await ask('/compare meta', { platform: 'discord', userId: 'discord:1', isAdmin: false, channelId: 'discord:2' });
+    expect(reply.lines.at(-1)).toBe('Usage: /compare company1:<…> company2:<…> […]');
+  });
+});
