@@ -38,6 +38,15 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
     runtime.onClose(() => discord.stop());
   }
 
+  if (slackEnabled(config)) {
+    // Loaded only when configured, like Discord. HTTP mode mounts POST /slack/events on `http`; Socket Mode ignores it.
+    const { startSlack } = await import('./adapters/slack/index.js');
+    const slack = await startSlack({ core: runtime.core, config, http, logger });
+    adapters.push(slack.mode === 'socket' ? 'slack (socket mode)' : 'slack');
+    outbound.push(slack.outbound);
+    runtime.onClose(() => slack.stop());
+  }
+
   if (http) {
     const address = await http.listen(config.PORT, config.HOST);
     logger.info({ port: address.port, host: address.address, adapters }, 'HTTP server listening');
