@@ -28,7 +28,7 @@ import type { DataSet } from '../data/dataset.js';
 import type { DeliveryRecord, ScheduleRecord, Store } from '../store/types.js';
 import { AbortedError, systemClock, type Clock } from './clock.js';
 import { DEFAULT_RETRY_POLICY, PlatformGate, postWithRetry, type RetryPolicy } from './delivery.js';
-import { buildDigest, type Digest } from './digest.js';
+import { buildDigest, type Digest, type DigestHeadline, type HeadlineSource } from './digest.js';
 import { channelLabel, describeSchedule, matcherOf, platformOf } from './schedule-record.js';
 import { nextSlots, slotsBetween, type Slot } from './slots.js';
 
@@ -45,6 +45,8 @@ export interface SchedulerOptions {
   concurrency?: number;
   /** Run the node-cron minute heartbeat (off in tests, which call tick() on a fake clock). */
   heartbeat?: boolean;
+  /** News headlines for the digests (src/news); a failure there never stops a digest. */
+  headlines?: HeadlineSource;
   /** After retries run out, try the slot again this much later (while within grace). */
   retryLaterMs?: number;
   /** A slot claimed more than this after it was due is marked late. */
@@ -281,6 +283,10 @@ export class Scheduler {
       if (outcome.ok) {
         const now = this.clock.now();
         await this.store.markDelivered(row.id, now, digest.seenFigureIds);
+        if (digest.headlineIds.length > 0 && this.options.headlines) {
+          const source = this.options.headlines;
+          await this.safely(() => source.recordShown(row.channelId, digest.headlineIds, row.id, now));
+        }
         this.logger.info({ schedule: schedule.id, slot: row.slot, channel: row.channelId, late: row.late, attempts: outcome.attempts }, 'digest delivered');
         return { status: 'delivered', delivery: { ...row, status: 'delivered', deliveredAt: now, seenFigureIds: digest.seenFigureIds } };
       }
@@ -322,7 +328,10 @@ export class Scheduler {
     const previous = await this.store.previousDelivery(channelId, now + 1);
     const data = this.options.data();
     const localDay = new Intl.DateTimeFormat('en-CA', { timeZone: zone, dateStyle: 'short' }).format(now);
-    const key = [data.version, zone, localDay, lateDueAt ?? '', previous?.deliveredAt ?? '', previous?.seenFigureIds.join(',') ?? ''].join('|');
+    const headlines = await this.headlinesFor(channelId, previous?.deliveredAt ?? undefined, now);
+    const key = [
+      data.version, zone, localDay, lateDueAt ?? '', previous?.deliveredAt ?? '', previous?.seenFigureIds.join(',') ?? '', headlines.map((h) => h.id).join(','),
+    ].join('|');
     let digest = this.digestCache.get(key);
     if (!digest) {
       if (this.digestCache.size > 200) this.digestCache.clear();
@@ -332,10 +341,22 @@ export class Scheduler {
         zone,
         previous: previous?.deliveredAt ? { deliveredAt: previous.deliveredAt, seenFigureIds: previous.seenFigureIds } : undefined,
         late: lateDueAt !== undefined ? { dueAt: lateDueAt } : undefined,
+        headlines,
       });
       this.digestCache.set(key, digest);
     }
     return digest;
+  }
+
+  /** The channel's new headlines; on any failure the digest goes out without them (and it is logged). */
+  private async headlinesFor(channelId: string, since: number | undefined, now: number): Promise<DigestHeadline[]> {
+    if (!this.options.headlines) return [];
+    try {
+      return await this.options.headlines.forDigest(channelId, { since, now });
+    } catch (err) {
+      this.logger.error({ err, channel: channelId }, 'could not read news headlines for a digest; sending it without them');
+      return [];
+    }
   }
 
   /** A channel is gone: stop the schedule (other schedules carry on) and tell its creator directly. */
