@@ -1,7 +1,8 @@
 /**
  * The digest itself, as a platform-neutral Reply: the date, the combined tracked AI capex for the year
  * (ranges stay ranges), the top spenders, what changed since this channel's previous digest (new
- * figures; revised guidance old → new) and the sources. Rankings come from src/data/queries.ts, the
+ * figures; revised guidance old → new), up to five news headlines the channel has not seen (from the
+ * feeds in src/news, recorded per channel on delivery) and the sources. Rankings come from src/data/queries.ts, the
  * same answer `/capex top` gives, so the digest never disagrees with the commands.
  *
  * "What changed" is computed against what the previous digest in the channel knew: every delivered
@@ -22,6 +23,27 @@ export const MAX_SOURCES = 12;
 /** With no previous digest in a channel, "what changed" covers this many days. */
 export const FIRST_DIGEST_LOOKBACK_DAYS = 7;
 
+/** At most this many news headlines per digest (src/news supplies them; none repeats in a channel). */
+export const MAX_HEADLINES = 5;
+
+/** A news headline for the digest's "Headlines since the last digest" section. */
+export interface DigestHeadline {
+  id: number;
+  title: string;
+  link: string;
+  /** The feed's name, e.g. "Reuters Technology". */
+  source: string;
+  /** Epoch ms the headline is dated (published, else first seen). */
+  at: number;
+}
+
+/** Where the scheduler gets a channel's new headlines and records which ones a delivered digest showed. */
+export interface HeadlineSource {
+  /** Headlines not yet shown in the channel, since the previous digest (`since`, epoch ms) or a first-digest lookback. */
+  forDigest(channelId: string, window: { since?: number; now: number }): Promise<DigestHeadline[]>;
+  recordShown(channelId: string, headlineIds: number[], deliveryId: number, at: number): Promise<void>;
+}
+
 export interface DigestInput {
   data: DataSet;
   now: Date;
@@ -31,12 +53,16 @@ export interface DigestInput {
   previous?: { deliveredAt: number; seenFigureIds: readonly string[] };
   /** Set when the slot is posted late (the bot was down at slot time). */
   late?: { dueAt: number };
+  /** New news headlines for this channel (newest first); the section is left out when there are none. */
+  headlines?: readonly DigestHeadline[];
 }
 
 export interface Digest {
   reply: Reply;
   /** Recent figures this digest knew about; stored in the ledger for the next digest's "what changed". */
   seenFigureIds: string[];
+  /** Ids of the news headlines shown, recorded on delivery so the channel never sees them again. */
+  headlineIds: number[];
 }
 
 export interface Change {
@@ -104,6 +130,12 @@ export function buildDigest(input: DigestInput): Digest {
     if (changes.length > MAX_CHANGES) lines.push(`• …and ${changes.length - MAX_CHANGES} more: /capex sources lists every figure.`);
   }
 
+  const headlines = (input.headlines ?? []).slice(0, MAX_HEADLINES);
+  if (headlines.length > 0) {
+    lines.push(input.previous ? 'Headlines since the last digest:' : `Headlines from the past ${FIRST_DIGEST_LOOKBACK_DAYS} days:`);
+    for (const h of headlines) lines.push(`• ${h.title} — ${h.source}, ${DateTime.fromMillis(h.at, { zone }).toFormat('d LLL yyyy')}`);
+  }
+
   const changedFigures = changes.slice(0, MAX_CHANGES).flatMap((c) => (c.previous ? [c.figure, c.previous] : [c.figure]));
   const topFigures = top.flatMap((e) => e.figures);
   const notes: string[] = [];
@@ -114,7 +146,10 @@ export function buildDigest(input: DigestInput): Digest {
   if (top.some((e) => e.disputed)) notes.push('⚠ = sources disagree; the range spans the disagreeing values.');
   notes.push(...disputeNotes([...topFigures, ...changedFigures], data).slice(0, 4));
 
-  const sources: ReplySource[] = sourcesOf([...changedFigures, ...topFigures]).slice(0, MAX_SOURCES);
+  const sources: ReplySource[] = [
+    ...sourcesOf([...changedFigures, ...topFigures]).slice(0, MAX_SOURCES),
+    ...headlines.map((h) => ({ title: h.title, url: h.link, date: DateTime.fromMillis(h.at, { zone }).toISODate()! })),
+  ];
   const reply: Reply = {
     kind: 'answer',
     visibility: 'public',
@@ -137,7 +172,8 @@ export function buildDigest(input: DigestInput): Digest {
     asOf: newestDate([...topFigures, ...changedFigures]),
     summary:
       `AI capex digest ${local.toISODate()}: ${year} total ${formatUsd(ranking.total, true)}` +
-      (changes.length ? `; ${changes.length} new or revised figure${changes.length === 1 ? '' : 's'}.` : '; no changes.'),
+      (changes.length ? `; ${changes.length} new or revised figure${changes.length === 1 ? '' : 's'}.` : '; no changes.') +
+      (headlines.length ? ` ${headlines.length} headline${headlines.length === 1 ? '' : 's'}.` : ''),
   };
-  return { reply, seenFigureIds: recentIds };
+  return { reply, seenFigureIds: recentIds, headlineIds: headlines.map((h) => h.id) };
 }

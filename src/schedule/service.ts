@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import { openStore } from '../store/index.js';
 import type { ScheduleRecord, ScheduleStatus, ScheduleSummary, Store } from '../store/types.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Digest } from './digest.js';
+import type { Digest, HeadlineSource } from './digest.js';
 import type { RetryPolicy } from './delivery.js';
 import { Scheduler, type DeliveryOutcome } from './scheduler.js';
 import type { Slot } from './slots.js';
@@ -31,6 +31,8 @@ export interface DigestServiceOptions {
   policy?: RetryPolicy;
   concurrency?: number;
   heartbeat?: boolean;
+  /** News headlines for the digests (the NewsService from src/news). */
+  headlines?: HeadlineSource;
 }
 
 export interface ScheduleView {
@@ -64,6 +66,7 @@ export class DigestService {
       policy: options.policy,
       concurrency: options.concurrency,
       heartbeat: options.heartbeat,
+      headlines: options.headlines,
     });
   }
 
