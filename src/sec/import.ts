@@ -119,7 +119,7 @@ export async function importSec(options: SecImportOptions): Promise<SecImportRes
       where = client!.companyFactsUrl(filer.cik);
       out(`${who}: fetching ${where}`);
       try {
-        text = await client!.companyFacts(filer.cik, (why, waitMs) => out(`${company.name}: ${why}, retrying in ${(waitMs / 1000).toFixed(1)} s`));
+        text = await client!.companyFacts(filer.cik, (why, waitMs) => out(`${company.name}: ${why}, retrying in ${waitMs < 1000 ? `${waitMs} ms` : `${(waitMs / 1000).toFixed(1)} s`}`));
       } catch (error) {
         if (!(error instanceof SecFetchError)) throw error;
         out(`${company.name}: FAILED: ${error.message}`);
