@@ -2,9 +2,11 @@
  * `capex-bot` on the command line:
  *   capex-bot [start]           start the bot (console when no Slack/Discord variables are set)
  *   capex-bot ask "<command>"   answer one command and exit: 0 answered, 1 user error, 2 configuration error
+ *     [--chart out.png]         also write the answer's chart as a PNG image
  *   capex-bot import sec <ticker …>   merge SEC-reported capex into the data file (src/sec/cli.ts)
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './core/log.js';
@@ -12,6 +14,8 @@ import { DataFileError } from './data/loader.js';
 import { createRuntime } from './runtime.js';
 import { CONSOLE_CALLER } from './adapters/console/console.js';
 import { renderPlain } from './adapters/console/render.js';
+import { renderChartSafely } from './charts/render.js';
+import type { Reply } from './core/reply.js';
 import { main } from './main.js';
 import { importCli, IMPORT_USAGE } from './sec/cli.js';
 
@@ -20,11 +24,13 @@ export const EXIT = { ok: 0, userError: 1, configError: 2 } as const;
 const USAGE = `Usage:
   capex-bot [start]            start the bot (console when no Slack/Discord variables are set)
   capex-bot ask "<command>"    answer one command and exit, e.g. capex-bot ask "/capex alibaba"
+      [--chart <file.png>]     also write the answer's chart as a PNG, e.g. --chart compare.png
 ${IMPORT_USAGE}`;
 
-async function ask(line: string): Promise<number> {
+async function ask(line: string, chartFile?: string): Promise<number> {
   const config = loadConfig();
-  const runtime = await createRuntime(config, createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL));
+  const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  const runtime = await createRuntime(config, log);
   try {
     const reply = await runtime.core.handleText(line, CONSOLE_CALLER);
     const text = renderPlain(reply);
@@ -33,10 +39,32 @@ async function ask(line: string): Promise<number> {
       return EXIT.userError;
     }
     process.stdout.write(`${text}\n`);
-    return EXIT.ok;
+    return chartFile ? await writeChart(reply, chartFile, log) : EXIT.ok;
   } finally {
     await runtime.close();
   }
+}
+
+/** `--chart <file>`: the text answer is already out; the image is an extra that may be missing. */
+async function writeChart(reply: Reply, file: string, log: ReturnType<typeof createLogger>): Promise<number> {
+  const path = resolve(file);
+  if (!reply.chart) {
+    process.stderr.write(`This answer has no chart; nothing written to ${path}.\n`);
+    return EXIT.ok;
+  }
+  const png = await renderChartSafely(reply.chart, { asOf: reply.asOf }, log);
+  if (!png) {
+    process.stderr.write(`The chart could not be drawn; nothing written to ${path}.\n`);
+    return EXIT.ok;
+  }
+  try {
+    writeFileSync(path, png);
+  } catch (error) {
+    process.stderr.write(`Could not write the chart to ${path}: ${(error as NodeJS.ErrnoException).code ?? 'write failed'}.\n`);
+    return EXIT.userError;
+  }
+  process.stdout.write(`Chart written to ${path}\n`);
+  return EXIT.ok;
 }
 
 /** Reads ./.env when there is one (variables already set win), so `npm start` picks up a team's settings. */
@@ -46,7 +74,8 @@ function loadDotEnv(): void {
 
 export async function cli(argv: string[]): Promise<number> {
   loadDotEnv();
-  const { positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false });
+  // strict: false lets `import` take its own options; the ones declared here are still parsed properly.
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { chart: { type: 'string' } } });
   const [verb = 'start', ...rest] = positionals;
   try {
     switch (verb) {
@@ -58,7 +87,11 @@ export async function cli(argv: string[]): Promise<number> {
           process.stderr.write(`Nothing to ask.\n${USAGE}\n`);
           return EXIT.userError;
         }
-        return await ask(rest.join(' '));
+        if (values.chart !== undefined && (typeof values.chart !== 'string' || values.chart === '')) {
+          process.stderr.write(`--chart needs a file name, e.g. --chart out.png\n${USAGE}\n`);
+          return EXIT.userError;
+        }
+        return await ask(rest.join(' '), values.chart);
       case 'import':
         // Re-parsed by the verb itself: it has options taking values (--from-file <path>).
         return await importCli(argv.slice(argv.indexOf('import') + 1), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });

@@ -84,7 +84,7 @@ export async function renderChartPng(chart: ReplyChart, options: ChartRenderOpti
 
   const { config, plugins } = (timeline ? timelineConfig(chart) : barsConfig(chart)) as { config: ChartConfiguration; plugins: Plugin[] };
   const canvas = createCanvas(width, height);
-  const rendered = new Chart(canvas as unknown as HTMLCanvasElement, {
+  const rendered = new Chart(canvas as unknown as ConstructorParameters<typeof Chart>[0], {
     ...config,
     options: {
       ...config.options,
