@@ -10,7 +10,7 @@
  * - chat.postEphemeral     → `{ ok, message_ts }`
  * - users.info {user}      → the user added with `addUser` (admin flags, `tz`), else `user_not_found`
  * - conversations.open {users} → a DM channel `D<user>` (stable per user)
- * - apps.connections.open  → `{ ok, url }` with `socketUrl` if one was set (for Socket Mode tests)
+ * - apps.connections.open  → `{ ok, url }`: the fake's own Socket Mode WebSocket endpoint (`ws://…/socket-mode`)
  * - anything else          → `{ ok: false, error: 'unknown_method' }`
  * - POST /response/<id>    → `{ ok: true }` (what Slack's response_url answers)
  * A token that is missing, or is not `validToken` when one was given, gets `{ ok: false, error: 'invalid_auth' }`.
@@ -27,10 +27,16 @@
  *   (`'chat.postMessage'`) or predicate they must match (default: any Web API call, never response_url posts).
  * - `fake.delay('users.info', 300)`: answers of that method wait 300 ms (for ack-deadline tests).
  * - `fake.reset()` forgets recorded requests, scripted failures and delays (users stay).
+ *
+ * Socket Mode: a Bolt app started with an `xapp-` token connects to `ws://127.0.0.1:<port>/socket-mode` (the URL
+ * apps.connections.open hands out) and gets Slack's `hello`. `await fake.socketMode.connected()` waits for it;
+ * `fake.socketMode.send('slash_commands', payload)` delivers an envelope the way Slack does and resolves with
+ * the payload the app acked it with (its answer to the slash command).
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface SlackRecordedRequest {
   httpMethod: string;
@@ -94,10 +100,17 @@ export interface FakeSlack {
   failChannel(channel: string, error: string): void;
   failNext(failure: SlackScriptedFailure, match?: SlackFailureMatch): void;
   delay(api: string, ms: number): void;
-  /** The URL apps.connections.open hands out (a local WebSocket server in Socket Mode tests). */
-  socketUrl?: string;
+  readonly socketMode: FakeSocketMode;
   reset(): void;
   close(): Promise<void>;
+}
+
+export interface FakeSocketMode {
+  readonly url: string;
+  /** Resolves once a client has connected and been sent `hello`. */
+  connected(timeoutMs?: number): Promise<void>;
+  /** Sends an envelope (`slash_commands`, `interactive`, `events_api`) and resolves with the acked payload. */
+  send(type: string, payload: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
 interface ScriptedRule {
@@ -118,6 +131,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
+  const sockets = startSocketMode(server, `ws://127.0.0.1:${port}/socket-mode`);
 
   const fake: FakeSlack = {
     apiUrl: `${baseUrl}/api/`,
@@ -144,6 +158,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       rules.push({ failure, remaining: match.times ?? 1, matches });
     },
     delay: (api, ms) => void delays.set(api, ms),
+    socketMode: sockets.api,
     reset: () => {
       requests.length = 0;
       rules = [];
@@ -151,6 +166,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       delays.clear();
     },
     close: async () => {
+      await sockets.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -244,13 +260,53 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         return { ok: true, channel: { id: channel } };
       }
       case 'apps.connections.open':
-        return fake.socketUrl ? { ok: true, url: fake.socketUrl } : { ok: false, error: 'socket_mode_not_set_up_in_fake' };
+        return request.token?.startsWith('xapp-') ? { ok: true, url: fake.socketMode.url } : { ok: false, error: 'not_allowed_token_type' };
       default:
         return { ok: false, error: 'unknown_method' };
     }
   }
 
   return fake;
+}
+
+/** Slack's Socket Mode side: hello on connect, envelopes out, acks (by envelope_id) back. */
+function startSocketMode(server: Server, url: string): { api: FakeSocketMode; close(): Promise<void> } {
+  const wss = new WebSocketServer({ server, path: '/socket-mode' });
+  let client: WebSocket | undefined;
+  let envelopeCounter = 0;
+  const waitingForClient: (() => void)[] = [];
+  const pendingAcks = new Map<string, (payload: Record<string, unknown>) => void>();
+  wss.on('connection', (ws) => {
+    client = ws;
+    ws.on('message', (data) => {
+      const message = JSON.parse(String(data)) as { envelope_id?: string; payload?: Record<string, unknown> };
+      if (message.envelope_id) pendingAcks.get(message.envelope_id)?.(message.payload ?? {});
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0FAKE' } }));
+    for (const resolve of waitingForClient.splice(0)) resolve();
+  });
+  const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+    Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`fake Slack Socket Mode: no ${what} within ${ms} ms`)), ms))]);
+  const api: FakeSocketMode = {
+    url,
+    connected: (timeoutMs = 3_000) => (client ? Promise.resolve() : within(new Promise<void>((resolve) => waitingForClient.push(resolve)), timeoutMs, 'connection')),
+    send: (type, payload, timeoutMs = 3_000) => {
+      if (!client) return Promise.reject(new Error('fake Slack Socket Mode: no client connected'));
+      envelopeCounter += 1;
+      const envelopeId = `env-${envelopeCounter}`;
+      const acked = new Promise<Record<string, unknown>>((resolve) => pendingAcks.set(envelopeId, resolve));
+      client.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api' }));
+      return within(acked, timeoutMs, `ack for ${envelopeId}`).finally(() => pendingAcks.delete(envelopeId));
+    },
+  };
+  return {
+    api,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close(() => resolve());
+      }),
+  };
 }
 
 function applyFailure(failure: SlackScriptedFailure, request: SlackRecordedRequest, res: ServerResponse): void {
