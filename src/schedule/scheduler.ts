@@ -18,6 +18,7 @@
  * Schedules are re-read from the store every tick, so a change (also by another process, such as the
  * one-shot CLI) takes effect without a restart.
  */
+import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Platform } from '../core/command.js';
 import type { Reply } from '../core/reply.js';
@@ -25,7 +26,7 @@ import type { OutboundChannel } from '../core/outbound.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { DataSet } from '../data/dataset.js';
-import type { DeliveryRecord, ScheduleRecord, Store } from '../store/types.js';
+import type { ClaimRequest, DeliveryRecord, ScheduleRecord, Store } from '../store/types.js';
 import { AbortedError, systemClock, type Clock } from './clock.js';
 import { DEFAULT_RETRY_POLICY, PlatformGate, postWithRetry, type RetryPolicy } from './delivery.js';
 import { buildDigest, type Digest, type DigestHeadline, type HeadlineSource } from './digest.js';
@@ -66,8 +67,14 @@ export type DeliveryOutcome =
   | { status: 'not_posted'; reason: string };
 
 const MINUTE = 60_000;
+/**
+ * Posts in flight per platform. A fan-out is bound by the platform's rate limit; the faster a window's
+ * quota goes out, the less of the next window a whole-second Retry-After wastes, so this is set by round
+ * trips, not CPU (each post costs about a millisecond of CPU).
+ */
+export const DEFAULT_CONCURRENCY = 32;
 /** Claims and slot computations between yields to the event loop, so slash commands are never starved. */
-const YIELD_EVERY = 25;
+const YIELD_EVERY = 10;
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -88,6 +95,8 @@ export class Scheduler {
   private readonly warnedNoOutbound = new Set<string>();
   private readonly abort = new AbortController();
   private readonly digestCache = new Map<string, Digest>();
+  /** Local-date formatters per zone (building one costs far more than using it). */
+  private readonly dayFormats = new Map<string, Intl.DateTimeFormat>();
   private task: ScheduledTask | undefined;
   private ticking: Promise<TickResult> | undefined;
   private tickAgain = false;
@@ -101,13 +110,15 @@ export class Scheduler {
     this.policy = options.policy ?? DEFAULT_RETRY_POLICY;
     this.retryLaterMs = options.retryLaterMs ?? 5 * MINUTE;
     this.lateAfterMs = options.lateAfterMs ?? MINUTE;
+    // Every delivery waiting at a gate listens for shutdown on this one signal: a fan-out has thousands.
+    setMaxListeners(0, this.abort.signal);
     for (const outbound of options.outbounds ?? []) this.connect(outbound);
   }
 
   /** Adds a platform's outbound channel (adapters start after the store is open). */
   connect(outbound: OutboundChannel): void {
     this.outbounds.set(outbound.platform, outbound);
-    if (!this.gates.has(outbound.platform)) this.gates.set(outbound.platform, new PlatformGate(this.clock, this.options.concurrency ?? 8));
+    if (!this.gates.has(outbound.platform)) this.gates.set(outbound.platform, new PlatformGate(this.clock, this.options.concurrency ?? DEFAULT_CONCURRENCY));
     this.warnedNoOutbound.delete(outbound.platform);
   }
 
@@ -180,14 +191,16 @@ export class Scheduler {
     const schedules = await this.store.activeSchedules();
     const byId = new Map(schedules.map((s) => [s.id, s]));
     const lastDue = await this.store.lastScheduledDueAt(schedules.map((s) => s.id));
+    const owed: { schedule: ScheduleRecord; req: ClaimRequest }[] = [];
+    const missed: Omit<ClaimRequest, 'late' | 'kind'>[] = [];
     let work = 0;
     for (const schedule of schedules) {
       if (this.stopping) break;
       if (!this.outboundFor(schedule.channelId)) continue;
       const from = Math.max(schedule.armedFrom, lastDue.get(schedule.id) ?? -Infinity);
-      const cacheKey = `${schedule.updatedAt}|${from}`;
       const cached = this.nextDue.get(schedule.id);
-      if (cached?.key === cacheKey && (cached.dueAt === undefined || cached.dueAt > now)) continue;
+      if (cached?.key === `${schedule.updatedAt}|${from}` && (cached.dueAt === undefined || cached.dueAt > now)) continue;
+      if (++work % YIELD_EVERY === 0) await yieldToEventLoop();
 
       let slots: Slot[];
       try {
@@ -196,35 +209,26 @@ export class Scheduler {
         this.logger.error({ err, schedule: schedule.id }, 'cannot compute slots for a stored schedule');
         continue;
       }
-      const missed = slots.filter((s) => now - s.dueAt > this.graceMs);
-      if (missed.length > 0) {
-        result.missed += await this.store.recordMissed(
-          missed.map((s) => ({ scheduleId: schedule.id, slot: s.key, dueAt: s.dueAt, channelId: schedule.channelId, now })),
-        );
-        this.logger.warn({ schedule: schedule.id, missed: missed.length }, 'digest slots missed while the bot was down');
+      for (const slot of slots) {
+        const row = { scheduleId: schedule.id, slot: slot.key, dueAt: slot.dueAt, channelId: schedule.channelId, now };
+        if (now - slot.dueAt > this.graceMs) missed.push(row);
+        else owed.push({ schedule, req: { ...row, kind: 'scheduled', late: now - slot.dueAt > this.lateAfterMs } });
       }
-      let newFrom = missed.at(-1)?.dueAt ?? from;
-      for (const slot of slots.slice(missed.length)) {
-        const late = now - slot.dueAt > this.lateAfterMs;
-        const row = await this.store.claimSlot({
-          scheduleId: schedule.id,
-          slot: slot.key,
-          kind: 'scheduled',
-          dueAt: slot.dueAt,
-          channelId: schedule.channelId,
-          late,
-          now,
-        });
-        newFrom = slot.dueAt;
-        if (!row) continue; // already in the ledger: someone posted (or is posting) it
-        result.claimed++;
-        this.startDelivery(row, schedule);
-        if (++work % YIELD_EVERY === 0) await yieldToEventLoop();
-      }
+      const newFrom = slots.at(-1)?.dueAt ?? from;
       const next = nextSlots(matcherOf(schedule), schedule.zone, Math.max(newFrom, now), 1)[0];
       this.nextDue.set(schedule.id, { key: `${schedule.updatedAt}|${newFrom}`, dueAt: next?.dueAt });
-      if (++work % YIELD_EVERY === 0) await yieldToEventLoop();
     }
+    if (missed.length > 0) {
+      result.missed = await this.store.recordMissed(missed);
+      this.logger.warn({ missed: missed.length }, 'digest slots missed while the bot was down (past the grace window)');
+    }
+    // Claim every owed slot in one transaction; a row that already exists belongs to whoever inserted it.
+    const claimed = owed.length > 0 ? await this.store.claimSlots(owed.map((o) => o.req)) : [];
+    claimed.forEach((row, i) => {
+      if (!row) return;
+      result.claimed++;
+      this.startDelivery(row, owed[i]!.schedule);
+    });
 
     // Claimed rows waiting for a retry (retries ran out earlier, or recovered after a restart).
     for (const row of await this.store.unfinishedDeliveries()) {
@@ -269,8 +273,13 @@ export class Scheduler {
     const gate = platform ? this.gates.get(platform) : undefined;
     if (!outbound || !gate) return { status: 'not_posted', reason: 'that platform is not connected' };
     try {
-      const digest = await this.digestFor(row.channelId, schedule.zone, row.late ? row.dueAt : undefined);
-      const outcome = await postWithRetry(() => outbound.post(row.channelId, digest.reply), {
+      // Built when this delivery gets its turn at the gate, so a fan-out's queue costs nothing while it waits.
+      let digest: Digest | undefined;
+      const send = async () => {
+        digest ??= await this.digestFor(row.channelId, schedule.zone, row.late ? row.dueAt : undefined);
+        await outbound.post(row.channelId, digest.reply);
+      };
+      const outcome = await postWithRetry(send, {
         gate,
         clock: this.clock,
         policy: this.policy,
@@ -280,16 +289,18 @@ export class Scheduler {
           afterRateLimited: (wait) => this.store.release(row.id, this.clock.now() + wait, 'rate limited by the platform'),
         },
       });
-      if (outcome.ok) {
+      if (outcome.ok && digest) {
         const now = this.clock.now();
-        await this.store.markDelivered(row.id, now, digest.seenFigureIds);
-        if (digest.headlineIds.length > 0 && this.options.headlines) {
+        const posted = digest;
+        await this.store.markDelivered(row.id, now, posted.seenFigureIds);
+        if (posted.headlineIds.length > 0 && this.options.headlines) {
           const source = this.options.headlines;
-          await this.safely(() => source.recordShown(row.channelId, digest.headlineIds, row.id, now));
+          await this.safely(() => source.recordShown(row.channelId, posted.headlineIds, row.id, now));
         }
         this.logger.info({ schedule: schedule.id, slot: row.slot, channel: row.channelId, late: row.late, attempts: outcome.attempts }, 'digest delivered');
         return { status: 'delivered', delivery: { ...row, status: 'delivered', deliveredAt: now, seenFigureIds: digest.seenFigureIds } };
       }
+      if (outcome.ok) throw new Error('posted without a digest');
       if (outcome.reason === 'unreachable') {
         const reason = outcome.error.message || 'the channel is gone or the bot is no longer in it';
         await this.store.markFailed(row.id, reason);
@@ -327,7 +338,9 @@ export class Scheduler {
     const now = this.clock.now();
     const previous = await this.store.previousDelivery(channelId, now + 1);
     const data = this.options.data();
-    const localDay = new Intl.DateTimeFormat('en-CA', { timeZone: zone, dateStyle: 'short' }).format(now);
+    let dayFormat = this.dayFormats.get(zone);
+    if (!dayFormat) this.dayFormats.set(zone, (dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: zone, dateStyle: 'short' })));
+    const localDay = dayFormat.format(now);
     const headlines = await this.headlinesFor(channelId, previous?.deliveredAt ?? undefined, now);
     const key = [
       data.version, zone, localDay, lateDueAt ?? '', previous?.deliveredAt ?? '', previous?.seenFigureIds.join(',') ?? '', headlines.map((h) => h.id).join(','),

@@ -71,10 +71,34 @@ function offsetAt(zone: IANAZone, ms: number): number {
 }
 
 /**
+ * Resolved wall times, per zone. A tick resolves the same few wall times for every schedule sharing a
+ * zone and time (and each offset lookup formats a date through Intl), so memoising keeps a minute tick over
+ * thousands of schedules cheap. Bounded: cleared when it grows past the cap.
+ */
+const resolved = new Map<string, Map<number, number>>();
+let resolvedCount = 0;
+const RESOLVED_CAP = 100_000;
+
+/**
  * The instant a local wall time (given as "UTC ms of the same wall-clock reading") is due in `zone`:
  * its first occurrence if it exists (once or twice), else the first valid instant after it (the jump).
  */
 export function resolveWallTime(zone: IANAZone, wallMs: number): number {
+  let perZone = resolved.get(zone.name);
+  const hit = perZone?.get(wallMs);
+  if (hit !== undefined) return hit;
+  const dueAt = computeWallTime(zone, wallMs);
+  if (resolvedCount >= RESOLVED_CAP) {
+    resolved.clear();
+    resolvedCount = 0;
+  }
+  if (!perZone) resolved.set(zone.name, (perZone = new Map()));
+  perZone.set(wallMs, dueAt);
+  resolvedCount++;
+  return dueAt;
+}
+
+function computeWallTime(zone: IANAZone, wallMs: number): number {
   // The offsets in force around this wall time: at most one transition within a day either side.
   const offsets = [...new Set([offsetAt(zone, wallMs - DAY), offsetAt(zone, wallMs), offsetAt(zone, wallMs + DAY)])];
   const valid = offsets.map((off) => wallMs - off * MINUTE).filter((t) => offsetAt(zone, t) * MINUTE === wallMs - t);

@@ -129,6 +129,8 @@ export interface Store {
   lastScheduledDueAt(scheduleIds: number[]): Promise<Map<number, number>>;
   /** Atomically inserts a claimed row; undefined if that schedule+slot already has one (someone else owns it). */
   claimSlot(req: ClaimRequest): Promise<DeliveryRecord | undefined>;
+  /** `claimSlot` for many slots in one transaction; the result is aligned with `reqs` (undefined = already claimed). */
+  claimSlots(reqs: ClaimRequest[]): Promise<(DeliveryRecord | undefined)[]>;
   /** Records owed slots the bot was down for past the grace window; existing rows are left alone. */
   recordMissed(rows: Omit<ClaimRequest, 'late' | 'kind'>[]): Promise<number>;
   markSending(id: number, now: number): Promise<void>;
