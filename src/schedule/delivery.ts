@@ -34,17 +34,29 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 /**
- * Per-platform gate: at most `concurrency` posts in flight, and nobody starts a post while the
- * platform has told us to wait.
+ * Per-platform gate: at most `concurrency` posts in flight, nobody starts a post while the platform has
+ * told us to wait, and after a 429 posts are paced to the rate the platform just showed it accepts.
+ *
+ * Pacing: when a 429 says "retry after R", the posts accepted during the last R are what the platform lets
+ * through per R, so from then on posts start at least R / accepted apart (plus 2 % headroom). A fan-out
+ * then runs at the limit instead of bursting into it, waiting out a whole-second Retry-After and bursting
+ * again, which both wastes most of a rate window per burst and starves the command path of CPU in bursts.
  */
 export class PlatformGate {
   private blockedUntil = 0;
   private running = 0;
   private readonly waiters: (() => void)[] = [];
+  /** Minimum ms between post starts; 0 until the platform first rate-limits us. */
+  private interval = 0;
+  private nextStart = 0;
+  /** When recent posts were accepted (ascending), for the pacing estimate. */
+  private readonly accepted: number[] = [];
 
   constructor(
     private readonly clock: Clock,
     readonly concurrency: number,
+    /** How far back acceptances are remembered: the longest Retry-After we honour. */
+    private readonly memoryMs = DEFAULT_RETRY_POLICY.maxRetryAfterMs,
   ) {}
 
   /** Everyone waits until `until` (epoch ms). */
@@ -52,7 +64,31 @@ export class PlatformGate {
     this.blockedUntil = Math.max(this.blockedUntil, until);
   }
 
-  /** Waits for a free slot and for any rate-limit pause to pass; returns the release function. */
+  /** The current pacing interval in ms (0 = not paced); for logs and tests. */
+  get pacingMs(): number {
+    return this.interval;
+  }
+
+  recordAccepted(): void {
+    const now = this.clock.now();
+    this.accepted.push(now);
+    // Forget old acceptances in bulk now and then, not on every post.
+    if (this.accepted.length > 4_096 && this.accepted[0]! < now - this.memoryMs) {
+      const keepFrom = this.accepted.findIndex((t) => t >= now - this.memoryMs);
+      this.accepted.splice(0, keepFrom === -1 ? this.accepted.length : keepFrom);
+    }
+  }
+
+  /** A 429: pause everyone for `retryAfterMs`, and pace from then on at the rate just observed. */
+  rateLimited(retryAfterMs: number): void {
+    const now = this.clock.now();
+    this.blockUntil(now + retryAfterMs);
+    let recent = 0;
+    for (let i = this.accepted.length - 1; i >= 0 && this.accepted[i]! > now - retryAfterMs; i--) recent++;
+    if (recent > 0 && retryAfterMs > 0) this.interval = (retryAfterMs * 1.02) / recent;
+  }
+
+  /** Waits for a free slot, any rate-limit pause and the pacing interval; returns the release function. */
   async acquire(signal?: AbortSignal): Promise<() => void> {
     while (this.running >= this.concurrency) {
       await new Promise<void>((resolve, reject) => {
@@ -72,9 +108,19 @@ export class PlatformGate {
     }
     this.running++;
     try {
-      // Re-check after every wake: another post may have hit a 429 while we slept.
-      for (let wait = this.blockedUntil - this.clock.now(); wait > 0; wait = this.blockedUntil - this.clock.now()) {
-        await this.clock.sleep(wait, signal);
+      for (;;) {
+        const now = this.clock.now();
+        // Re-checked after every wait: another post may have hit a 429 meanwhile.
+        if (this.blockedUntil > now) {
+          await this.clock.sleep(this.blockedUntil - now, signal);
+          continue;
+        }
+        if (this.interval <= 0) break;
+        const start = Math.max(now, this.nextStart);
+        this.nextStart = start + this.interval;
+        if (start <= now) break;
+        await this.clock.sleep(start - now, signal);
+        if (this.blockedUntil <= this.clock.now()) break;
       }
     } catch (error) {
       this.releaseOne();
@@ -129,6 +175,7 @@ export async function postWithRetry(
       await opts.hooks?.beforeAttempt?.();
       attempts++;
       await send();
+      opts.gate.recordAccepted();
       return { ok: true, attempts };
     } catch (e) {
       error = e;
@@ -138,7 +185,7 @@ export async function postWithRetry(
     if (error instanceof ChannelUnreachableError) return { ok: false, reason: 'unreachable', error, attempts };
     if (error instanceof RateLimitedError) {
       const wait = Math.min(Math.max(error.retryAfterMs, 0), policy.maxRetryAfterMs);
-      opts.gate.blockUntil(opts.clock.now() + wait);
+      opts.gate.rateLimited(wait);
       await opts.hooks?.afterRateLimited?.(wait);
       if (++rateLimitRetries > policy.rateLimitRetries) {
         return { ok: false, reason: 'gave_up', error, attempts, maybePosted: transientRetries > 0 };
