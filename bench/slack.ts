@@ -11,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -116,8 +117,27 @@ function signedRequest(body: string) {
   };
 }
 
-async function load(url: string, body: string, seconds: number): Promise<AutocannonResult> {
-  return autocannon({ url, connections: CONNECTIONS, duration: seconds, ...signedRequest(body) });
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuMs(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  } catch {
+    return undefined;
+  }
+}
+
+interface Measured extends AutocannonResult {
+  /** Server CPU per answered request (µs): robust on a shared machine, where req/s swings with other load. */
+  cpuUsPerRequest?: number;
+}
+
+async function load(target: { url: string; child: ChildProcess }, body: string, seconds: number): Promise<Measured> {
+  const before = cpuMs(target.child.pid);
+  const result: Measured = await autocannon({ url: target.url, connections: CONNECTIONS, duration: seconds, ...signedRequest(body) });
+  const after = cpuMs(target.child.pid);
+  if (before !== undefined && after !== undefined) result.cpuUsPerRequest = ((after - before) * 1000) / result.requests.total;
+  return result;
 }
 
 async function main(): Promise<void> {
@@ -143,20 +163,20 @@ async function main(): Promise<void> {
   writeFileSync(answerFile, answer);
   const bare = await startChild(['--serve', 'bare', '--body-file', answerFile]);
 
-  const results: Record<'bare' | 'ours', AutocannonResult[]> = { bare: [], ours: [] };
+  const results: Record<'bare' | 'ours', Measured[]> = { bare: [], ours: [] };
   try {
     for (const [name, target] of [['bare', bare], ['ours', ours]] as const) {
-      await load(target.url, body, 2); // warm-up: JIT, connection pools
+      await load(target, body, 2); // warm-up: JIT, connection pools
       void name;
     }
     for (let round = 1; round <= rounds; round += 1) {
       for (const [name, target] of [['bare', bare], ['ours', ours]] as const) {
-        const result = await load(target.url, body, duration);
+        const result = await load(target, body, duration);
         if (result.non2xx || result.errors || result.timeouts) {
           throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
         }
         results[name].push(result);
-        console.error(`round ${round} ${name}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms`);
+        console.error(`round ${round} ${name}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, ${result.cpuUsPerRequest?.toFixed(0) ?? '?'} µs CPU/request`);
       }
     }
   } finally {
@@ -170,16 +190,17 @@ async function main(): Promise<void> {
     rps: mean(results[name].map((r) => r.requests.average)),
     p50: mean(results[name].map((r) => r.latency.p50)),
     p99: Math.max(...results[name].map((r) => r.latency.p99)),
+    cpu: mean(results[name].map((r) => r.cpuUsPerRequest ?? Number.NaN)),
   });
   const b = summary('bare');
   const o = summary('ours');
   const ratio = o.rps / b.rps;
   console.log(`Signed \`${values.command} ${values.text}\` (${Buffer.byteLength(answer)}-byte Block Kit answer), ${CONNECTIONS} connections, ${rounds} × ${duration} s per server, alternating; Node ${process.versions.node}.`);
   console.log('');
-  console.log('| server | req/s | p50 (ms) | p99 (ms) | vs bare |');
-  console.log('|---|---:|---:|---:|---:|');
-  console.log(`| bare node:http, same HMAC + same JSON | ${Math.round(b.rps)} | ${b.p50.toFixed(1)} | ${b.p99} | 100 % |`);
-  console.log(`| ours: shared server + receiver + Bolt App + core + Block Kit | ${Math.round(o.rps)} | ${o.p50.toFixed(1)} | ${o.p99} | ${(ratio * 100).toFixed(0)} % |`);
+  console.log('| server | req/s | p50 (ms) | p99 (ms) | req/s vs bare | server CPU µs/request |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  console.log(`| bare node:http, same HMAC + same JSON | ${Math.round(b.rps)} | ${b.p50.toFixed(1)} | ${b.p99} | 100 % | ${b.cpu.toFixed(0)} |`);
+  console.log(`| ours: shared server + receiver + Bolt App + core + Block Kit | ${Math.round(o.rps)} | ${o.p50.toFixed(1)} | ${o.p99} | ${(ratio * 100).toFixed(0)} % | ${o.cpu.toFixed(0)} |`);
   console.log('');
   const ok = ratio >= 0.25 && o.p99 < 30;
   console.log(`Targets (≥ 25 % of bare, p99 < 30 ms): ${ok ? 'met' : 'NOT met'}.`);

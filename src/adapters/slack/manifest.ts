@@ -57,11 +57,11 @@ export function slashCommandEntries(commands: readonly CommandSpec[], url?: stri
   return [...groups.entries()].map(([name, specs]) => {
     const main = specs.find((s) => s.path.length === 1);
     const description = main?.summary ?? specs.map((s) => s.summary).join('; ');
-    const subs = specs.filter((s) => s !== main);
     const mainGrammar = main ? grammarAfterCommand(main) : '';
-    // A main usage that already names every subcommand (`<add | list | …> …`) is the best hint on its own.
-    const mainCoversSubs = main !== undefined && subs.every((s) => s.path.length === 2 && mainGrammar.includes(s.path[1]));
-    const forms = mainCoversSubs ? [mainGrammar] : [mainGrammar, ...subs.map(grammarAfterCommand)].filter(Boolean);
+    // Subcommands the main usage already names (`<add | list | …> …`) need no hint of their own.
+    const named = (sub: string) => new RegExp(`(^|[^\\w-])${sub.replace(/[^\w-]/g, '')}($|[^\\w-])`).test(mainGrammar);
+    const subs = specs.filter((s) => s !== main && !(s.path.length === 2 && named(s.path[1])));
+    const forms = [...new Set([mainGrammar, ...subs.map(grammarAfterCommand)].filter(Boolean))];
     const usageHint = forms.join(' | ');
     return {
       command: `/${name}`.slice(0, 32),
