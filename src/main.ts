@@ -9,6 +9,7 @@ import { createRuntime, type Runtime } from './runtime.js';
 import { runConsole, createConsoleOutbound } from './adapters/console/console.js';
 import type { OutboundChannel } from './core/outbound.js';
 import { startDigests } from './schedule/wire.js';
+import { startNews } from './news/wire.js';
 
 export interface RunningBot {
   runtime: Runtime;
@@ -54,6 +55,7 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
   }
   // After the adapters, so every platform's outbound channel is connected; on SIGTERM it stops first.
   await startDigests(runtime, outbound);
+  startNews(runtime, outbound);
   return { runtime, http, outbound, adapters, stop: () => runtime.close() };
 }
 
@@ -65,6 +67,7 @@ export async function main(): Promise<void> {
     runtime.services.consoleOutbound = createConsoleOutbound(process.stdout);
     // Interactive console: scheduled digests print here; piped input stays a plain question/answer stream.
     if (process.stdin.isTTY) await startDigests(runtime, [runtime.services.consoleOutbound as OutboundChannel]);
+    if (process.stdin.isTTY) startNews(runtime, [runtime.services.consoleOutbound as OutboundChannel]);
     await runConsole({ core: runtime.core, input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY) });
     await runtime.close();
     return;

@@ -12,6 +12,7 @@ import { BUNDLED_DATA_FILE, loadDataFile } from './data/loader.js';
 import type { DataSet } from './data/dataset.js';
 import { LiveData } from './data/live.js';
 import { installDigestService } from './schedule/wire.js';
+import { installNewsService } from './news/wire.js';
 
 export interface Runtime {
   config: Config;
@@ -53,6 +54,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   const data = () => live.current();
   // `services.digest`: the schedule store opens on first use; it closes last on shutdown.
   installDigestService({ config, data, logger, services, onClose: (fn) => closers.push(fn) });
+  // `services.news`: feeds and headlines in the same database; installed after digests so it stops before the store closes.
+  installNewsService({ config, data, logger, services, onClose: (fn) => closers.push(fn) });
   const core = createCore({ data, services, logger });
   return {
     config,

@@ -7,6 +7,8 @@ import { companiesCommand } from './companies.js';
 import { sourcesCommand } from './sources.js';
 import { helpCommand } from './help.js';
 import { DIGEST_COMMANDS } from './digest.js';
+import { newsCommand } from './news.js';
+import { digestFeedsCommand } from './feeds.js';
 
 export const commands: CommandSpec[] = [
   capexCommand,
@@ -14,6 +16,8 @@ export const commands: CommandSpec[] = [
   topCommand,
   companiesCommand,
   sourcesCommand,
+  newsCommand,
   helpCommand,
   ...DIGEST_COMMANDS,
+  digestFeedsCommand,
 ] as unknown as CommandSpec[];

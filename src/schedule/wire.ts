@@ -14,6 +14,7 @@ import type { Logger } from '../core/log.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
 import { createDigestService, type DigestService } from './service.js';
+import { newsHeadlines } from '../news/wire.js';
 
 export interface DigestHost {
   config: Pick<Config, 'DATABASE_URL' | 'DEFAULT_TIMEZONE' | 'DIGEST_GRACE_MINUTES'>;
@@ -31,7 +32,7 @@ export function installDigestService(host: DigestHost): void {
   Object.defineProperty(host.services, 'digest', {
     enumerable: true,
     configurable: true,
-    get: () => (service ??= createDigestService(host.config, { data: host.data, logger: host.logger })),
+    get: () => (service ??= createDigestService(host.config, { data: host.data, logger: host.logger, headlines: newsHeadlines(host.services) })),
   });
   host.onClose(async () => {
     await service?.stop(SHUTDOWN_GRACE_MS);

@@ -1,0 +1,69 @@
+/**
+ * How start-up installs news, mirroring src/schedule/wire.ts:
+ * - `installNewsService(host)` when the runtime is built: `services.news` appears and opens on first use,
+ *   over the digest store's SQLite handle (one database file, one set of migrations). Installed after the
+ *   digest service, so on shutdown it stops before the database closes.
+ * - `newsHeadlines(services)`: the digest's HeadlineSource, looked up at call time, so the digest service
+ *   and the news service can each be created lazily in any order.
+ * - `startNews(host, outbounds)` after the adapters are up: the fetch loop, stopped first on SIGTERM.
+ */
+import type { Config } from '../config.js';
+import type { Services } from '../core/command.js';
+import type { Logger } from '../core/log.js';
+import type { OutboundChannel } from '../core/outbound.js';
+import type { DataSet } from '../data/dataset.js';
+import type { HeadlineSource } from '../schedule/digest.js';
+import type { DigestService } from '../schedule/service.js';
+import { SqliteStore } from '../store/sqlite.js';
+import { NewsService } from './service.js';
+import { SqliteNewsStore } from './store.js';
+
+export interface NewsHost {
+  config: Pick<Config, 'FEED_REFRESH_MINUTES' | 'ALLOW_PRIVATE_FEEDS'>;
+  data: () => DataSet;
+  logger: Logger;
+  services: Services;
+  onClose(fn: () => void | Promise<void>): void;
+}
+
+export function installNewsService(host: NewsHost): void {
+  let service: NewsService | undefined;
+  Object.defineProperty(host.services, 'news', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (service) return service;
+      const store = (host.services.digest as DigestService | undefined)?.store;
+      // News lives in the same SQLite file as the schedules; another store kind has no news tables yet.
+      if (!(store instanceof SqliteStore)) return undefined;
+      service = new NewsService({ store: new SqliteNewsStore(store.db), data: host.data, config: host.config, logger: host.logger });
+      return service;
+    },
+  });
+  host.onClose(async () => {
+    await service?.stop();
+  });
+}
+
+/** The digest's view of news: empty when news is not installed. */
+export function newsHeadlines(services: Services): HeadlineSource {
+  const news = () => services.news as NewsService | undefined;
+  return {
+    forDigest: async (channelId, window) => (await news()?.forDigest(channelId, window)) ?? [],
+    recordShown: async (channelId, ids, deliveryId, at) => {
+      await news()?.recordShown(channelId, ids, deliveryId, at);
+    },
+  };
+}
+
+export function startNews(host: NewsHost, outbounds: readonly OutboundChannel[]): NewsService | undefined {
+  const service = host.services.news as NewsService | undefined;
+  if (!service) {
+    host.logger.warn('news feeds are off: they need the SQLite database (DATABASE_URL)');
+    return undefined;
+  }
+  service.start(outbounds);
+  host.onClose(() => service.stop());
+  host.logger.info({ refreshMinutes: host.config.FEED_REFRESH_MINUTES }, 'news feed reader started');
+  return service;
+}
