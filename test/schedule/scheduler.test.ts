@@ -9,7 +9,8 @@ import { SqliteStore } from '../../src/store/sqlite.js';
 import type { Weekday } from '../../src/schedule/when.js';
 import { RecordingOutbound } from '../helpers/recording-outbound.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { admin, Harness, HOUR, MINUTE } from './harness.js';
+import { bundledData } from '../helpers/core.js';
+import { admin, Harness } from './harness.js';
 
 const EVERY_DAY: Weekday[] = [1, 2, 3, 4, 5, 6, 7];
 const at = (hour: number, minute: number, days: Weekday[] = EVERY_DAY) => ({ kind: 'time' as const, hour, minute, days });
@@ -221,5 +222,20 @@ describe('what changed since the previous digest', () => {
     expect(new Set(changeLines).size).toBe(changeLines.length);
     expect(texts[0]).toMatch(/in the past 7 days/);
     expect(texts[1]).toMatch(/since the previous digest \(28 Apr 2026\)/);
+  });
+});
+
+describe('heartbeat', () => {
+  it('node-cron drives a minute heartbeat while running, and stop removes it', async () => {
+    const cron = (await import('node-cron')).default;
+    const { h } = setup('2025-06-02T08:00:00Z');
+    const { DigestService } = await import('../../src/schedule/service.js');
+    const service = new DigestService({ store: new SqliteStore(h.file), data: () => bundledData });
+    await service.start();
+    const beat = [...cron.getTasks().values()].find((t) => t.name === 'capex-digest-heartbeat');
+    expect(beat?.getPattern()).toBe('* * * * *');
+    expect(beat?.getStatus()).toBe('idle');
+    await service.stop();
+    expect([...cron.getTasks().values()].some((t) => t.name === 'capex-digest-heartbeat')).toBe(false);
   });
 });
