@@ -39,7 +39,7 @@ describe('npm run register', () => {
     const result = await register({ DISCORD_TOKEN: 'reg-token', DISCORD_APPLICATION_ID: '555', DISCORD_API_URL: fake.url });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Registered 7 commands for all servers');
+    expect(result.stdout).toContain('Registered 8 commands for all servers');
 
     expect(fake.requests).toHaveLength(1);
     const [request] = fake.requests;
@@ -47,7 +47,7 @@ describe('npm run register', () => {
     expect(request!.route).toBe('/applications/555/commands');
     expect(request!.headers.authorization).toBe('Bot reg-token');
     const body = request!.body as any[];
-    expect(body.map((c) => c.name)).toEqual(['capex', 'compare', 'capex-top', 'capex-companies', 'capex-sources', 'capex-help', 'digest']);
+    expect(body.map((c) => c.name)).toEqual(['capex', 'compare', 'capex-top', 'capex-companies', 'capex-sources', 'capex-news', 'capex-help', 'digest']);
 
     const byName = Object.fromEntries(body.map((c) => [c.name, c]));
     expect(byName.capex).toEqual({
@@ -72,7 +72,7 @@ describe('npm run register', () => {
     expect(byName['capex-help'].options).toEqual([{ name: 'command', description: 'A command to explain, e.g. compare', required: false, type: 3, max_length: 40 }]);
     // The digest specs sit under one /digest command as subcommands; the channel is a channel picker.
     expect(byName.digest.options.map((o: any) => [o.type, o.name])).toEqual(
-      ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'help'].map((n) => [1, n]),
+      ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'help', 'feeds'].map((n) => [1, n]),
     );
     expect(byName.digest.options[0].options.find((o: any) => o.name === 'channel')).toEqual({
       name: 'channel',
