@@ -10,7 +10,7 @@ export const DEFAULT_SEC_API_URL = 'https://data.sec.gov';
 export interface SecClientOptions {
   userAgent: string;
   baseUrl?: string;
-  /** Minimum gap between two requests (default 125 ms: at most 8 per second, under the SEC's 10). */
+  /** Minimum gap between one answer and the next request (default 125 ms: under 8 per second, below the SEC's 10). */
   minIntervalMs?: number;
   /** Attempts per request, the first included (default 4). */
   maxAttempts?: number;
@@ -63,10 +63,13 @@ export class SecClient {
     return this.getText(this.companyFactsUrl(cik), onRetry);
   }
 
+  /**
+   * Waits until `minIntervalMs` after the previous request was ANSWERED. Counting from when it was sent
+   * is not enough: a slow first send (connection set-up) would let the next one arrive right behind it.
+   */
   private async spaceOut(): Promise<void> {
     const wait = this.lastRequestAt + (this.options.minIntervalMs ?? 125) - Date.now();
     if (wait > 0) await sleep(wait);
-    this.lastRequestAt = Date.now();
   }
 
   private async getText(url: string, onRetry?: (why: string, waitMs: number) => void): Promise<string> {
@@ -81,7 +84,7 @@ export class SecClient {
         const response = await fetch(url, {
           headers: { 'User-Agent': this.options.userAgent, Accept: 'application/json' },
           signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
-        });
+        }).finally(() => (this.lastRequestAt = Date.now()));
         if (response.ok) return await response.text();
         await response.body?.cancel();
         if (response.status !== 429 && response.status < 500) throw permanentFailure(url, response.status);

@@ -39,13 +39,22 @@ export function billionsOf(usd: number): number {
 const dollars = (usd: number) => `USD ${usd.toLocaleString('en-US')}`;
 const filingText = (f: Filing) => `Form ${f.form}, accession ${f.accn}, filed ${f.filed}`;
 
+const ANNUAL_REPORT = /^(10-K|20-F|40-F)/;
+
 /**
- * The month the company's fiscal year ends in, as its filings show it (the end of its latest annual
- * period), else as the data file says.
+ * The month the company's fiscal year ends in, as its annual reports show it (the most common end month
+ * of twelve-month periods first filed in a 10-K, 20-F or 40-F), else as the data file says. 10-Qs can
+ * carry trailing-twelve-month columns (Amazon's do), which is why quarterly reports don't count here.
  */
 export function fiscalYearEndMonthOf(periods: readonly CapexPeriod[], company: Company): number {
-  const annual = periods.filter((p) => p.kind === 'annual').at(-1);
-  return annual ? nominalEnd(annual.end).month : company.fiscalYearEndMonth;
+  const counts = new Map<number, number>();
+  for (const p of periods) {
+    if (p.kind !== 'annual' || !ANNUAL_REPORT.test(p.filing.form)) continue;
+    const month = nominalEnd(p.end).month;
+    counts.set(month, (counts.get(month) ?? 0) + 1);
+  }
+  const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0];
+  return best ? best[0] : company.fiscalYearEndMonth;
 }
 
 interface Naming {
@@ -123,7 +132,14 @@ export function toSecFigures(periods: readonly CapexPeriod[], company: Company, 
     );
   }
   const byId = new Map<string, SecFigure>();
+  const offYear = periods.filter((p) => p.kind === 'annual' && nominalEnd(p.end).month !== fyEndMonth);
+  if (offYear.length > 0) {
+    warnings.push(
+      `skipped ${offYear.length} twelve-month period${offYear.length === 1 ? '' : 's'} not ending at the fiscal year end (trailing-twelve-month values): ${offYear.map((p) => `${p.start} to ${p.end}`).join(', ')}`,
+    );
+  }
   for (const period of periods) {
+    if (offYear.includes(period)) continue;
     if (period.kind === 'quarter' && (nominalEnd(period.end).month - fyEndMonth + 12) % 3 !== 0) {
       warnings.push(`skipped the quarter ${period.start} to ${period.end}: it does not line up with a fiscal year ending in month ${fyEndMonth}`);
       continue;

@@ -28,7 +28,8 @@ function run(args: string[], env: Record<string, string | undefined> = {}): Prom
   });
 }
 
-describe('capex-bot import sec', () => {
+// Each case starts a Node process (tsx compiles on the fly): seconds each on a busy machine.
+describe('capex-bot import sec', { timeout: 30_000 }, () => {
   it('imports from a file and exits 0; a second run reports everything unchanged', async () => {
     const first = await run(['import', 'sec', 'MSFT', '--from-file', fixturePath('microsoft'), '--data-file', data.file]);
     expect(first.stderr).toBe('');
@@ -51,6 +52,21 @@ describe('capex-bot import sec', () => {
       expect(r.stdout).toContain('Amazon: added 7, changed 0, unchanged 0\n');
       expect(sec.requests.map((q) => q.userAgent)).toEqual(['capex-bot-test/0.1 tests@example.com', 'capex-bot-test/0.1 tests@example.com']);
       expect(parseFile(readFileSync(data.file, 'utf8')).figures.filter((f) => f.id.includes('-sec-capex-'))).toHaveLength(24);
+    } finally {
+      await sec.close();
+    }
+  });
+
+  it('spaces its requests out to stay under the SEC rate limit of 10 per second, retries included', async () => {
+    // Run in a child process so this process, which runs the server, is idle and sees arrivals on time.
+    const sec: FakeSec = await startFakeSec();
+    try {
+      sec.failFirst('0001326801', [429], { 'retry-after': '0' });
+      const r = await run(['import', 'sec', 'META', 'MSFT', 'AMZN'], { SEC_USER_AGENT: 'capex-bot-test/0.1 tests@example.com', SEC_API_URL: sec.url, DATA_FILE: data.file });
+      expect(r.code).toBe(0);
+      expect(sec.requests).toHaveLength(4);
+      const gaps = sec.requests.slice(1).map((q, i) => q.at - sec.requests[i]!.at);
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(100);
     } finally {
       await sec.close();
     }

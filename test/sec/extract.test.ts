@@ -129,7 +129,7 @@ describe('Microsoft (fiscal year ending June 30)', () => {
 });
 
 describe('Amazon (fallback tag)', () => {
-  const { figures, tags } = figuresFor('amazon');
+  const { figures, tags, warnings } = figuresFor('amazon');
 
   it('reads PaymentsToAcquireProductiveAssets, preferring PaymentsToAcquirePropertyPlantAndEquipment where both give a period', () => {
     expect(tags).toEqual(['PaymentsToAcquirePropertyPlantAndEquipment', 'PaymentsToAcquireProductiveAssets']);
@@ -141,6 +141,12 @@ describe('Amazon (fallback tag)', () => {
       ['amazon-sec-capex-fy2024', 83.004, 'CY2024', '2025-02-07', 'cash purchases of productive assets (property and equipment) (XBRL PaymentsToAcquireProductiveAssets; excludes finance leases)'],
       ['amazon-sec-capex-q1-2024', 14.925, 'Q1 2024', '2025-05-02', 'cash purchases of productive assets (property and equipment) (XBRL PaymentsToAcquireProductiveAssets; excludes finance leases)'],
       ['amazon-sec-capex-q1-2025', 25.019, 'Q1 2025', '2025-05-02', 'cash purchases of productive assets (property and equipment) (XBRL PaymentsToAcquireProductiveAssets; excludes finance leases)'],
+    ]);
+  });
+
+  it("leaves out the 10-Q's trailing-twelve-month values instead of taking them for fiscal years", () => {
+    expect(warnings).toEqual([
+      'skipped 2 twelve-month periods not ending at the fiscal year end (trailing-twelve-month values): 2023-04-01 to 2024-03-31, 2024-04-01 to 2025-03-31',
     ]);
   });
 });

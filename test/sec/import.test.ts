@@ -12,6 +12,7 @@ import { bumpVersion, mergeSecFigures } from '../../src/sec/merge.js';
 import type { SecFigure } from '../../src/sec/figures.js';
 import { fixturePath, fixtureText, parseFile, tempDataCopy, TODAY, withoutImportedBlocks, type TempData } from './helpers.js';
 
+// Timeouts are generous: each import parses and re-validates the whole data file, slow on a busy machine.
 let data: TempData;
 beforeEach(() => {
   data = tempDataCopy();
@@ -24,7 +25,7 @@ async function runImport(company: string, ticker: string, fromFile = fixturePath
   return { result, lines, text: readFileSync(data.file, 'utf8') };
 }
 
-describe('import sec META --from-file (first run)', () => {
+describe('import sec META --from-file (first run)', { timeout: 20_000 }, () => {
   it('reports progress and a per-company summary, and bumps the version', async () => {
     const { result, lines } = await runImport('meta', 'META');
     expect(lines).toEqual([
@@ -87,7 +88,7 @@ describe('import sec META --from-file (first run)', () => {
   });
 });
 
-describe('re-running the import', () => {
+describe('re-running the import', { timeout: 20_000 }, () => {
   it('is idempotent: everything unchanged, the file untouched, the version not bumped', async () => {
     await runImport('meta', 'META');
     const first = readFileSync(data.file, 'utf8');
@@ -141,7 +142,7 @@ describe('re-running the import', () => {
   });
 });
 
-describe('hand-curated figures are never touched', () => {
+describe('hand-curated figures are never touched', { timeout: 20_000 }, () => {
   it('skips an id the import would use when a hand-curated figure already has it', async () => {
     const text = data.original.replace('  - id: meta-cy2024-reported-2025-01-29\n', '  - id: meta-sec-capex-fy2024\n');
     writeFileSync(data.file, text);
@@ -152,7 +153,7 @@ describe('hand-curated figures are never touched', () => {
   });
 });
 
-describe('validation before writing', () => {
+describe('validation before writing', { timeout: 20_000 }, () => {
   const bad: SecFigure = {
     id: 'meta-sec-capex-fy2030', company: 'no-such-company', metric: 'reported', label: 'x', basis: 'x', amount: 1, currency: 'USD',
     period: { label: 'CY2030', start: '2030-01', end: '2030-12' }, announced: '2031-01-30',
@@ -173,7 +174,7 @@ describe('validation before writing', () => {
   });
 });
 
-describe('several companies in one file', () => {
+describe('several companies in one file', { timeout: 20_000 }, () => {
   it('merges each into its own block; the result loads and the bot sees the figures', async () => {
     await runImport('meta', 'META');
     await runImport('microsoft', 'MSFT');
