@@ -8,8 +8,14 @@
  *   description, published/updated) and is tested against real-world feeds; it is lenient with sloppy feeds
  *   and throws INVALID_FEED only when nothing can be read, which is what we report as a bad feed.
  * Its XML work sits on fast-xml-parser, which does not expand external entities (no XXE).
+ *
+ * Because the parser is lenient, a broken document that still starts like RSS parses to "no items". So a
+ * document with no usable item is also run through fast-xml-parser's validator: if the XML is malformed,
+ * that is reported with its line ("malformed XML at line 12: …") instead of passing as an empty feed. A
+ * feed with a small XML error but readable items is accepted, as feed readers do.
  */
 import { parseFeed } from '@rowanmanning/feed-parser';
+import { XMLValidator } from 'fast-xml-parser';
 import { plainText } from './text.js';
 
 export const MAX_TITLE_LENGTH = 300;
@@ -84,5 +90,9 @@ export function parseFeedDocument(text: string, baseUrl: string): ParsedFeed {
     });
   }
   skipped += Math.max(0, feed.items.length - MAX_ITEMS_PER_FEED);
+  if (items.length === 0) {
+    const valid = XMLValidator.validate(text);
+    if (valid !== true) throw new FeedParseError(`malformed XML at line ${valid.err.line}: ${valid.err.msg.slice(0, 100)}`);
+  }
   return { title: plainText(feed.title ?? '', MAX_SOURCE_LENGTH) || null, items, skipped };
 }
