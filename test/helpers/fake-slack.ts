@@ -11,6 +11,11 @@
  * - users.info {user}      → the user added with `addUser` (admin flags, `tz`), else `user_not_found`
  * - conversations.open {users} → a DM channel `D<user>` (stable per user)
  * - apps.connections.open  → `{ ok, url }`: the fake's own Socket Mode WebSocket endpoint (`ws://…/socket-mode`)
+ * - files.getUploadURLExternal {filename, length, alt_text} → `{ ok, upload_url, file_id }` (an upload URL on this server)
+ * - POST /upload/<file_id>  → `OK - <length>` (Slack's answer); the bytes (raw, or the file part of a multipart
+ *   form, as the WebClient sends them) are kept in `fake.uploads`
+ * - files.completeUploadExternal {files, channel_id} → `{ ok, files }`; the shared files are in `fake.sharedFiles`
+ *   (with their bytes). `failChannel` applies to its channel_id too (e.g. `not_in_channel`).
  * - anything else          → `{ ok: false, error: 'unknown_method' }`
  * - POST /response/<id>    → `{ ok: true }` (what Slack's response_url answers)
  * A token that is missing, or is not `validToken` when one was given, gets `{ ok: false, error: 'invalid_auth' }`.
@@ -101,6 +106,10 @@ export interface FakeSlack {
   failNext(failure: SlackScriptedFailure, match?: SlackFailureMatch): void;
   delay(api: string, ms: number): void;
   readonly socketMode: FakeSocketMode;
+  /** Bytes received on upload URLs, by file id. */
+  readonly uploads: Map<string, FakeSlackUpload>;
+  /** Files completed with files.completeUploadExternal, oldest first. */
+  readonly sharedFiles: FakeSlackSharedFile[];
   reset(): void;
   close(): Promise<void>;
 }
@@ -111,6 +120,24 @@ export interface FakeSocketMode {
   connected(timeoutMs?: number): Promise<void>;
   /** Sends an envelope (`slash_commands`, `interactive`, `events_api`) and resolves with the acked payload. */
   send(type: string, payload: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+export interface FakeSlackUpload {
+  fileId: string;
+  filename: string;
+  /** The length announced in files.getUploadURLExternal. */
+  announcedLength: number;
+  altText?: string;
+  /** The bytes actually uploaded (undefined until the upload arrives). */
+  bytes?: Buffer;
+}
+
+export interface FakeSlackSharedFile {
+  id: string;
+  title?: string;
+  channelId?: string;
+  initialComment?: string;
+  upload: FakeSlackUpload;
 }
 
 interface ScriptedRule {
@@ -126,6 +153,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const delays = new Map<string, number>();
   let rules: ScriptedRule[] = [];
   let messageCounter = 0;
+  let fileCounter = 0;
+  const uploads = new Map<string, FakeSlackUpload>();
+  const sharedFiles: FakeSlackSharedFile[] = [];
 
   const server: Server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -159,8 +189,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     delay: (api, ms) => void delays.set(api, ms),
     socketMode: sockets.api,
+    uploads,
+    sharedFiles,
     reset: () => {
       requests.length = 0;
+      uploads.clear();
+      sharedFiles.length = 0;
       rules = [];
       channelFailures.clear();
       delays.clear();
@@ -173,9 +207,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    const raw = bytes.toString('utf8');
     const path = (req.url ?? '/').split('?')[0]!;
-    const body = parseBody(req.headers['content-type'], raw);
+    const uploadMatch = /^\/upload\/([A-Za-z0-9]+)$/.exec(path);
+    const body = uploadMatch ? {} : parseBody(req.headers['content-type'], raw);
     const auth = req.headers.authorization;
     const apiMatch = /^\/api\/([A-Za-z0-9_.]+)$/.exec(path);
     const responseMatch = /^\/response\/([A-Za-z0-9_-]+)$/.exec(path);
@@ -200,6 +236,18 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     }
     if (request.responseId !== undefined) {
       reply(res, request, 200, { ok: true });
+      return;
+    }
+    if (uploadMatch) {
+      const upload = uploads.get(uploadMatch[1]!);
+      if (!upload) {
+        reply(res, request, 404, { ok: false, error: 'unknown_upload' });
+        return;
+      }
+      upload.bytes = await uploadedBytes(req.headers['content-type'], bytes);
+      request.status = 200;
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end(`OK - ${upload.bytes.length}`);
       return;
     }
     if (!request.api) {
@@ -258,6 +306,31 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         const failure = channelFailures.get(channel) ?? channelFailures.get(user);
         if (failure) return { ok: false, error: failure };
         return { ok: true, channel: { id: channel } };
+      }
+      case 'files.getUploadURLExternal': {
+        const filename = String(body.filename ?? '');
+        const length = Number(body.length);
+        if (!filename || !Number.isInteger(length) || length <= 0) return { ok: false, error: 'invalid_arguments' };
+        fileCounter += 1;
+        const fileId = `F${String(fileCounter).padStart(8, '0')}`;
+        uploads.set(fileId, { fileId, filename, announcedLength: length, ...(body.alt_text ? { altText: String(body.alt_text) } : {}) });
+        return { ok: true, upload_url: `${baseUrl}/upload/${fileId}`, file_id: fileId };
+      }
+      case 'files.completeUploadExternal': {
+        const files = Array.isArray(body.files) ? (body.files as { id?: string; title?: string }[]) : [];
+        const channel = body.channel_id === undefined ? undefined : String(body.channel_id);
+        const failure = channel ? channelFailures.get(channel) : undefined;
+        if (failure) return { ok: false, error: failure };
+        const done: FakeSlackSharedFile[] = [];
+        for (const file of files) {
+          const upload = uploads.get(String(file.id));
+          // Slack refuses to complete a file whose bytes never arrived.
+          if (!upload?.bytes) return { ok: false, error: 'file_not_found' };
+          done.push({ id: upload.fileId, title: file.title, channelId: channel, initialComment: body.initial_comment as string | undefined, upload });
+        }
+        if (done.length === 0) return { ok: false, error: 'invalid_arguments' };
+        sharedFiles.push(...done);
+        return { ok: true, files: done.map((f) => ({ id: f.id, title: f.title ?? f.upload.filename, name: f.upload.filename, mimetype: 'image/png' })) };
       }
       case 'apps.connections.open':
         return request.token?.startsWith('xapp-') ? { ok: true, url: fake.socketMode.url } : { ok: false, error: 'not_allowed_token_type' };
@@ -336,13 +409,21 @@ function reply(res: ServerResponse, request: SlackRecordedRequest, status: numbe
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+/** An upload's file bytes: the raw body, or the (first) file part of a multipart form. */
+async function uploadedBytes(contentType: string | undefined, body: Buffer): Promise<Buffer> {
+  if (!contentType?.startsWith('multipart/form-data')) return body;
+  const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  for (const [, value] of form) if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
+  return Buffer.alloc(0);
 }
 
 function parseBody(contentType: string | undefined, raw: string): Record<string, unknown> {

@@ -11,6 +11,7 @@ import type { Logger } from '../../core/log.js';
 import type { OutboundChannel } from '../../core/outbound.js';
 import type { HttpServer } from '../../http/server.js';
 import { boltLogger } from './bolt-logger.js';
+import { SlackChartUploader } from './charts.js';
 import { createOutboundWebClient, createSlackOutbound } from './outbound.js';
 import { SharedHttpReceiver } from './receiver.js';
 import { registerSlashCommands } from './slash-commands.js';
@@ -30,6 +31,8 @@ export interface StartSlackOptions {
   logger: Logger;
   /** How long a command may take before it is acked and answered through response_url instead. */
   ackBudgetMs?: number;
+  /** Upload chart images under answers (default true; needs the files:write scope). */
+  charts?: boolean;
 }
 
 export interface SlackAdapter {
@@ -37,6 +40,9 @@ export interface SlackAdapter {
   /** Slash commands routed, e.g. ['capex', 'compare']. */
   commands: string[];
   outbound: OutboundChannel;
+  /** Resolves when no Slack request is still being processed (HTTP mode; Socket Mode resolves at once). */
+  idle(): Promise<void>;
+  /** Stops taking requests and waits briefly for those in progress. */
   stop(): Promise<void>;
 }
 
@@ -49,7 +55,7 @@ function apiBaseUrl(url: string | undefined): string | undefined {
   return url === undefined ? undefined : url.endsWith('/') ? url : `${url}/`;
 }
 
-export async function startSlack({ core, config, http, logger, ackBudgetMs }: StartSlackOptions): Promise<SlackAdapter> {
+export async function startSlack({ core, config, http, logger, ackBudgetMs, charts: withCharts = true }: StartSlackOptions): Promise<SlackAdapter> {
   const token = config.SLACK_BOT_TOKEN;
   if (!token) throw new SlackStartError('SLACK_BOT_TOKEN is not set');
   const mode: SlackMode = config.SLACK_APP_TOKEN ? 'socket' : 'http';
@@ -57,13 +63,14 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs }: St
   const slackApiUrl = apiBaseUrl(config.SLACK_API_URL);
 
   let receiver: Receiver;
+  let httpReceiver: SharedHttpReceiver | undefined;
   if (mode === 'socket') {
     // SocketModeReceiver opens its connection with apps.connections.open through these client options.
     receiver = new SocketModeReceiver({ appToken: config.SLACK_APP_TOKEN!, logger: log, installerOptions: { clientOptions: { slackApiUrl } } });
   } else {
     if (!http) throw new SlackStartError('HTTP mode needs the shared HTTP server');
     if (!config.SLACK_SIGNING_SECRET) throw new SlackStartError('set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)');
-    receiver = new SharedHttpReceiver({ http, signingSecret: config.SLACK_SIGNING_SECRET, logger });
+    receiver = httpReceiver = new SharedHttpReceiver({ http, signingSecret: config.SLACK_SIGNING_SECRET, logger });
   }
 
   const app = new App({
@@ -89,7 +96,9 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs }: St
   });
 
   const users = new SlackUserDirectory(app.client);
-  const commands = registerSlashCommands(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, ackBudgetMs });
+  // Uploads get their own client: a longer timeout than interactive calls, still no retry loop of its own.
+  const charts = withCharts ? new SlackChartUploader(createOutboundWebClient({ token, slackApiUrl, logger, timeoutMs: 20_000 }), logger) : undefined;
+  const commands = registerSlashCommands(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, ackBudgetMs, charts });
   await app.start();
   logger.info({ mode, commands }, 'Slack adapter started');
 
@@ -98,6 +107,7 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs }: St
     mode,
     commands,
     outbound,
+    idle: async () => httpReceiver?.idle(),
     stop: async () => {
       await app.stop();
     },

@@ -18,8 +18,10 @@ export type SlackManifest = webApi.AppsManifestCreateArguments['manifest'];
  *   first digest fails with not_in_channel. Private channels still need the bot invited.
  * - users:read: users.info for the admin/owner flags (admin-only commands) and the user's time zone (digests).
  * - im:write: conversations.open to DM an admin when a schedule keeps failing.
+ * - files:write: chart images (files.getUploadURLExternal / files.completeUploadExternal) under /compare,
+ *   /capex top and /capex <company> answers.
  */
-export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'im:write'] as const;
+export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'im:write', 'files:write'] as const;
 
 /** Placeholder request URL in the committed manifest; docs/slack.md says where to put the real one. */
 export const PLACEHOLDER_BASE_URL = 'https://capex-bot.example.com';

@@ -29,6 +29,7 @@ export interface SharedHttpReceiverOptions {
 export class SharedHttpReceiver implements Receiver {
   private app: App | undefined;
   private accepting = false;
+  private readonly inFlight = new Set<Promise<void>>();
   private mounted = false;
 
   constructor(private readonly options: SharedHttpReceiverOptions) {}
@@ -45,8 +46,15 @@ export class SharedHttpReceiver implements Receiver {
     this.mounted = true;
   }
 
-  async stop(): Promise<void> {
+  /** Stops taking requests, then waits (up to `drainMs`) for those in progress: late answers, follow-up uploads. */
+  async stop(drainMs = 5_000): Promise<void> {
     this.accepting = false;
+    await Promise.race([this.idle(), new Promise((resolve) => setTimeout(resolve, drainMs).unref())]);
+  }
+
+  /** Resolves when no request is being processed (an ack may be long sent while a listener still works). */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -91,12 +99,16 @@ export class SharedHttpReceiver implements Receiver {
       retryNum: retryNum === undefined ? undefined : Number(retryNum),
       retryReason: header(req, 'x-slack-retry-reason'),
     };
+    const processing = this.app.processEvent(event);
+    this.inFlight.add(processing);
     try {
-      await this.app.processEvent(event);
+      await processing;
     } catch (error) {
       this.options.logger.error({ err: error }, 'Bolt failed to process a Slack request');
       if (!acknowledgement.sent) acknowledgement.fail();
       return;
+    } finally {
+      this.inFlight.delete(processing);
     }
     // processEvent awaits every listener, so no ack by now means no listener took the request.
     if (!acknowledgement.sent) {

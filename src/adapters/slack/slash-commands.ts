@@ -9,7 +9,8 @@ import type { Caller, CommandSpec } from '../../core/command.js';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
 import { parseCommandLine } from '../../core/parse.js';
-import { errorReply } from '../../core/reply.js';
+import { errorReply, type Reply } from '../../core/reply.js';
+import type { SlackChartUploader } from './charts.js';
 import { renderSlashResponse, unescapeSlack, type SlashCommandResponse } from './render.js';
 import type { SlackUserDirectory } from './users.js';
 
@@ -26,6 +27,8 @@ export interface SlashCommandOptions {
   adminUserIds: readonly string[];
   logger: Logger;
   ackBudgetMs?: number;
+  /** Uploads a public answer's chart after the text answer went out; without it, text only. */
+  charts?: SlackChartUploader;
 }
 
 /** The Slack commands to register: one per first word of the command paths, in registry order. */
@@ -66,7 +69,8 @@ export class SlashCommandAnswerer {
   }
 
   async handle(command: SlashCommand, ack: (response?: SlashCommandResponse | string) => Promise<void>, respond: RespondFn): Promise<void> {
-    const answer = this.answer(command);
+    const answered = this.answerWithReply(command);
+    const answer = answered.then((a) => a.response);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<typeof LATE>((resolve) => {
       timer = setTimeout(() => resolve(LATE), this.ackBudgetMs);
@@ -75,26 +79,34 @@ export class SlashCommandAnswerer {
     clearTimeout(timer);
     if (first !== LATE) {
       await ack(first);
-      return;
+    } else {
+      await ack({ response_type: 'ephemeral', text: 'Working on it…', blocks: [] });
+      try {
+        await respond((await answer) as Parameters<RespondFn>[0]);
+      } catch (error) {
+        this.options.logger.error({ err: error, command: command.command }, 'could not deliver a late Slack answer through response_url');
+      }
     }
-    await ack({ response_type: 'ephemeral', text: 'Working on it…', blocks: [] });
-    try {
-      await respond((await answer) as Parameters<RespondFn>[0]);
-    } catch (error) {
-      this.options.logger.error({ err: error, command: command.command }, 'could not deliver a late Slack answer through response_url');
-    }
+    // The image follows the text answer, never holds it up, and never fails it.
+    const { reply } = await answered;
+    if (this.options.charts && reply?.chart) await this.options.charts.afterAnswer({ channelId: command.channel_id }, reply, respond);
   }
 
   /** Never rejects: every failure becomes a rendered private reply. */
   async answer(command: SlashCommand): Promise<SlashCommandResponse> {
+    return (await this.answerWithReply(command)).response;
+  }
+
+  private async answerWithReply(command: SlashCommand): Promise<{ response: SlashCommandResponse; reply?: Reply }> {
     const { core } = this.options;
     const line = `${command.command} ${unescapeSlack(command.text ?? '')}`.trim();
     try {
       const caller = await this.caller(command, line);
-      if ('refusal' in caller) return renderSlashResponse(caller.refusal);
-      return renderSlashResponse(await core.handleText(line, caller));
+      if ('refusal' in caller) return { response: renderSlashResponse(caller.refusal) };
+      const reply = await core.handleText(line, caller);
+      return { response: renderSlashResponse(reply), reply };
     } catch (error) {
-      return renderSlashResponse(core.internalError(error, { platform: 'slack', command: command.command, user: command.user_id }));
+      return { response: renderSlashResponse(core.internalError(error, { platform: 'slack', command: command.command, user: command.user_id })) };
     }
   }
 

@@ -29,7 +29,10 @@ beforeAll(async () => {
     ],
   });
 });
-afterEach(() => fake.reset());
+afterEach(async () => {
+  await h.adapter.idle();
+  fake.reset();
+});
 afterAll(async () => {
   await h.close();
   await digests.cleanup();

@@ -26,6 +26,8 @@ export interface HarnessOptions {
   fake?: FakeSlack;
   services?: Services;
   now?: () => Date;
+  /** Upload chart images after answers (default false here, so other tests see no background file uploads). */
+  charts?: boolean;
 }
 
 export interface Harness {
@@ -54,7 +56,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...(options.adminUserIds ? { SLACK_ADMIN_USER_IDS: options.adminUserIds } : {}),
     },
   );
-  const adapter = await startSlack({ core, config, http, logger, ackBudgetMs: options.ackBudgetMs });
+  const adapter = await startSlack({ core, config, http, logger, ackBudgetMs: options.ackBudgetMs, charts: options.charts ?? false });
   const address = await http.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${address.port}/slack/events`,

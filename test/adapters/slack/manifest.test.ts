@@ -29,7 +29,7 @@ describe('slack/manifest.json', () => {
   });
 
   it('asks only for the scopes the features use', () => {
-    expect(buildSlackManifest(commands).oauth_config?.scopes?.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'users:read', 'im:write']);
+    expect(buildSlackManifest(commands).oauth_config?.scopes?.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'users:read', 'im:write', 'files:write']);
   });
 
   it('Socket Mode variant has no request URLs; a custom URL gets the events path', () => {

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineCommand, type CommandSpec } from '../../../src/core/command.js';
-import { postSlash, startHarness, visibleText, type Harness } from './harness.js';
+import { postSlash, sign, SIGNING_SECRET, startHarness, visibleText, type Harness } from './harness.js';
 
 /** Counts how often it really ran, so a refused request can be shown to have run nothing. */
 let probeRuns = 0;
@@ -41,7 +41,9 @@ beforeAll(async () => {
   h = await startHarness({ extraCommands: [probeCommand, explodingCommand] });
 });
 afterAll(async () => h.close());
-afterEach(() => {
+// Work that goes on after the ack (late answers, chart uploads) must not leak into the next test.
+afterEach(async () => {
+  await h.adapter.idle();
   h.fake.reset();
   probeRuns = 0;
 });
@@ -102,10 +104,12 @@ describe('answers', () => {
     expect(visibleText(empty.json)).toContain('/compare');
   });
 
-  it('answers without any Web API call on the hot path (no users.info for /capex)', async () => {
+  it('answers without asking Slack anything first (no users.info on the hot path)', async () => {
     await postSlash(h.url, { command: '/capex', text: 'meta' });
     await postSlash(h.url, { command: '/compare', text: 'msft googl' });
-    expect(h.fake.requests).toEqual([]);
+    await h.adapter.idle();
+    // Chart images may follow an answer (files.*); nothing else may be called for an ordinary command.
+    expect(h.fake.requests.filter((r) => !r.api?.startsWith('files.') && !r.path.startsWith('/upload/'))).toEqual([]);
   });
 });
 
@@ -157,7 +161,7 @@ describe('request verification', () => {
   const expectRefused = async (res: { status: number }) => {
     expect(res.status).toBe(401);
     expect(probeRuns).toBe(0);
-    expect(h.fake.requests).toEqual([]);
+    expect(h.fake.requests.map((r) => `${r.httpMethod} ${r.path} ${JSON.stringify(r.body).slice(0, 200)}`)).toEqual([]);
   };
 
   it('runs the probe when signed correctly (control)', async () => {
@@ -189,6 +193,34 @@ describe('request verification', () => {
     const res = await postSlash(h.url, { command: '/capex', text: 'probe' }, { timestamp: Math.floor(Date.now() / 1000) - 4 * 60 });
     expect(res.status).toBe(200);
     expect(probeRuns).toBe(1);
+  });
+
+  it('an oversized body is refused before any signature or command work', async () => {
+    const res = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `text=${'x'.repeat(100_000)}` }).catch(
+      (e: unknown) => e as Error,
+    );
+    // Either Slack-style refusal (413) or the connection is cut mid-upload; never a 200.
+    if (res instanceof Response) expect(res.status).toBe(413);
+    expect(probeRuns).toBe(0);
+  });
+
+  it("answers Slack's url_verification and ssl_check without running anything", async () => {
+    const ts = String(Math.floor(Date.now() / 1000));
+    const challenge = JSON.stringify({ type: 'url_verification', challenge: 'c-123', token: 'x' });
+    const verified = await fetch(h.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': ts, 'x-slack-signature': sign(SIGNING_SECRET, ts, challenge) },
+      body: challenge,
+    });
+    expect(await verified.json()).toEqual({ challenge: 'c-123' });
+    const check = 'ssl_check=1&token=x';
+    const ssl = await fetch(h.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': sign(SIGNING_SECRET, ts, check) },
+      body: check,
+    });
+    expect(ssl.status).toBe(200);
+    expect(probeRuns).toBe(0);
   });
 
   it('a signed command Bolt has no listener for is not answered as if it were ours', async () => {
