@@ -74,7 +74,8 @@ export function parseFeedDocument(text: string, baseUrl: string): ParsedFeed {
   let skipped = 0;
   for (const item of feed.items.slice(0, MAX_ITEMS_PER_FEED)) {
     const title = plainText(item.title ?? '', MAX_TITLE_LENGTH);
-    const link = absoluteLink(item.url, baseUrl) ?? absoluteLink(item.id, baseUrl);
+    // An id stands in for a missing link only when it is itself an absolute URL (a guid is not a path).
+    const link = absoluteLink(item.url, baseUrl) ?? (/^https?:\/\//i.test(item.id ?? '') ? absoluteLink(item.id, baseUrl) : null);
     if (!title || !link) {
       skipped++;
       continue;
