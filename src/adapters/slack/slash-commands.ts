@@ -4,7 +4,7 @@
  * answer. If an answer is not ready within the ack budget (a slow users.info, a slow database) the
  * request is acked at once and the answer follows through `respond` (the payload's response_url).
  */
-import type { App, RespondFn, SlashCommand } from '@slack/bolt';
+import type { AckFn, App, RespondArguments, RespondFn, SlashCommand } from '@slack/bolt';
 import type { Caller, CommandSpec } from '../../core/command.js';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
@@ -68,7 +68,7 @@ export class SlashCommandAnswerer {
     this.ackBudgetMs = options.ackBudgetMs ?? DEFAULT_ACK_BUDGET_MS;
   }
 
-  async handle(command: SlashCommand, ack: (response?: SlashCommandResponse | string) => Promise<void>, respond: RespondFn): Promise<void> {
+  async handle(command: SlashCommand, ack: AckFn<string | RespondArguments>, respond: RespondFn): Promise<void> {
     const answered = this.answerWithReply(command);
     const answer = answered.then((a) => a.response);
     let timer: NodeJS.Timeout | undefined;
@@ -78,9 +78,9 @@ export class SlashCommandAnswerer {
     const first = await Promise.race([answer, late]);
     clearTimeout(timer);
     if (first !== LATE) {
-      await ack(first);
+      await ack(first as RespondArguments);
     } else {
-      await ack({ response_type: 'ephemeral', text: 'Working on it…', blocks: [] });
+      await ack({ response_type: 'ephemeral', text: 'Working on it…' });
       try {
         await respond((await answer) as Parameters<RespondFn>[0]);
       } catch (error) {
