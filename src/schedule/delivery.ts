@@ -48,7 +48,9 @@ export class PlatformGate {
   private readonly waiters: (() => void)[] = [];
   /** Minimum ms between post starts; 0 until the platform first rate-limits us. */
   private interval = 0;
-  private nextStart = 0;
+  /** When the last paced post actually started; and the chain that hands out turns one at a time. */
+  private lastStart = -Infinity;
+  private pacer: Promise<void> = Promise.resolve();
   /** When recent posts were accepted (ascending), for the pacing estimate. */
   private readonly accepted: number[] = [];
 
@@ -85,7 +87,24 @@ export class PlatformGate {
     this.blockUntil(now + retryAfterMs);
     let recent = 0;
     for (let i = this.accepted.length - 1; i >= 0 && this.accepted[i]! > now - retryAfterMs; i--) recent++;
-    if (recent > 0 && retryAfterMs > 0) this.interval = (retryAfterMs * 1.02) / recent;
+    if (recent === 0 || retryAfterMs <= 0) return;
+    const estimate = (retryAfterMs * 1.02) / recent;
+    // Limited again while already paced: jitter bunched posts up, so leave more room each time.
+    this.interval = this.interval > 0 ? Math.max(estimate, this.interval * 1.05) : estimate;
+  }
+
+  /**
+   * One turn at a time, each at least `interval` after the previous one actually started: a stall (GC, a
+   * busy machine) delays the turns after it instead of releasing them together in a burst.
+   */
+  private pace(signal?: AbortSignal): Promise<void> {
+    const turn = this.pacer.then(async () => {
+      const wait = this.lastStart + this.interval - this.clock.now();
+      if (wait > 0) await this.clock.sleep(wait, signal);
+      this.lastStart = this.clock.now();
+    });
+    this.pacer = turn.catch(() => undefined);
+    return turn;
   }
 
   /** Waits for a free slot, any rate-limit pause and the pacing interval; returns the release function. */
@@ -116,10 +135,7 @@ export class PlatformGate {
           continue;
         }
         if (this.interval <= 0) break;
-        const start = Math.max(now, this.nextStart);
-        this.nextStart = start + this.interval;
-        if (start <= now) break;
-        await this.clock.sleep(start - now, signal);
+        await this.pace(signal);
         if (this.blockedUntil <= this.clock.now()) break;
       }
     } catch (error) {

@@ -105,6 +105,25 @@ describe('PlatformGate', () => {
       await new Promise((r) => setImmediate(r));
     }
     await Promise.all(posts);
-    expect(started.map((t) => t - 1_297)).toEqual([0, 11, 21, 31, 41]);
+    // The first right when the pause ends (297 + 1000); then each at least 10.2 ms after the previous one
+    // actually started (the test clock moves in whole milliseconds, so 11).
+    expect(started.map((t) => t - 1_297)).toEqual([0, 11, 22, 33, 44]);
+  });
+
+  it('limited again while paced: the interval grows instead of bunching into the limit again', async () => {
+    const clock = new FakeClock(0, 'manual');
+    const gate = new PlatformGate(clock, 50);
+    const acceptOneSecond = (from: number) => {
+      for (let i = 0; i < 100; i++) {
+        clock.set(from + i * 9);
+        gate.recordAccepted();
+      }
+    };
+    acceptOneSecond(0);
+    gate.rateLimited(1_000);
+    expect(gate.pacingMs).toBeCloseTo(10.2, 5);
+    acceptOneSecond(2_000);
+    gate.rateLimited(1_000);
+    expect(gate.pacingMs).toBeCloseTo(10.2 * 1.05, 5);
   });
 });
