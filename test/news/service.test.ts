@@ -5,6 +5,7 @@
  * the headlines a channel's digests get (at most five, never repeated).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { NewsServiceOptions } from '../../src/news/service.js';
 import { RecordingOutbound } from '../helpers/recording-outbound.js';
 import { FeedServer, fixture } from './feed-server.js';
 import { MINUTE, NewsHarness, newsAdmin } from './harness.js';
@@ -21,7 +22,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-function setup(service: ConstructorParameters<typeof NewsHarness>[0]['service'] = {}) {
+function setup(service: Partial<NewsServiceOptions> = {}) {
   const outbound = new RecordingOutbound('console');
   h = new NewsHarness({ start: '2026-05-15T08:00:00Z', outbounds: [outbound], service });
   return { h, outbound };
