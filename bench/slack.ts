@@ -7,6 +7,7 @@
  *
  *   npm run bench:slack                         /capex help and /capex alibaba, 2 rounds × 8 s per server each
  *   npm run bench:slack -- --duration 15 --rounds 3 --line '/compare meta amazon'
+ *   npm run bench:slack -- --charts                also render and upload chart images after each answer
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -45,12 +46,13 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '2' },
     line: { type: 'string', multiple: true },
+    charts: { type: 'boolean', default: false },
   },
 });
 
 // ---- child processes ------------------------------------------------------------------------------------
 
-async function serveOurs(apiUrl: string): Promise<void> {
+async function serveOurs(apiUrl: string, withCharts: boolean): Promise<void> {
   const { createCore } = await import('../src/app.js');
   const { loadDataFile } = await import('../src/data/loader.js');
   const { loadConfig } = await import('../src/config.js');
@@ -61,7 +63,9 @@ async function serveOurs(apiUrl: string): Promise<void> {
   const core = createCore({ data, logger });
   const http = new HttpServer(() => ({ adapters: ['slack'] }));
   const config = loadConfig({}, { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: apiUrl, LOG_LEVEL: 'warn' });
-  await startSlack({ core, config, http, logger });
+  // Chart images are uploaded after the ack (PNG rendering + three files.* calls): off unless --charts, so the
+  // numbers compare the request path itself with the bare server.
+  await startSlack({ core, config, http, logger, charts: withCharts });
   const address = await http.listen(0, '127.0.0.1');
   process.stdout.write(`READY ${address.port}\n`);
 }
@@ -178,7 +182,7 @@ async function main(): Promise<void> {
 
   // auth.test at start-up goes to a local fake; no Web API call happens per command.
   const fake = await startFakeSlack({ validToken: TOKEN });
-  const ours = await startChild(['--serve', 'ours', '--api-url', fake.apiUrl]);
+  const ours = await startChild(['--serve', 'ours', '--api-url', fake.apiUrl, ...(values.charts ? ['--charts'] : [])]);
   const rows: Row[] = [];
   try {
     for (const line of lines) {
@@ -217,7 +221,7 @@ async function main(): Promise<void> {
     await fake.close();
   }
 
-  console.log(`${CONNECTIONS} connections, ${rounds} × ${duration} s per server, bare and ours alternating; Node ${process.versions.node}, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at the end.`);
+  console.log(`${CONNECTIONS} connections, ${rounds} × ${duration} s per server, bare and ours alternating, chart uploads ${values.charts ? 'on' : 'off'}; Node ${process.versions.node}, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at the end.`);
   console.log('');
   console.log('| signed command (answer size) | bare req/s | ours req/s | ours / bare | bare p50 / p99 (ms) | ours p50 / p99 (ms) | server CPU µs/request, bare / ours |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');
@@ -235,6 +239,6 @@ async function main(): Promise<void> {
 
 // Exit normally on kill so a requested CPU profile gets written.
 if (values.serve) process.once('SIGTERM', () => process.exit(0));
-if (values.serve === 'ours') await serveOurs(values['api-url']!);
+if (values.serve === 'ours') await serveOurs(values['api-url']!, Boolean(values.charts));
 else if (values.serve === 'bare') await serveBare((await import('node:fs')).readFileSync(values['body-file']!, 'utf8'));
 else await main();
