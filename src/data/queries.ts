@@ -61,7 +61,11 @@ export function yearFigure(data: DataSet, company: Company, year: number): YearF
   const annual = (metric: 'reported' | 'guidance') => counted.filter((f) => f.metric === metric && fiscalYear(f) === year);
   const fiscal = company.fiscalYearEndMonth !== 12;
   for (const basis of ['reported', 'guidance'] as const) {
-    const candidates = annual(basis);
+    const all = annual(basis);
+    // A filing's cash-PP&E figure measures something else than a curated headline (finance leases):
+    // it is a different definition, not a revision, so it only fills years without a curated figure.
+    const curated = all.filter((f) => f.origin === 'curated');
+    const candidates = curated.length > 0 ? curated : all;
     if (candidates.length === 0) continue;
     const figures = newestGroup(candidates);
     const values = figures.map((f) => usdOf(f, data));

@@ -88,6 +88,12 @@ export const figureSchema = z
     /** Revisions of one figure share a series (defaults to company + metric + period). */
     series: z.string().optional(),
     status: statusSchema.default('confirmed'),
+    /**
+     * curated: copied by a person from a source (the default). sec-xbrl: written by `capex-bot import sec`
+     * from filings — the cash PP&E line, which excludes finance leases, so it never replaces a curated
+     * headline figure of the same year; it fills years nobody curated.
+     */
+    origin: z.enum(['curated', 'sec-xbrl']).default('curated'),
     dispute: z.string().optional(),
     note: z.string().optional(),
   })

@@ -19,6 +19,7 @@ export interface SecFigure {
   announced: string;
   source: { title: string; url: string };
   status: 'confirmed';
+  origin: 'sec-xbrl';
   note: string;
 }
 
@@ -116,6 +117,7 @@ export function toSecFigure(period: CapexPeriod, company: Company, cik: string, 
       url: filingIndexUrl(cik, period.filing.accn),
     },
     status: 'confirmed',
+    origin: 'sec-xbrl',
     note: provenanceNote(period, tagName),
   };
 }

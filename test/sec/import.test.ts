@@ -79,6 +79,7 @@ describe('import sec META --from-file (first run)', { timeout: 20_000 }, () => {
         '      title: "Meta Platforms 10-Q filed 2025-10-30 (SEC EDGAR XBRL, accession 0001326801-25-000090)"',
         '      url: "https://www.sec.gov/Archives/edgar/data/1326801/000132680125000090/0001326801-25-000090-index.htm"',
         '    status: confirmed',
+        '    origin: sec-xbrl',
         '    note: "Derived from year-to-date values of XBRL PaymentsToAcquirePropertyPlantAndEquipment: 2025-01-01 to 2025-09-30 = USD 48,878,000,000 (Form 10-Q, accession 0001326801-25-000090, filed 2025-10-30) minus 2025-01-01 to 2025-06-30 = USD 29,634,000,000 (Form 10-Q, accession 0001326801-25-000071, filed 2025-07-31). Cash purchases only: finance-lease principal payments, which some headline capex figures include, are not in this tag."',
         '',
       ].join('\n'),
@@ -157,7 +158,7 @@ describe('validation before writing', { timeout: 20_000 }, () => {
   const bad: SecFigure = {
     id: 'meta-sec-capex-fy2030', company: 'no-such-company', metric: 'reported', label: 'x', basis: 'x', amount: 1, currency: 'USD',
     period: { label: 'CY2030', start: '2030-01', end: '2030-12' }, announced: '2031-01-30',
-    source: { title: 'Meta 10-K', url: 'https://www.sec.gov/Archives/edgar/data/1326801/x-index.htm' }, status: 'confirmed', note: 'x',
+    source: { title: 'Meta 10-K', url: 'https://www.sec.gov/Archives/edgar/data/1326801/x-index.htm' }, status: 'confirmed', origin: 'sec-xbrl', note: 'x',
   };
 
   it('refuses a merge whose result the loader rejects, naming the row and field', () => {
