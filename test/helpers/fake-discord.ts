@@ -9,6 +9,8 @@
  * - POST /users/@me/channels {recipient_id}          → a DM channel (`id` = `dm-<recipient_id>`, stable)
  * - POST /interactions/:id/:token/callback           → 204 (200 with a body when `?with_response=true`)
  * - POST /webhooks/:app/:token, PATCH /webhooks/:app/:token/messages/@original → a message object
+ *   (multipart bodies as Discord takes them with files: `payload_json` becomes `body`, each `files[n]` part is kept
+ *   in the request's `files` with its bytes, and the answered message lists them as `attachments`)
  * - GET  /gateway/bot, GET /users/@me                → plausible bot data
  * Anything else: 404 `{ message: '404: Not Found', code: 0 }`. Bot routes without `Authorization: Bot …`: 401.
  *
@@ -32,8 +34,18 @@ export interface RecordedRequest {
   route: string;
   query: Record<string, string>;
   headers: IncomingMessage['headers'];
-  /** Parsed JSON body; `undefined` when there was none; the raw text when it was not JSON. */
+  /** Parsed JSON body (for multipart, the `payload_json` part); `undefined` when there was none; the raw text when it was not JSON. */
   body: unknown;
+  /** Uploaded files of a multipart request, in form order. */
+  files: UploadedFile[];
+}
+
+export interface UploadedFile {
+  /** The form field, e.g. `files[0]`. */
+  field: string;
+  filename: string;
+  contentType: string;
+  bytes: Buffer;
 }
 
 export type ScriptedFailure =
@@ -92,14 +104,29 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const request = record(req, Buffer.concat(chunks).toString('utf8'));
-      requests.push(request);
-      answer(request, res);
+      void record(req, Buffer.concat(chunks)).then((request) => {
+        requests.push(request);
+        answer(request, res);
+      });
     });
   });
 
-  function record(req: IncomingMessage, text: string): RecordedRequest {
+  async function record(req: IncomingMessage, raw: Buffer): Promise<RecordedRequest> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    const contentType = String(req.headers['content-type'] ?? '');
+    let text = raw.toString('utf8');
+    const files: UploadedFile[] = [];
+    if (contentType.startsWith('multipart/form-data')) {
+      const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+      text = '';
+      for (const [field, value] of form) {
+        if (typeof value === 'string') {
+          if (field === 'payload_json') text = value;
+        } else {
+          files.push({ field, filename: value.name, contentType: value.type, bytes: Buffer.from(await value.arrayBuffer()) });
+        }
+      }
+    }
     let body: unknown;
     if (text !== '') {
       try {
@@ -114,6 +141,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       query: Object.fromEntries(url.searchParams),
       headers: req.headers,
       body,
+      files,
     };
   }
 
@@ -165,7 +193,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       return;
     }
     if ((method === 'POST' && /^\/webhooks\/[^/]+\/[^/]+$/.test(route)) || (method === 'PATCH' && /^\/webhooks\/[^/]+\/[^/]+\/messages\/[^/]+$/.test(route))) {
-      return json(res, 200, message('0', request.body));
+      return json(res, 200, message('0', request.body, request.files));
     }
     if (method === 'GET' && route === '/gateway/bot') {
       return json(res, 200, {
@@ -227,7 +255,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   };
 }
 
-function message(channelId: string, body: unknown): Record<string, unknown> {
+function message(channelId: string, body: unknown, files: UploadedFile[] = []): Record<string, unknown> {
   const b = (body ?? {}) as Record<string, unknown>;
   return {
     id: nextSnowflake(),
@@ -237,7 +265,7 @@ function message(channelId: string, body: unknown): Record<string, unknown> {
     content: b.content ?? '',
     embeds: b.embeds ?? [],
     components: b.components ?? [],
-    attachments: [],
+    attachments: files.map((f) => ({ id: nextSnowflake(), filename: f.filename, size: f.bytes.length, content_type: f.contentType, url: `https://cdn.fake.test/${f.filename}`, proxy_url: `https://cdn.fake.test/${f.filename}` })),
     mentions: [],
     mention_roles: [],
     mention_everyone: false,

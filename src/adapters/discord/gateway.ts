@@ -9,11 +9,14 @@ import { errorReply, type Reply } from '../../core/reply.js';
 import type { DiscordCommandSet } from './commands.js';
 import { answerCommand, autocompleteChoices, discordCaller } from './invocation.js';
 import { renderMessage } from './render.js';
+import { CHART_FILENAME, chartEdit } from './charts.js';
 
 export interface GatewayDeps {
   core: Core;
   commands: DiscordCommandSet;
   logger: Logger;
+  /** Add chart images to answers by editing the reply once it is out (default false: text only). */
+  charts?: boolean;
 }
 
 /** A client that needs no privileged intents: slash commands arrive without reading any messages. */
@@ -26,7 +29,7 @@ export function attachGatewayHandler(client: Client, deps: GatewayDeps): void {
 }
 
 /** Answers one interaction; never throws (a failure to reply is logged: the user's client shows a timeout). */
-export async function handleGatewayInteraction(interaction: Interaction, { core, commands, logger }: GatewayDeps): Promise<void> {
+export async function handleGatewayInteraction(interaction: Interaction, { core, commands, logger, charts }: GatewayDeps): Promise<void> {
   try {
     if (interaction.isAutocomplete()) {
       const invocation = { name: interaction.commandName, options: interaction.options.data };
@@ -50,8 +53,24 @@ export async function handleGatewayInteraction(interaction: Interaction, { core,
       ? await answerCommand(core, commands, { name: interaction.commandName, options: interaction.options.data }, caller)
       : errorReply('This bot only answers slash commands such as /capex; type / to see them.');
     await interaction.reply(toReplyOptions(reply));
+    if (charts && reply.chart) await addChart(interaction, reply, logger);
   } catch (error) {
     logger.error({ err: error, interaction: interaction.id }, 'discord reply failed');
+  }
+}
+
+/** Edits the reply that is already out to carry the chart; a failure leaves the text answer as it was. */
+async function addChart(interaction: Extract<Interaction, { editReply: unknown }>, reply: Reply, logger: Logger): Promise<void> {
+  const edit = await chartEdit(reply, logger);
+  if (!edit) return;
+  try {
+    await interaction.editReply({
+      embeds: [edit.embed],
+      files: [{ attachment: edit.png, name: CHART_FILENAME, description: edit.description }],
+      allowedMentions: { parse: [] },
+    });
+  } catch (error) {
+    logger.warn({ err: error, interaction: interaction.id }, 'could not add the chart to the Discord answer; the text answer stands');
   }
 }
 

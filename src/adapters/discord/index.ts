@@ -15,6 +15,7 @@ import { attachGatewayHandler, createGatewayClient } from './gateway.js';
 import { createInteractionsHandler, INTERACTIONS_PATH } from './interactions.js';
 import { createDiscordOutbound } from './outbound.js';
 import { createDiscordRest } from './rest.js';
+import { createChartRest } from './charts.js';
 
 export { buildDiscordCommands } from './commands.js';
 export { createDiscordOutbound } from './outbound.js';
@@ -28,6 +29,8 @@ export interface StartDiscordOptions {
   /** The shared HTTP server; needed only with DISCORD_PUBLIC_KEY. */
   http?: HttpServer;
   logger: Logger;
+  /** Add chart images to answers (default true). */
+  charts?: boolean;
 }
 
 export interface DiscordAdapter {
@@ -36,20 +39,21 @@ export interface DiscordAdapter {
   stop(): Promise<void>;
 }
 
-export async function startDiscord({ core, config, http, logger }: StartDiscordOptions): Promise<DiscordAdapter> {
+export async function startDiscord({ core, config, http, logger, charts = true }: StartDiscordOptions): Promise<DiscordAdapter> {
   const log = logger.child({ adapter: 'discord' });
   const commands = buildDiscordCommands(core.commands);
 
   if (config.DISCORD_PUBLIC_KEY) {
     if (!http) throw new Error('DISCORD_PUBLIC_KEY is set, so Discord HTTP interactions need the shared HTTP server');
-    http.route('POST', INTERACTIONS_PATH, createInteractionsHandler({ core, commands, publicKey: config.DISCORD_PUBLIC_KEY, logger: log }));
+    const chartRest = charts ? createChartRest(config.DISCORD_API_URL) : undefined;
+    http.route('POST', INTERACTIONS_PATH, createInteractionsHandler({ core, commands, publicKey: config.DISCORD_PUBLIC_KEY, logger: log, charts: chartRest }));
     log.info({ path: INTERACTIONS_PATH }, 'discord HTTP interactions enabled');
   }
   if (!config.DISCORD_TOKEN) return { stop: async () => {} };
 
   const outbound = createDiscordOutbound(createDiscordRest({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL }));
   const client = createGatewayClient(config.DISCORD_API_URL);
-  attachGatewayHandler(client, { core, commands, logger: log });
+  attachGatewayHandler(client, { core, commands, logger: log, charts });
   client.once('clientReady', (ready) => log.info({ user: ready.user.tag, guilds: ready.guilds.cache.size }, 'discord gateway connected'));
   try {
     await client.login(config.DISCORD_TOKEN);

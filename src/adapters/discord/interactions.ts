@@ -6,7 +6,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
-import { errorReply } from '../../core/reply.js';
+import { errorReply, type Reply } from '../../core/reply.js';
+import type { REST } from 'discord.js';
+import { attachChartToInteraction } from './charts.js';
 import { readRawBody, sendJson, type RouteHandler } from '../../http/server.js';
 import type { DiscordCommandSet } from './commands.js';
 import { answerCommand, autocompleteChoices, discordCaller, type InvokedOption } from './invocation.js';
@@ -43,9 +45,11 @@ export interface InteractionsDeps {
   commands: DiscordCommandSet;
   publicKey: string;
   logger: Logger;
+  /** Adds chart images to answers after they went out (webhook edits); without it, text only. */
+  charts?: REST;
 }
 
-export function createInteractionsHandler({ core, commands, publicKey, logger }: InteractionsDeps): RouteHandler {
+export function createInteractionsHandler({ core, commands, publicKey, logger, charts }: InteractionsDeps): RouteHandler {
   const verified = createSignatureVerifier(publicKey);
   return async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readRawBody(req);
@@ -60,12 +64,23 @@ export function createInteractionsHandler({ core, commands, publicKey, logger }:
       sendJson(res, 400, { error: 'body is not JSON' });
       return;
     }
-    sendJson(res, 200, await respond(interaction, core, commands, logger));
+    let answered: Reply | undefined;
+    sendJson(res, 200, await respond(interaction, core, commands, logger, (reply) => (answered = reply)));
+    // The chart edits the message that answer created, so it can only start once the answer is out.
+    if (charts && answered?.chart && interaction.application_id && interaction.token) {
+      await attachChartToInteraction(charts, interaction.application_id, interaction.token, answered, logger);
+    }
   };
 }
 
 /** The HTTP response body for one verified interaction. */
-export async function respond(interaction: RawInteraction, core: Core, commands: DiscordCommandSet, logger: Logger): Promise<unknown> {
+export async function respond(
+  interaction: RawInteraction,
+  core: Core,
+  commands: DiscordCommandSet,
+  logger: Logger,
+  onAnswer?: (reply: Reply) => void,
+): Promise<unknown> {
   const user = interaction.member?.user ?? interaction.user;
   const caller = discordCaller({
     userId: user?.id ?? 'unknown',
@@ -93,6 +108,7 @@ export async function respond(interaction: RawInteraction, core: Core, commands:
         data && (data.type ?? CHAT_INPUT) === CHAT_INPUT
           ? await answerCommand(core, commands, data, caller)
           : errorReply('This bot only answers slash commands such as /capex; type / to see them.');
+      onAnswer?.(reply);
       return { type: ResponseType.ChannelMessageWithSource, data: renderMessage(reply) };
     }
     default:

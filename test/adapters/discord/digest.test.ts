@@ -26,7 +26,7 @@ beforeAll(async () => {
   harness = new Harness({ start: '2026-05-15T08:00:00Z', outbounds: [createDiscordOutbound(createDiscordRest({ token: 'bot-token', apiUrl: fake.url }))] });
   const core = createCore({ data: bundledData, services: { digest: harness.service }, now: () => new Date(harness.clock.now()) });
   server = new HttpServer(() => ({}));
-  await startDiscord({ core, config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex }, http: server, logger: pino({ level: 'silent' }) });
+  await startDiscord({ core, config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex }, http: server, logger: pino({ level: 'silent' }), charts: false });
   url = `http://127.0.0.1:${(await server.listen(0, '127.0.0.1')).port}/discord/interactions`;
 });
 afterEach(() => fake.reset());

@@ -51,7 +51,7 @@ beforeAll(async () => {
   const logger = pino({ level: 'error' }, { write: (line: string) => void logLines.push(line) });
   const core = new Core({ commands: [...realCommands, boom, echo] as CommandSpec[], data: () => data, now: () => NOW, logger });
   server = new HttpServer(() => ({}));
-  await startDiscord({ core, config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex }, http: server, logger });
+  await startDiscord({ core, config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex }, http: server, logger, charts: false });
   const address = await server.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${address.port}`;
 });
@@ -223,7 +223,7 @@ describe('commands', () => {
     });
     const core = new Core({ commands: [guarded] as CommandSpec[], data: () => data });
     const local = new HttpServer(() => ({}));
-    await startDiscord({ core, config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex }, http: local, logger: pino({ level: 'silent' }) });
+    await startDiscord({ core, config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex }, http: local, logger: pino({ level: 'silent' }), charts: false });
     const { port } = await local.listen(0, '127.0.0.1');
     try {
       const send = async (payload: unknown) => {
@@ -271,7 +271,7 @@ describe('autocomplete', () => {
 describe('startDiscord', () => {
   it('without a token there is no outbound channel, and stop() is safe', async () => {
     const local = new HttpServer(() => ({}));
-    const adapter = await startDiscord({ core: createCore({ data }), config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex }, http: local, logger: pino({ level: 'silent' }) });
+    const adapter = await startDiscord({ core: createCore({ data }), config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex }, http: local, logger: pino({ level: 'silent' }), charts: false });
     expect(adapter.outbound).toBeUndefined();
     await adapter.stop();
   });
