@@ -25,6 +25,9 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
+/** Paced posts that may start back to back after a stall (more would burst into the rate limit). */
+const PACING_BURST = 2;
+
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   transientRetries: 5,
   baseDelayMs: 1_000,
@@ -48,9 +51,9 @@ export class PlatformGate {
   private readonly waiters: (() => void)[] = [];
   /** Minimum ms between post starts; 0 until the platform first rate-limits us. */
   private interval = 0;
-  /** When the last paced post actually started; and the chain that hands out turns one at a time. */
-  private lastStart = -Infinity;
-  private pacer: Promise<void> = Promise.resolve();
+  /** Token bucket for pacing: tokens refill at one per `interval`, at most PACING_BURST banked. */
+  private tokens = PACING_BURST;
+  private refilledAt = 0;
   /** When recent posts were accepted (ascending), for the pacing estimate. */
   private readonly accepted: number[] = [];
 
@@ -84,27 +87,37 @@ export class PlatformGate {
   /** A 429: pause everyone for `retryAfterMs`, and pace from then on at the rate just observed. */
   rateLimited(retryAfterMs: number): void {
     const now = this.clock.now();
+    // Posts in flight when the limit was hit all come back 429: that is one event, not many.
+    const sameEvent = this.blockedUntil > now;
     this.blockUntil(now + retryAfterMs);
+    if (sameEvent) return;
     let recent = 0;
     for (let i = this.accepted.length - 1; i >= 0 && this.accepted[i]! > now - retryAfterMs; i--) recent++;
     if (recent === 0 || retryAfterMs <= 0) return;
     const estimate = (retryAfterMs * 1.02) / recent;
     // Limited again while already paced: jitter bunched posts up, so leave more room each time.
     this.interval = this.interval > 0 ? Math.max(estimate, this.interval * 1.05) : estimate;
+    // Pacing resumes when the pause ends, with nothing banked.
+    this.tokens = 0;
+    this.refilledAt = now + retryAfterMs;
   }
 
   /**
-   * One turn at a time, each at least `interval` after the previous one actually started: a stall (GC, a
-   * busy machine) delays the turns after it instead of releasing them together in a burst.
+   * Takes a pacing token, waiting for one if needed. Refill is computed from the clock, so late timers on a
+   * busy machine do not slow the pace down; and at most PACING_BURST tokens are banked, so a stall does not
+   * release a burst into the limit afterwards.
    */
-  private pace(signal?: AbortSignal): Promise<void> {
-    const turn = this.pacer.then(async () => {
-      const wait = this.lastStart + this.interval - this.clock.now();
-      if (wait > 0) await this.clock.sleep(wait, signal);
-      this.lastStart = this.clock.now();
-    });
-    this.pacer = turn.catch(() => undefined);
-    return turn;
+  private async pace(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      this.tokens = Math.min(PACING_BURST, this.tokens + (now - this.refilledAt) / this.interval);
+      this.refilledAt = now;
+      if (this.tokens >= 1) {
+        this.tokens -= 1;
+        return;
+      }
+      await this.clock.sleep((1 - this.tokens) * this.interval, signal);
+    }
   }
 
   /** Waits for a free slot, any rate-limit pause and the pacing interval; returns the release function. */
