@@ -128,6 +128,8 @@ function contextFigures(headline: YearFigure, counted: Figure[], data: Parameter
   return { fields, figures };
 }
 
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
 function monthName(month: number): string {
-  return new Date(Date.UTC(2000, month - 1, 1)).toLocaleString('en', { month: 'long', timeZone: 'UTC' });
+  return MONTH_NAMES[month - 1] ?? String(month);
 }
