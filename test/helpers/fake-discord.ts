@@ -6,6 +6,7 @@
  * What it answers (paths below are relative to `/api/v10`):
  * - PUT  /applications/:app/commands, PUT /applications/:app/guilds/:guild/commands → the commands with ids
  * - POST /channels/:channel/messages                → a message object echoing the body
+ * - PATCH /channels/:channel/messages/:message       → the edited message (multipart with files too)
  * - POST /users/@me/channels {recipient_id}          → a DM channel (`id` = `dm-<recipient_id>`, stable)
  * - POST /interactions/:id/:token/callback           → 204 (200 with a body when `?with_response=true`)
  * - POST /webhooks/:app/:token, PATCH /webhooks/:app/:token/messages/@original → a message object
@@ -179,6 +180,9 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       const failure = failingChannels.get(channelId);
       if (failure) return json(res, CHANNEL_ERRORS[failure].status, CHANNEL_ERRORS[failure].body);
       return json(res, 200, message(channelId, request.body));
+    }
+    if (method === 'PATCH' && (m = route.match(/^\/channels\/([^/]+)\/messages\/([^/]+)$/))) {
+      return json(res, 200, { ...message(m[1]!, request.body, request.files), id: m[2] });
     }
     if (method === 'POST' && route === '/users/@me/channels') {
       const recipient = String((request.body as { recipient_id?: unknown } | undefined)?.recipient_id ?? '');

@@ -51,7 +51,7 @@ export async function startDiscord({ core, config, http, logger, charts = true }
   }
   if (!config.DISCORD_TOKEN) return { stop: async () => {} };
 
-  const outbound = createDiscordOutbound(createDiscordRest({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL }));
+  const outbound = createDiscordOutbound(createDiscordRest({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL }), charts ? { charts: { logger: log } } : {});
   const client = createGatewayClient(config.DISCORD_API_URL);
   attachGatewayHandler(client, { core, commands, logger: log, charts });
   client.once('clientReady', (ready) => log.info({ user: ready.user.tag, guilds: ready.guilds.cache.size }, 'discord gateway connected'));

@@ -9,13 +9,35 @@ import { DiscordAPIError, HTTPError, RateLimitError, Routes, type REST } from 'd
 import { ChannelUnreachableError, RateLimitedError, TransientError, type OutboundChannel } from '../../core/outbound.js';
 import type { Reply } from '../../core/reply.js';
 import { renderMessage } from './render.js';
+import { CHART_FILENAME, chartEdit } from './charts.js';
+import type { Logger } from '../../core/log.js';
 
 const PREFIX = 'discord:';
 
-export function createDiscordOutbound(rest: REST): OutboundChannel {
+export interface DiscordOutboundOptions {
+  /** When set, a posted reply's chart (e.g. a digest's) is added to the message by an edit right after it. */
+  charts?: { logger: Logger };
+}
+
+export function createDiscordOutbound(rest: REST, options: DiscordOutboundOptions = {}): OutboundChannel {
   async function postTo(channelId: string, reply: Reply): Promise<void> {
     const { flags: _ephemeralMakesNoSenseHere, ...body } = renderMessage(reply);
-    await send(() => rest.post(Routes.channelMessages(channelId), { body }), `channel ${channelId}`);
+    const posted = (await send(() => rest.post(Routes.channelMessages(channelId), { body }), `channel ${channelId}`)) as { id?: string } | undefined;
+    if (options.charts && reply.chart && posted?.id) await addChart(channelId, posted.id, reply, options.charts.logger);
+  }
+
+  /** The message is delivered already, so this never throws: a retry would post it twice. */
+  async function addChart(channelId: string, messageId: string, reply: Reply, logger: Logger): Promise<void> {
+    const edit = await chartEdit(reply, logger);
+    if (!edit) return;
+    try {
+      await rest.patch(Routes.channelMessage(channelId, messageId), {
+        body: { embeds: [edit.embed], attachments: [{ id: 0, filename: CHART_FILENAME, description: edit.description }] },
+        files: [{ name: CHART_FILENAME, data: edit.png, contentType: 'image/png' }],
+      });
+    } catch (error) {
+      logger.warn({ err: error, channel: channelId }, 'could not add the chart to the Discord post; the text was delivered');
+    }
   }
 
   return {

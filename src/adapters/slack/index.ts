@@ -102,7 +102,7 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs, char
   await app.start();
   logger.info({ mode, commands }, 'Slack adapter started');
 
-  const outbound = createSlackOutbound(createOutboundWebClient({ token, slackApiUrl, logger }));
+  const outbound = createSlackOutbound(createOutboundWebClient({ token, slackApiUrl, logger }), { charts });
   return {
     mode,
     commands,

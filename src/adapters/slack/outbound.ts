@@ -10,6 +10,7 @@ import type { Reply } from '../../core/reply.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import { boltLogger } from './bolt-logger.js';
 import { renderMessage } from './render.js';
+import type { SlackChartUploader } from './charts.js';
 
 /** Platform errors that mean "this conversation cannot receive our messages": retrying will not help. */
 const UNREACHABLE_ERRORS = new Set([
@@ -52,10 +53,17 @@ export function createOutboundWebClient(options: OutboundClientOptions): webApi.
   });
 }
 
-export function createSlackOutbound(client: webApi.WebClient): OutboundChannel {
+export interface SlackOutboundOptions {
+  /** Uploads a posted reply's chart (e.g. a digest's) right after the message; its failures never fail the post. */
+  charts?: SlackChartUploader;
+}
+
+export function createSlackOutbound(client: webApi.WebClient, options: SlackOutboundOptions = {}): OutboundChannel {
   const postTo = async (channel: string, reply: Reply): Promise<void> => {
     const message = renderMessage(reply);
     await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false });
+    // After the post: the message is delivered, so nothing here may throw (a retry would post it twice).
+    if (options.charts && reply.chart) await options.charts.afterAnswer({ channelId: channel }, reply);
   };
   return {
     platform: 'slack',

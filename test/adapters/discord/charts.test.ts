@@ -146,3 +146,24 @@ describe('gateway', () => {
     expect(img.width).toBe(1800);
   });
 });
+
+describe('posts without an interaction (digests, when a digest carries a chart)', () => {
+  it('GIVEN a reply with a chart THEN the message is posted, then edited to carry the image; a failed edit never fails the post', async () => {
+    const { createDiscordOutbound } = await import('../../../src/adapters/discord/outbound.js');
+    const { createDiscordRest } = await import('../../../src/adapters/discord/rest.js');
+    const outbound = createDiscordOutbound(createDiscordRest({ token: 'bot-token', apiUrl: fake.url }), { charts: { logger } });
+    const reply = await core.handleText('/capex top', { platform: 'discord', userId: 'discord:1', isAdmin: false, channelId: 'discord:300' });
+    await outbound.post('discord:300', reply);
+    const [posted] = fake.requestsTo('POST', '/channels/300/messages');
+    const [edit] = fake.requestsTo('PATCH', '/channels/300/messages/');
+    expect((posted!.body as any).embeds[0].image).toBeUndefined();
+    expect(edit!.headers.authorization).toBe('Bot bot-token');
+    expect((edit!.body as any).embeds[0].image).toEqual({ url: 'attachment://chart.png' });
+    expect(decodePng(edit!.files[0]!.bytes).width).toBe(1800);
+
+    fake.failNext({ kind: 'api-error', status: 403, code: 50013, message: 'Missing Permissions' }, { route: (r) => r.method === 'PATCH' });
+    await expect(outbound.post('discord:300', reply)).resolves.toBeUndefined();
+    expect(fake.requestsTo('POST', '/channels/300/messages')).toHaveLength(2);
+    expect(logLines.some((l) => l.includes('could not add the chart to the Discord post'))).toBe(true);
+  });
+});

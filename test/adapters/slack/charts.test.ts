@@ -98,3 +98,30 @@ describe('an installation without files:write', () => {
     }
   });
 });
+
+describe('posts without a slash command (digests, when a digest carries a chart)', () => {
+  it('GIVEN a reply with a chart THEN the message is posted, then the chart uploaded; a failed upload never fails the post', async () => {
+    const { createOutboundWebClient, createSlackOutbound } = await import('../../../src/adapters/slack/outbound.js');
+    const { SlackChartUploader } = await import('../../../src/adapters/slack/charts.js');
+    const own = await startHarness({ charts: false });
+    try {
+      const client = createOutboundWebClient({ token: 'xoxb-test-token', slackApiUrl: own.fake.apiUrl });
+      const { pino } = await import('pino');
+      const logs: string[] = [];
+      const outbound = createSlackOutbound(client, { charts: new SlackChartUploader(client, pino({ level: 'warn' }, { write: (l: string) => void logs.push(l) })) });
+      const reply = await own.core.handleText('/capex top', { platform: 'slack', userId: 'slack:U1', isAdmin: false, channelId: 'slack:C0DIGEST' });
+      await outbound.post('slack:C0DIGEST', reply);
+      expect(own.fake.callsTo('chat.postMessage')).toHaveLength(1);
+      expect(own.fake.sharedFiles).toHaveLength(1);
+      expect(own.fake.sharedFiles[0]!.channelId).toBe('C0DIGEST');
+      expect(decodePng(own.fake.sharedFiles[0]!.upload.bytes!).width).toBe(1800);
+
+      own.fake.failNext({ kind: 'server-error', status: 500 }, { method: 'files.getUploadURLExternal' });
+      await expect(outbound.post('slack:C0DIGEST', reply)).resolves.toBeUndefined();
+      expect(own.fake.callsTo('chat.postMessage')).toHaveLength(2);
+      expect(logs.some((l) => l.includes('chart upload to Slack failed'))).toBe(true);
+    } finally {
+      await own.close();
+    }
+  });
+});
