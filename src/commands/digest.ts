@@ -218,6 +218,44 @@ export const digestRemoveCommand = changeCommand('remove');
 export const digestPauseCommand = changeCommand('pause');
 export const digestResumeCommand = changeCommand('resume');
 
+// ---- chart (admin switch: the top-spenders chart image in a schedule's digests) ---------------------------
+
+const CHART_USAGE = '/capex-digest chart <id> on|off — e.g. /capex-digest chart 3 on';
+
+export const digestChartCommand = defineCommand({
+  id: 'digest-chart',
+  path: ['capex-digest', 'chart'],
+  discord: { command: 'digest', subcommand: 'chart' },
+  summary: 'Turn the top-spenders chart image in a schedule’s digests on or off (admins)',
+  usage: CHART_USAGE,
+  examples: ['/capex-digest chart 3 on'],
+  adminOnly: true,
+  options: z.object({
+    id: idOption,
+    chart: z.enum(['on', 'off'], { error: "say on or off after the schedule id, e.g. /capex-digest chart 3 on" }).describe('on: each digest carries the chart image; off: text only'),
+  }),
+  // Validated by the schema: anything but on/off gets its friendly message.
+  fromText: (args) => ({ id: args[0] ?? '', chart: args[1]?.toLowerCase() as 'on' | 'off' }),
+  run: async ({ id: idText, chart }, ctx) => {
+    const service = serviceOf(ctx);
+    const id = parseId(idText, CHART_USAGE);
+    const on = chart === 'on';
+    const result = await service.setChart(id, on, ctx.caller);
+    if (!result.ok) {
+      if (result.reason === 'already' && result.schedule) {
+        return answer(`Schedule ${id} unchanged`, [`The digests of schedule ${id} ${on ? 'already carry the chart image' : 'are already text only'}.`]);
+      }
+      throw new UserError(`There is no digest schedule ${id} here. /capex-digest list shows the ids.`, CHART_USAGE);
+    }
+    const s = result.schedule;
+    const where = `schedule ${s.id} (${channelLabel(s.channelId)}, ${describeSchedule(s)})`;
+    return answer(`Schedule ${s.id}: chart ${on ? 'on' : 'off'}`, [
+      on ? `The digests of ${where} now carry the top-spenders chart as an image with the text.` : `The digests of ${where} are text only again.`,
+      ...(on && s.channelId.startsWith('slack:') ? ['In Slack the bot must be in the channel to share an image (/invite @capex-bot); the text is posted either way.'] : []),
+    ]);
+  },
+});
+
 // ---- next ----------------------------------------------------------------------------------------------
 
 const NEXT_USAGE = '/capex-digest next <id> — e.g. /capex-digest next 3';
@@ -298,7 +336,7 @@ export const digestSendCommand = defineCommand({
 
 // ---- help (bare /capex-digest and unknown subcommands) -------------------------------------------------
 
-const SUBCOMMANDS = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'feeds'];
+const SUBCOMMANDS = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'chart', 'feeds'];
 
 export const digestHelpCommand = defineCommand({
   id: 'digest-help',
@@ -343,5 +381,6 @@ export const DIGEST_COMMANDS: CommandSpec[] = [
   digestPauseCommand,
   digestResumeCommand,
   digestRemoveCommand,
+  digestChartCommand,
   digestHelpCommand,
 ] as unknown as CommandSpec[];

@@ -10,7 +10,8 @@
  * announced on the day of a digest or added to the data file later.
  */
 import { DateTime } from 'luxon';
-import type { Reply, ReplySource } from '../core/reply.js';
+import type { Reply, ReplyChart, ReplySource } from '../core/reply.js';
+import { chartOf } from '../commands/chart.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Figure } from '../data/schema.js';
 import { formatDate, formatUsd, formatWithUsd } from '../data/money.js';
@@ -63,6 +64,8 @@ export interface Digest {
   seenFigureIds: string[];
   /** Ids of the news headlines shown, recorded on delivery so the channel never sees them again. */
   headlineIds: number[];
+  /** The year's ranking as `/capex top` charts it; sent as an image where the schedule's chart switch is on. */
+  topChart?: ReplyChart;
 }
 
 export interface Change {
@@ -175,5 +178,6 @@ export function buildDigest(input: DigestInput): Digest {
       (changes.length ? `; ${changes.length} new or revised figure${changes.length === 1 ? '' : 's'}.` : '; no changes.') +
       (headlines.length ? ` ${headlines.length} headline${headlines.length === 1 ? '' : 's'}.` : ''),
   };
-  return { reply, seenFigureIds: recentIds, headlineIds: headlines.map((h) => h.id) };
+  const topChart = ranking.annual.length > 0 ? chartOf(`AI capex ${year}, US$ billion per year`, ranking.annual) : undefined;
+  return { reply, seenFigureIds: recentIds, headlineIds: headlines.map((h) => h.id), ...(topChart && { topChart }) };
 }

@@ -277,7 +277,8 @@ export class Scheduler {
       let digest: Digest | undefined;
       const send = async () => {
         digest ??= await this.digestFor(row.channelId, schedule.zone, row.late ? row.dueAt : undefined);
-        await outbound.post(row.channelId, digest.reply);
+        // The chart switch: the adapter adds the image after the post, and its failure never fails the post.
+        await outbound.post(row.channelId, schedule.chart && digest.topChart ? { ...digest.reply, chart: digest.topChart } : digest.reply);
       };
       const outcome = await postWithRetry(send, {
         gate,

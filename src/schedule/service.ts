@@ -135,6 +135,19 @@ export class DigestService {
     return updated ? { ok: true, schedule: updated } : { ok: false, reason: 'not_found' };
   }
 
+  /** The admin switch for the top-spenders chart in this schedule's digests. */
+  async setChart(id: number, on: boolean, caller: Caller): Promise<ChangeResult> {
+    const schedule = await this.find(id, caller);
+    if (!schedule) return { ok: false, reason: 'not_found' };
+    if (Boolean(schedule.chart) === on) return { ok: false, reason: 'already', schedule };
+    const now = this.clock.now();
+    const updated = await this.store.setScheduleChart(id, on, {
+      now,
+      audit: { at: now, actor: caller.userId, actorName: caller.userName, action: on ? 'chart-on' : 'chart-off', scheduleId: id, details: { chart: on } },
+    });
+    return updated ? { ok: true, schedule: updated } : { ok: false, reason: 'not_found' };
+  }
+
   remove(id: number, caller: Caller): Promise<ChangeResult> {
     return this.change(id, caller, 'removed', ['active', 'paused', 'failing'], 'remove');
   }

@@ -106,6 +106,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX news_digest_items_item ON news_digest_items (item_id);
   `,
+  // 3: per-schedule admin switch: digests carry the /capex top chart as an image.
+  `ALTER TABLE schedules ADD COLUMN chart INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export class SchemaTooNewError extends Error {

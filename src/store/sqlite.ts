@@ -34,6 +34,7 @@ interface ScheduleRow {
   created_at: number;
   armed_from: number;
   updated_at: number;
+  chart: number;
 }
 
 interface DeliveryRow {
@@ -69,6 +70,7 @@ const toSchedule = (r: ScheduleRow): ScheduleRecord => ({
   createdAt: r.created_at,
   armedFrom: r.armed_from,
   updatedAt: r.updated_at,
+  chart: r.chart === 1,
 });
 
 const toDelivery = (r: DeliveryRow): DeliveryRecord => ({
@@ -138,6 +140,7 @@ export class SqliteStore implements Store {
            armed_from = CASE WHEN @rearm THEN @now ELSE armed_from END
          WHERE id = @id AND status != 'removed'`,
       ),
+      setChart: db.prepare(`UPDATE schedules SET chart = @chart, updated_at = @now WHERE id = @id AND status != 'removed'`),
       lastDue: db.prepare<[number], { due: number | null }>(
         `SELECT MAX(due_at) AS due FROM deliveries WHERE schedule_id = ? AND kind = 'scheduled'`,
       ),
@@ -236,6 +239,15 @@ export class SqliteStore implements Store {
   ): Promise<ScheduleRecord | undefined> {
     return this.db.transaction(() => {
       const result = this.stmts.setStatus.run({ id, status, reason: change.reason ?? null, now: change.now, rearm: change.rearm ? 1 : 0 });
+      if (result.changes === 0) return undefined;
+      if (change.audit) this.writeAudit(change.audit);
+      return toSchedule(this.stmts.getSchedule.get(id)!);
+    })();
+  }
+
+  async setScheduleChart(id: number, chart: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined> {
+    return this.db.transaction(() => {
+      const result = this.stmts.setChart.run({ id, chart: chart ? 1 : 0, now: change.now });
       if (result.changes === 0) return undefined;
       if (change.audit) this.writeAudit(change.audit);
       return toSchedule(this.stmts.getSchedule.get(id)!);

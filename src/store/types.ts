@@ -34,6 +34,8 @@ export interface ScheduleRecord {
    */
   armedFrom: number;
   updatedAt: number;
+  /** Digests of this schedule carry the top-spenders chart as an image (an admin switch; off by default). */
+  chart?: boolean;
 }
 
 export interface NewSchedule {
@@ -124,6 +126,8 @@ export interface Store {
   activeSchedules(): Promise<ScheduleRecord[]>;
   /** Changes status (and re-arms on resume) and writes the audit entry in one transaction. */
   setScheduleStatus(id: number, status: ScheduleStatus, change: { now: number; reason?: string; rearm?: boolean; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined>;
+  /** Turns the chart image of a schedule's digests on or off and writes the audit entry in one transaction. */
+  setScheduleChart(id: number, chart: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined>;
 
   /** The due time of the newest scheduled (not manual) ledger row per schedule: where slot enumeration resumes. */
   lastScheduledDueAt(scheduleIds: number[]): Promise<Map<number, number>>;

@@ -49,7 +49,7 @@ async function rendered(id: string, options: Record<string, unknown>) {
 
 describe('every command reply fits Discord', () => {
   it('covers every registered command', () => {
-    const digests = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'help'].map((s) => `digest-${s}`);
+    const digests = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'chart', 'help'].map((s) => `digest-${s}`);
     // capex-news and digest-feeds (they need the news service) are rendered in test/news/platforms.test.ts.
     const covered = ['capex', 'compare', 'capex-top', 'capex-companies', 'capex-sources', 'capex-help', ...digests, 'capex-news', 'digest-feeds'];
     expect(core.commands.map((c) => c.id).sort()).toEqual(covered.sort());
@@ -86,6 +86,9 @@ describe('every command reply fits Discord', () => {
     await rendered('digest-next', { id: '1' });
     await rendered('digest-preview', {});
     await rendered('digest-send', { id: '1' });
+    await rendered('digest-chart', { id: '1', chart: 'on' });
+    await rendered('digest-chart', { id: '1', chart: 'on' });
+    await rendered('digest-chart', { id: '1', chart: 'sideways' });
     for (const change of ['pause', 'resume', 'remove']) await rendered(`digest-${change}`, { id: '1' });
     await rendered('digest-next', { id: '999' });
   });
