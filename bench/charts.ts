@@ -11,7 +11,7 @@ import { runInNewContext } from 'node:vm';
 import { createCore } from '../src/app.js';
 import { loadDataFile } from '../src/data/loader.js';
 import { renderPlain } from '../src/adapters/console/render.js';
-import { drawChart, renderChartPng } from '../src/charts/render.js';
+import { drawChart, encodeChart } from '../src/charts/render.js';
 import type { Caller } from '../src/core/command.js';
 
 setFlagsFromString('--expose-gc');
@@ -36,7 +36,7 @@ gc();
 const before = process.memoryUsage();
 const coldStart = performance.now();
 const first = await core.handleText('/compare meta amazon', caller);
-await renderChartPng(first.chart!, { asOf: first.asOf });
+await encodeChart(first.chart!, { asOf: first.asOf });
 const coldMs = performance.now() - coldStart;
 
 const rows: string[] = [];
@@ -44,12 +44,12 @@ let rssAfterFirstPass = 0;
 for (const [name, line] of Object.entries(CASES)) {
   const reply = await core.handleText(line, caller);
   if (!reply.chart) throw new Error(`${line} has no chart`);
-  for (let i = 0; i < WARMUP; i++) await renderChartPng(reply.chart, { asOf: reply.asOf });
+  for (let i = 0; i < WARMUP; i++) await encodeChart(reply.chart, { asOf: reply.asOf });
   const chartMs: number[] = [];
   let bytes = 0;
   for (let i = 0; i < COUNT; i++) {
     const t0 = performance.now();
-    const png = await renderChartPng(reply.chart, { asOf: reply.asOf });
+    const png = await encodeChart(reply.chart, { asOf: reply.asOf });
     chartMs.push(performance.now() - t0);
     bytes = png.length;
   }

@@ -68,8 +68,57 @@ const finite = (chart: ReplyChart) =>
     (v) => Number.isFinite(v) && v >= 0,
   );
 
-/** Draws the chart and returns PNG bytes. Throws ChartDataError for a chart with nothing to draw. */
+/** Renders at most this many charts at once: each holds a ~7 MB canvas and a core while it encodes. */
+export const MAX_CONCURRENT_RENDERS = 2;
+/** Recently rendered images kept for identical requests (a digest fan-out posts the same chart everywhere). */
+export const RECENT_IMAGES = 16;
+
+const recent = new Map<string, Promise<Buffer>>();
+const waiting: (() => void)[] = [];
+let running = 0;
+const stats = { rendered: 0, reused: 0, peakConcurrent: 0 };
+
+/** How many images were drawn and how many identical requests reused one (for tests and benchmarks). */
+export function chartRenderStats(): Readonly<typeof stats> {
+  return { ...stats };
+}
+
+/**
+ * The chart as PNG bytes. Identical requests share one rendering (the bytes are the same Buffer: treat it
+ * as read-only), and at most MAX_CONCURRENT_RENDERS draw at once, the rest queue. Throws ChartDataError
+ * for a chart with nothing to draw.
+ */
 export async function renderChartPng(chart: ReplyChart, options: ChartRenderOptions = {}): Promise<Buffer> {
+  const key = JSON.stringify([chart, options]);
+  const hit = recent.get(key);
+  if (hit) {
+    stats.reused += 1;
+    recent.delete(key);
+    recent.set(key, hit);
+    return hit;
+  }
+  const promise = withRenderSlot(() => encodeChart(chart, options));
+  recent.set(key, promise);
+  if (recent.size > RECENT_IMAGES) recent.delete(recent.keys().next().value!);
+  promise.catch(() => recent.delete(key));
+  return promise;
+}
+
+async function withRenderSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= MAX_CONCURRENT_RENDERS) await new Promise<void>((resolve) => waiting.push(resolve));
+  running += 1;
+  stats.peakConcurrent = Math.max(stats.peakConcurrent, running);
+  try {
+    return await work();
+  } finally {
+    running -= 1;
+    waiting.shift()?.();
+  }
+}
+
+/** One rendering, uncached and unqueued (what renderChartPng runs; the benchmark times it directly). */
+export async function encodeChart(chart: ReplyChart, options: ChartRenderOptions = {}): Promise<Buffer> {
+  stats.rendered += 1;
   // Drawing runs on the event loop; the PNG encoding (most of the time) runs on libuv's thread pool.
   const drawn = drawChart(chart, options);
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ChartDataError, renderChartPng, renderChartSafely, sourceLine } from '../../src/charts/render.js';
+import { ChartDataError, chartRenderStats, encodeChart, MAX_CONCURRENT_RENDERS, renderChartPng, renderChartSafely, sourceLine } from '../../src/charts/render.js';
 import { companyColour } from '../../src/charts/palette.js';
 import { THEME } from '../../src/charts/theme.js';
 import type { ReplyChart } from '../../src/core/reply.js';
@@ -83,10 +83,31 @@ describe('bar charts (/compare, /capex top)', () => {
     expect(colouredRuns(centres[singleIndex]!)).toHaveLength(1);
   });
 
-  it('GIVEN different inputs THEN different images; the same input THEN the same pixels', async () => {
-    const [a, b, again] = await Promise.all([imageOf('/compare meta amazon'), imageOf('/compare meta alphabet'), imageOf('/compare meta amazon')]);
+  it('GIVEN different inputs THEN different images; the same input drawn twice THEN the same pixels', async () => {
+    const [a, b] = await Promise.all([imageOf('/compare meta amazon'), imageOf('/compare meta alphabet')]);
     expect(differingShare(a, b)).toBeGreaterThan(0.01);
-    expect(differingShare(a, again)).toBe(0);
+    const { chart, asOf } = await chartOf('/compare meta amazon');
+    // encodeChart bypasses the cache: two real renderings.
+    const [x, y] = await Promise.all([encodeChart(chart, { asOf }), encodeChart(chart, { asOf })]);
+    expect(x).not.toBe(y);
+    expect(differingShare(decodePng(x), decodePng(y))).toBe(0);
+  });
+
+  it('GIVEN many identical requests at once (a digest fan-out) THEN one rendering serves them all', async () => {
+    const { chart } = await chartOf('/capex top 2025');
+    const before = chartRenderStats();
+    const images = await Promise.all(Array.from({ length: 20 }, () => renderChartPng(chart, { asOf: '2031-01-01' })));
+    const after = chartRenderStats();
+    expect(after.rendered - before.rendered).toBe(1);
+    expect(after.reused - before.reused).toBe(19);
+    expect(new Set(images).size).toBe(1);
+  });
+
+  it('GIVEN many different requests at once THEN at most MAX_CONCURRENT_RENDERS draw at a time and all finish', async () => {
+    const { chart } = await chartOf('/compare meta amazon');
+    const images = await Promise.all(Array.from({ length: 6 }, (_, i) => renderChartPng(chart, { asOf: `2032-01-0${i + 1}` })));
+    expect(images.every((png) => decodePng(png).width === 1800)).toBe(true);
+    expect(chartRenderStats().peakConcurrent).toBe(MAX_CONCURRENT_RENDERS);
   });
 
   it('GIVEN another as-of date THEN only the source line at the bottom changes', async () => {
