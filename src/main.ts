@@ -10,6 +10,7 @@ import { runConsole, createConsoleOutbound } from './adapters/console/console.js
 import type { OutboundChannel } from './core/outbound.js';
 import { startDigests } from './schedule/wire.js';
 import { startNews } from './news/wire.js';
+import { startAlerts } from './alerts/wire.js';
 
 export interface RunningBot {
   runtime: Runtime;
@@ -56,6 +57,9 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
   // After the adapters, so every platform's outbound channel is connected; on SIGTERM it stops first.
   await startDigests(runtime, outbound);
   startNews(runtime, outbound);
+  // Announces what changed while the bot was down, then every new data version; `/capex-digest status` lists the adapters.
+  runtime.services.adapters = adapters;
+  await startAlerts(runtime, outbound);
   return { runtime, http, outbound, adapters, stop: () => runtime.close() };
 }
 
@@ -68,6 +72,7 @@ export async function main(): Promise<void> {
     // Interactive console: scheduled digests print here; piped input stays a plain question/answer stream.
     if (process.stdin.isTTY) await startDigests(runtime, [runtime.services.consoleOutbound as OutboundChannel]);
     if (process.stdin.isTTY) startNews(runtime, [runtime.services.consoleOutbound as OutboundChannel]);
+    if (process.stdin.isTTY) await startAlerts(runtime, [runtime.services.consoleOutbound as OutboundChannel]);
     await runConsole({ core: runtime.core, input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY) });
     await runtime.close();
     return;

@@ -13,6 +13,7 @@ import type { DataSet } from './data/dataset.js';
 import { LiveData } from './data/live.js';
 import { installDigestService } from './schedule/wire.js';
 import { installNewsService } from './news/wire.js';
+import { installAlertService } from './alerts/wire.js';
 
 export interface Runtime {
   config: Config;
@@ -56,6 +57,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   installDigestService({ config, data, logger, services, onClose: (fn) => closers.push(fn) });
   // `services.news`: feeds and headlines in the same database; installed after digests so it stops before the store closes.
   installNewsService({ config, data, logger, services, onClose: (fn) => closers.push(fn) });
+  // `services.alerts`: revision alerts in the same database; installed last so it stops first.
+  installAlertService({ config, data, logger, services, onClose: (fn) => closers.push(fn) });
   const core = createCore({ data, services, logger });
   return {
     config,

@@ -9,6 +9,7 @@ import { helpCommand } from './help.js';
 import { DIGEST_COMMANDS } from './digest.js';
 import { newsCommand } from './news.js';
 import { digestFeedsCommand } from './feeds.js';
+import { ALERT_COMMANDS } from './alerts.js';
 
 export const commands: CommandSpec[] = [
   capexCommand,
@@ -20,4 +21,5 @@ export const commands: CommandSpec[] = [
   helpCommand,
   ...DIGEST_COMMANDS,
   digestFeedsCommand,
+  ...ALERT_COMMANDS,
 ] as unknown as CommandSpec[];

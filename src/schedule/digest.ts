@@ -45,6 +45,15 @@ export interface HeadlineSource {
   recordShown(channelId: string, headlineIds: number[], deliveryId: number, at: number): Promise<void>;
 }
 
+/**
+ * Which figures entered the data after an instant (src/alerts records when each figure first appeared). A
+ * figure added to the data file late — announced before the previous digest, so outside the date window —
+ * is still news to the channel: the digest lists these under "what changed" whatever their announcement date.
+ */
+export interface FigureArrivals {
+  since(ms: number): Promise<string[]>;
+}
+
 export interface DigestInput {
   data: DataSet;
   now: Date;
@@ -56,6 +65,8 @@ export interface DigestInput {
   late?: { dueAt: number };
   /** New news headlines for this channel (newest first); the section is left out when there are none. */
   headlines?: readonly DigestHeadline[];
+  /** Figures that entered the data since the previous digest (FigureArrivals), whatever their announcement date. */
+  arrivedIds?: readonly string[];
 }
 
 export interface Digest {
@@ -79,9 +90,17 @@ function announcedOnOrAfter(announced: string, date: string): boolean {
   return announced.length === 7 ? announced >= date.slice(0, 7) : announced >= date;
 }
 
-/** Figures announced since the window start that the previous digest did not know, oldest first. */
-export function changesSince(data: DataSet, windowStart: string, seen: ReadonlySet<string>): { changes: Change[]; recentIds: string[] } {
-  const recent = data.figures.filter((f) => isCounted(f) && announcedOnOrAfter(f.announced, windowStart));
+/**
+ * Figures announced since the window start (or that entered the data since the previous digest: `arrived`)
+ * that the previous digest did not know, oldest first.
+ */
+export function changesSince(
+  data: DataSet,
+  windowStart: string,
+  seen: ReadonlySet<string>,
+  arrived: ReadonlySet<string> = new Set(),
+): { changes: Change[]; recentIds: string[] } {
+  const recent = data.figures.filter((f) => isCounted(f) && (announcedOnOrAfter(f.announced, windowStart) || arrived.has(f.id)));
   const changes = recent
     .filter((f) => !seen.has(f.id))
     .sort((a, b) => a.announced.localeCompare(b.announced) || a.id.localeCompare(b.id))
@@ -113,7 +132,7 @@ export function buildDigest(input: DigestInput): Digest {
   const windowStart = input.previous
     ? DateTime.fromMillis(input.previous.deliveredAt, { zone }).toISODate()!
     : local.minus({ days: FIRST_DIGEST_LOOKBACK_DAYS }).toISODate()!;
-  const { changes, recentIds } = changesSince(data, windowStart, new Set(input.previous?.seenFigureIds ?? []));
+  const { changes, recentIds } = changesSince(data, windowStart, new Set(input.previous?.seenFigureIds ?? []), new Set(input.arrivedIds ?? []));
 
   const lines: string[] = [];
   if (ranking.annual.length > 0) {

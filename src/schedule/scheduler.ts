@@ -29,7 +29,7 @@ import type { DataSet } from '../data/dataset.js';
 import type { ClaimRequest, DeliveryRecord, ScheduleRecord, Store } from '../store/types.js';
 import { AbortedError, systemClock, type Clock } from './clock.js';
 import { DEFAULT_RETRY_POLICY, PlatformGate, postWithRetry, type RetryPolicy } from './delivery.js';
-import { buildDigest, type Digest, type DigestHeadline, type HeadlineSource } from './digest.js';
+import { buildDigest, FIRST_DIGEST_LOOKBACK_DAYS, type Digest, type DigestHeadline, type FigureArrivals, type HeadlineSource } from './digest.js';
 import { channelLabel, describeSchedule, matcherOf, platformOf } from './schedule-record.js';
 import { nextSlots, slotsBetween, type Slot } from './slots.js';
 
@@ -48,6 +48,8 @@ export interface SchedulerOptions {
   heartbeat?: boolean;
   /** News headlines for the digests (src/news); a failure there never stops a digest. */
   headlines?: HeadlineSource;
+  /** Figures that entered the data late (src/alerts): listed under "what changed" whatever their date. */
+  arrivals?: FigureArrivals;
   /** After retries run out, try the slot again this much later (while within grace). */
   retryLaterMs?: number;
   /** A slot claimed more than this after it was due is marked late. */
@@ -343,8 +345,10 @@ export class Scheduler {
     if (!dayFormat) this.dayFormats.set(zone, (dayFormat = new Intl.DateTimeFormat('en-CA', { timeZone: zone, dateStyle: 'short' })));
     const localDay = dayFormat.format(now);
     const headlines = await this.headlinesFor(channelId, previous?.deliveredAt ?? undefined, now);
+    const arrivedIds = await this.arrivalsSince(previous?.deliveredAt ?? now - FIRST_DIGEST_LOOKBACK_DAYS * 24 * 60 * MINUTE);
     const key = [
       data.version, zone, localDay, lateDueAt ?? '', previous?.deliveredAt ?? '', previous?.seenFigureIds.join(',') ?? '', headlines.map((h) => h.id).join(','),
+      arrivedIds.join(','),
     ].join('|');
     let digest = this.digestCache.get(key);
     if (!digest) {
@@ -356,10 +360,22 @@ export class Scheduler {
         previous: previous?.deliveredAt ? { deliveredAt: previous.deliveredAt, seenFigureIds: previous.seenFigureIds } : undefined,
         late: lateDueAt !== undefined ? { dueAt: lateDueAt } : undefined,
         headlines,
+        arrivedIds,
       });
       this.digestCache.set(key, digest);
     }
     return digest;
+  }
+
+  /** Figures that entered the data since `since`; on any failure the digest goes out with the date window only. */
+  private async arrivalsSince(since: number): Promise<string[]> {
+    if (!this.options.arrivals) return [];
+    try {
+      return await this.options.arrivals.since(since);
+    } catch (err) {
+      this.logger.error({ err }, 'could not read which figures arrived since the previous digest; using the date window only');
+      return [];
+    }
   }
 
   /** The channel's new headlines; on any failure the digest goes out without them (and it is logged). */

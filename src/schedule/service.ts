@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import { openStore } from '../store/index.js';
 import type { ScheduleRecord, ScheduleStatus, ScheduleSummary, Store } from '../store/types.js';
 import { systemClock, type Clock } from './clock.js';
-import type { Digest, HeadlineSource } from './digest.js';
+import type { Digest, FigureArrivals, HeadlineSource } from './digest.js';
 import type { RetryPolicy } from './delivery.js';
 import { Scheduler, type DeliveryOutcome } from './scheduler.js';
 import type { Slot } from './slots.js';
@@ -33,6 +33,8 @@ export interface DigestServiceOptions {
   heartbeat?: boolean;
   /** News headlines for the digests (the NewsService from src/news). */
   headlines?: HeadlineSource;
+  /** Figures that entered the data late (src/alerts), for "what changed". */
+  arrivals?: FigureArrivals;
 }
 
 export interface ScheduleView {
@@ -67,6 +69,7 @@ export class DigestService {
       concurrency: options.concurrency,
       heartbeat: options.heartbeat,
       headlines: options.headlines,
+      arrivals: options.arrivals,
     });
   }
 

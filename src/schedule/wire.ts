@@ -15,6 +15,7 @@ import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
 import { createDigestService, type DigestService } from './service.js';
 import { newsHeadlines } from '../news/wire.js';
+import { figureArrivals } from '../alerts/wire.js';
 
 export interface DigestHost {
   config: Pick<Config, 'DATABASE_URL' | 'DEFAULT_TIMEZONE' | 'DIGEST_GRACE_MINUTES'>;
@@ -32,7 +33,13 @@ export function installDigestService(host: DigestHost): void {
   Object.defineProperty(host.services, 'digest', {
     enumerable: true,
     configurable: true,
-    get: () => (service ??= createDigestService(host.config, { data: host.data, logger: host.logger, headlines: newsHeadlines(host.services) })),
+    get: () =>
+      (service ??= createDigestService(host.config, {
+        data: host.data,
+        logger: host.logger,
+        headlines: newsHeadlines(host.services),
+        arrivals: figureArrivals(host.services),
+      })),
   });
   host.onClose(async () => {
     await service?.stop(SHUTDOWN_GRACE_MS);

@@ -108,6 +108,53 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // 3: per-schedule admin switch: digests carry the /capex top chart as an image.
   `ALTER TABLE schedules ADD COLUMN chart INTEGER NOT NULL DEFAULT 0;`,
+  // 4: revision alerts: subscriptions per channel, the (channel, figure) announcement ledger, and the figure ids
+  // the bot has seen in the data (so changes made while it was down are announced once after a restart).
+  `
+  CREATE TABLE alert_subscriptions (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel_id      TEXT    NOT NULL UNIQUE,
+    companies       TEXT    NOT NULL DEFAULT '[]',
+    status          TEXT    NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'failing')),
+    status_reason   TEXT,
+    created_by      TEXT    NOT NULL,
+    created_by_name TEXT,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+  );
+
+  CREATE TABLE alert_deliveries (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel_id      TEXT    NOT NULL,
+    figure_id       TEXT    NOT NULL,
+    subscription_id INTEGER NOT NULL,
+    kind            TEXT    NOT NULL CHECK (kind IN ('added', 'revised')),
+    previous_id     TEXT,
+    data_version    TEXT    NOT NULL,
+    status          TEXT    NOT NULL CHECK (status IN ('claimed', 'sending', 'delivered', 'failed', 'skipped')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    recoveries      INTEGER NOT NULL DEFAULT 0,
+    claimed_at      INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    delivered_at    INTEGER,
+    error           TEXT,
+    UNIQUE (channel_id, figure_id)
+  );
+  CREATE INDEX alert_deliveries_unfinished ON alert_deliveries (status, next_attempt_at) WHERE status IN ('claimed', 'sending');
+
+  CREATE TABLE data_figures_seen (
+    figure_id    TEXT    PRIMARY KEY,
+    first_seen   INTEGER NOT NULL,
+    data_version TEXT    NOT NULL,
+    baseline     INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX data_figures_seen_first ON data_figures_seen (first_seen) WHERE baseline = 0;
+
+  CREATE TABLE data_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
 ];
 
 export class SchemaTooNewError extends Error {

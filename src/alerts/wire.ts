@@ -1,0 +1,74 @@
+/**
+ * How start-up installs revision alerts, mirroring src/news/wire.ts:
+ * - `installAlertService(host)` when the runtime is built: `services.alerts` appears and opens on first use,
+ *   over the digest store's SQLite handle (one database file, one set of migrations). Installed after the
+ *   digest service, so on shutdown it stops before the database closes.
+ * - `figureArrivals(services)`: the digest's view of which figures entered the data since its previous
+ *   post, looked up at call time so the services can be created lazily in any order.
+ * - `startAlerts(host, outbounds)` after the adapters are up: recovery, the changes made while the bot was
+ *   down, then following the live data; stopped first on SIGTERM.
+ */
+import type { Config } from '../config.js';
+import type { Services } from '../core/command.js';
+import type { Logger } from '../core/log.js';
+import type { OutboundChannel } from '../core/outbound.js';
+import type { DataSet } from '../data/dataset.js';
+import type { FigureArrivals } from '../schedule/digest.js';
+import type { DigestService } from '../schedule/service.js';
+import { SqliteStore } from '../store/sqlite.js';
+import { AlertService, type LiveSource } from './service.js';
+import { SqliteAlertStore } from './store.js';
+
+export interface AlertHost {
+  config?: Partial<Config>;
+  data: () => DataSet;
+  logger: Logger;
+  services: Services;
+  onClose(fn: () => void | Promise<void>): void;
+}
+
+/** The running service, or undefined when there is no SQLite database. */
+export function alertsOf(services: Services): AlertService | undefined {
+  return services.alerts as AlertService | undefined;
+}
+
+export function installAlertService(host: AlertHost): void {
+  let service: AlertService | undefined;
+  Object.defineProperty(host.services, 'alerts', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (service) return service;
+      const digest = host.services.digest as DigestService | undefined;
+      // Alerts live in the same SQLite file as the schedules; another store kind has no alert tables yet.
+      if (!(digest?.store instanceof SqliteStore)) return undefined;
+      service = new AlertService({
+        store: new SqliteAlertStore(digest.store.db),
+        data: host.data,
+        logger: host.logger,
+        scheduleCreators: async () => [...new Set((await digest.store.listSchedules()).map((s) => s.createdBy))],
+      });
+      return service;
+    },
+  });
+  host.onClose(async () => {
+    await service?.stop();
+  });
+}
+
+/** The digest's view of alerts: no arrivals when alerts are not installed. */
+export function figureArrivals(services: Services): FigureArrivals {
+  return { since: async (ms) => (await alertsOf(services)?.arrivedSince(ms)) ?? [] };
+}
+
+export async function startAlerts(host: AlertHost & { live: LiveSource }, outbounds: readonly OutboundChannel[]): Promise<AlertService | undefined> {
+  const service = alertsOf(host.services);
+  if (!service) {
+    host.logger.warn('revision alerts are off: they need the SQLite database (DATABASE_URL)');
+    return undefined;
+  }
+  await service.start(outbounds, host.live);
+  host.onClose(() => service.stop());
+  host.logger.info({ platforms: outbounds.map((o) => o.platform) }, 'revision alerts started');
+  return service;
+}
