@@ -27,6 +27,8 @@ export interface RetryPolicy {
 
 /** Paced posts that may start back to back after a stall (more would burst into the rate limit). */
 const PACING_BURST = 2;
+/** Pace this much slower than the observed limit, so timing jitter does not cost another Retry-After. */
+const PACING_HEADROOM = 1.02;
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   transientRetries: 5,
@@ -54,6 +56,9 @@ export class PlatformGate {
   /** Token bucket for pacing: tokens refill at one per `interval`, at most PACING_BURST banked. */
   private tokens = PACING_BURST;
   private refilledAt = 0;
+  private readonly paceLine: { resolve: () => void }[] = [];
+  private pendingEstimate: { since: number; retryAfterMs: number } | undefined;
+  private pumping = false;
   /** When recent posts were accepted (ascending), for the pacing estimate. */
   private readonly accepted: number[] = [];
 
@@ -71,6 +76,7 @@ export class PlatformGate {
 
   /** The current pacing interval in ms (0 = not paced); for logs and tests. */
   get pacingMs(): number {
+    if (this.blockedUntil <= this.clock.now()) this.applyEstimate();
     return this.interval;
   }
 
@@ -90,33 +96,70 @@ export class PlatformGate {
     // Posts in flight when the limit was hit all come back 429: that is one event, not many.
     const sameEvent = this.blockedUntil > now;
     this.blockUntil(now + retryAfterMs);
-    if (sameEvent) return;
-    let recent = 0;
-    for (let i = this.accepted.length - 1; i >= 0 && this.accepted[i]! > now - retryAfterMs; i--) recent++;
-    if (recent === 0 || retryAfterMs <= 0) return;
-    const estimate = (retryAfterMs * 1.02) / recent;
-    // Limited again while already paced: jitter bunched posts up, so leave more room each time.
-    this.interval = this.interval > 0 ? Math.max(estimate, this.interval * 1.05) : estimate;
-    // Pacing resumes when the pause ends, with nothing banked.
+    if (sameEvent || retryAfterMs <= 0) return;
+    // Estimated when the pause ends: answers to posts sent before the limit can still arrive after the 429.
+    this.pendingEstimate = { since: now - retryAfterMs, retryAfterMs };
     this.tokens = 0;
     this.refilledAt = now + retryAfterMs;
   }
 
+  /** Posts accepted during the Retry-After period before the limit → the pacing interval. */
+  private applyEstimate(): void {
+    const pending = this.pendingEstimate;
+    if (!pending) return;
+    this.pendingEstimate = undefined;
+    let recent = 0;
+    for (let i = this.accepted.length - 1; i >= 0 && this.accepted[i]! > pending.since; i--) recent++;
+    if (recent === 0) return;
+    const estimate = (pending.retryAfterMs * PACING_HEADROOM) / recent;
+    // Limited again while already paced: jitter bunched posts up, so leave more room each time.
+    this.interval = this.interval > 0 ? Math.max(estimate, this.interval * 1.05) : estimate;
+  }
+
   /**
-   * Takes a pacing token, waiting for one if needed. Refill is computed from the clock, so late timers on a
-   * busy machine do not slow the pace down; and at most PACING_BURST tokens are banked, so a stall does not
-   * release a burst into the limit afterwards.
+   * Takes a pacing token, waiting in line for one if needed. Refill is computed from the clock, so late
+   * timers on a busy machine do not slow the pace down; at most PACING_BURST tokens are banked, so a stall
+   * does not release a burst into the limit afterwards. One pump sleeps for the line (not every waiter, which
+   * would wake them all for each token).
    */
-  private async pace(signal?: AbortSignal): Promise<void> {
-    for (;;) {
-      const now = this.clock.now();
-      this.tokens = Math.min(PACING_BURST, this.tokens + (now - this.refilledAt) / this.interval);
-      this.refilledAt = now;
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return;
+  private pace(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) return reject(new AbortedError());
+      const entry = {
+        resolve: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        const i = this.paceLine.indexOf(entry);
+        if (i >= 0) this.paceLine.splice(i, 1);
+        reject(new AbortedError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.paceLine.push(entry);
+      void this.pump();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.paceLine.length > 0) {
+        const now = this.clock.now();
+        this.tokens = Math.min(PACING_BURST, this.tokens + Math.max(0, now - this.refilledAt) / this.interval);
+        this.refilledAt = Math.max(this.refilledAt, now);
+        if (this.tokens >= 1) {
+          this.tokens -= 1;
+          this.paceLine.shift()!.resolve();
+          continue;
+        }
+        const wait = this.refilledAt > now ? this.refilledAt - now : (1 - this.tokens) * this.interval;
+        await this.clock.sleep(wait);
       }
-      await this.clock.sleep((1 - this.tokens) * this.interval, signal);
+    } finally {
+      this.pumping = false;
     }
   }
 
@@ -147,6 +190,7 @@ export class PlatformGate {
           await this.clock.sleep(this.blockedUntil - now, signal);
           continue;
         }
+        this.applyEstimate();
         if (this.interval <= 0) break;
         await this.pace(signal);
         if (this.blockedUntil <= this.clock.now()) break;

@@ -11,7 +11,7 @@
  * the fall-back day's repeated hour can never produce a second row for the same slot.
  */
 import { distance } from 'fastest-levenshtein';
-import { DateTime, IANAZone } from 'luxon';
+import { IANAZone } from 'luxon';
 import { pad2, type Matcher, type Weekday } from './when.js';
 
 export interface Slot {
@@ -126,9 +126,31 @@ interface LocalDate {
   day: number;
 }
 
+const HOUR = 3_600_000;
+/** Zone offsets per whole UTC hour in which the offset does not change: every tick asks for "now" again. */
+const hourOffsets = new Map<string, Map<number, number>>();
+let hourOffsetCount = 0;
+
+function cachedOffset(zone: IANAZone, ms: number): number {
+  const bucket = Math.floor(ms / HOUR);
+  let perZone = hourOffsets.get(zone.name);
+  const hit = perZone?.get(bucket);
+  if (hit !== undefined) return hit;
+  const start = zone.offset(bucket * HOUR);
+  if (start !== zone.offset(bucket * HOUR + HOUR - 1)) return zone.offset(ms); // a transition inside this hour
+  if (hourOffsetCount >= RESOLVED_CAP) {
+    hourOffsets.clear();
+    hourOffsetCount = 0;
+  }
+  if (!perZone) hourOffsets.set(zone.name, (perZone = new Map()));
+  perZone.set(bucket, start);
+  hourOffsetCount++;
+  return start;
+}
+
 function localDateOf(zone: IANAZone, ms: number): LocalDate {
-  const d = DateTime.fromMillis(ms, { zone });
-  return { year: d.year, month: d.month, day: d.day };
+  const local = new Date(ms + cachedOffset(zone, ms) * MINUTE);
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
 }
 
 function nextDate(d: LocalDate): LocalDate {

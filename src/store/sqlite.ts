@@ -147,7 +147,8 @@ export class SqliteStore implements Store {
       claim: db.prepare(
         `INSERT INTO deliveries (schedule_id, slot, kind, due_at, channel_id, status, late, claimed_at, next_attempt_at)
          VALUES (@scheduleId, @slot, @kind, @dueAt, @channelId, 'claimed', @late, @now, @now)
-         ON CONFLICT (schedule_id, slot) DO NOTHING`,
+         ON CONFLICT (schedule_id, slot) DO NOTHING
+         RETURNING *`,
       ),
       missed: db.prepare(
         `INSERT INTO deliveries (schedule_id, slot, kind, due_at, channel_id, status, claimed_at, next_attempt_at, error)
@@ -255,12 +256,15 @@ export class SqliteStore implements Store {
   }
 
   async lastScheduledDueAt(scheduleIds: number[]): Promise<Map<number, number>> {
-    const out = new Map<number, number>();
-    for (const id of scheduleIds) {
-      const due = this.stmts.lastDue.get(id)?.due;
-      if (due !== null && due !== undefined) out.set(id, due);
-    }
-    return out;
+    // One read transaction for all of them (an index lookup each), instead of one implicit transaction per id.
+    return this.db.transaction(() => {
+      const out = new Map<number, number>();
+      for (const id of scheduleIds) {
+        const due = this.stmts.lastDue.get(id)?.due;
+        if (due !== null && due !== undefined) out.set(id, due);
+      }
+      return out;
+    })();
   }
 
   async claimSlot(req: ClaimRequest): Promise<DeliveryRecord | undefined> {
@@ -273,7 +277,8 @@ export class SqliteStore implements Store {
   }
 
   private claimOne(req: ClaimRequest): DeliveryRecord | undefined {
-    const result = this.stmts.claim.run({
+    // RETURNING gives the new row, or nothing when the slot is already in the ledger (DO NOTHING).
+    const row = this.stmts.claim.get({
       scheduleId: req.scheduleId,
       slot: req.slot,
       kind: req.kind,
@@ -281,9 +286,8 @@ export class SqliteStore implements Store {
       channelId: req.channelId,
       late: req.late ? 1 : 0,
       now: req.now,
-    });
-    if (result.changes === 0) return undefined;
-    return toDelivery(this.stmts.getDelivery.get(Number(result.lastInsertRowid))!);
+    }) as DeliveryRow | undefined;
+    return row ? toDelivery(row) : undefined;
   }
 
   async recordMissed(rows: Omit<ClaimRequest, 'late' | 'kind'>[]): Promise<number> {

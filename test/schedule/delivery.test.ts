@@ -91,7 +91,6 @@ describe('PlatformGate', () => {
       gate.recordAccepted();
     }
     gate.rateLimited(1_000);
-    expect(gate.pacingMs).toBeCloseTo(10.2, 5);
 
     const started: number[] = [];
     const posts = Array.from({ length: 5 }, async () => {
@@ -104,12 +103,29 @@ describe('PlatformGate', () => {
       await new Promise((r) => setImmediate(r));
     }
     await Promise.all(posts);
+    expect(gate.pacingMs).toBeCloseTo(10.2, 5);
     // Nothing banked when the pause ends (297 + 1000): one start every 10.2 ms from then on, on the clock's
     // schedule rather than after each timer (the test clock moves in whole milliseconds).
     expect(started.map((t) => t - 1_297)).toEqual([1, 2, 3, 4, 5].map((k) => Math.ceil(10.2 * k)));
   });
 
-  it('limited again while paced: the interval grows instead of bunching into the limit again', async () => {
+  it('counts posts whose answers arrive after the 429 (they were accepted before the limit)', () => {
+    const clock = new FakeClock(0, 'manual');
+    const gate = new PlatformGate(clock, 50);
+    for (let i = 0; i < 60; i++) {
+      clock.set(i * 3);
+      gate.recordAccepted();
+    }
+    gate.rateLimited(1_000); // at 177 ms, while 40 accepted posts are still on their way back
+    for (let i = 0; i < 40; i++) {
+      clock.set(180 + i);
+      gate.recordAccepted();
+    }
+    clock.set(1_177);
+    expect(gate.pacingMs).toBeCloseTo(10.2, 5);
+  });
+
+  it('limited again while paced: the interval grows instead of bunching into the limit again', () => {
     const clock = new FakeClock(0, 'manual');
     const gate = new PlatformGate(clock, 50);
     const acceptOneSecond = (from: number) => {
@@ -120,15 +136,17 @@ describe('PlatformGate', () => {
     };
     acceptOneSecond(0);
     gate.rateLimited(1_000);
+    clock.advance(1_000);
     expect(gate.pacingMs).toBeCloseTo(10.2, 5);
     acceptOneSecond(2_000);
     gate.rateLimited(1_000);
+    clock.advance(1_000);
     expect(gate.pacingMs).toBeCloseTo(10.2 * 1.05, 5);
   });
 });
 
 describe('PlatformGate, one overflow', () => {
-  it('the 429s of every post in flight when the limit was hit count as one event', async () => {
+  it('the 429s of every post in flight when the limit was hit count as one event', () => {
     const clock = new FakeClock(0, 'manual');
     const gate = new PlatformGate(clock, 50);
     for (let i = 0; i < 100; i++) {
@@ -136,6 +154,7 @@ describe('PlatformGate, one overflow', () => {
       gate.recordAccepted();
     }
     for (let i = 0; i < 32; i++) gate.rateLimited(1_000);
+    clock.advance(1_000);
     expect(gate.pacingMs).toBeCloseTo(10.2, 5);
   });
 });
