@@ -82,6 +82,8 @@ export class AlertService {
   private readonly warnedNoOutbound = new Set<string>();
   private readonly abort = new AbortController();
   private reconciling: Promise<AlertDelivery[]> = Promise.resolve([]);
+  /** Admin notices being sent: start-up and reloads do not wait for a slow platform. */
+  private readonly notices = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
   private started = false;
   private stopping = false;
@@ -122,18 +124,25 @@ export class AlertService {
         await this.store.setState(REFUSAL_STATE, '');
         await this.reconcile(next);
       },
-      onRefused: async (refusal) => {
-        if (!this.stopping) await this.tellRefusal(refusal, live);
+      onRefused: (refusal) => {
+        if (!this.stopping) this.inBackground(this.tellRefusal(refusal, live));
       },
     });
     await this.reconcile(this.options.data());
-    if (live?.lastRefusal) await this.tellRefusal(live.lastRefusal, live);
+    if (live?.lastRefusal) this.inBackground(this.tellRefusal(live.lastRefusal, live));
     else await this.store.setState(REFUSAL_STATE, '');
+    const pass = () => void this.deliverPending().catch((err) => this.logger.error({ err }, 'revision alert pass failed'));
     if (this.options.heartbeat !== false) {
-      this.timer = setInterval(() => void this.deliverPending().catch((err) => this.logger.error({ err }, 'revision alert pass failed')), MINUTE);
+      this.timer = setInterval(pass, MINUTE);
       this.timer.unref();
     }
-    void this.deliverPending();
+    pass();
+  }
+
+  private inBackground(work: Promise<unknown>): void {
+    const tracked = work.catch((err) => this.logger.error({ err }, 'could not tell admins about a refused data version'));
+    this.notices.add(tracked);
+    void tracked.finally(() => this.notices.delete(tracked));
   }
 
   /** SIGTERM: no new work; posts in flight finish (bounded); waits (backoff, Retry-After) end, rows stay claimed. */
@@ -144,7 +153,7 @@ export class AlertService {
     this.abort.abort();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      Promise.allSettled([this.reconciling, ...this.inFlight.values()]),
+      Promise.allSettled([this.reconciling, ...this.inFlight.values(), ...this.notices]),
       new Promise((resolve) => {
         timer = setTimeout(resolve, timeoutMs);
       }),
@@ -155,7 +164,7 @@ export class AlertService {
   /** Resolves when every post started so far has finished (tests). */
   async idle(): Promise<void> {
     await this.reconciling;
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+    while (this.inFlight.size > 0 || this.notices.size > 0) await Promise.allSettled([...this.inFlight.values(), ...this.notices]);
   }
 
   // ---- finding and claiming changes ----------------------------------------------------------------
