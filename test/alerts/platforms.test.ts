@@ -160,6 +160,19 @@ describe('revision alerts on Slack and Discord', () => {
     await h.restart();
     expect(discordPosts(DISCORD_CHANNEL)).toHaveLength(1);
   });
+
+  it('alerts turned off while an announcement waits: it is dropped, not posted', async () => {
+    const h = await bot([slackOut]);
+    await on(h, 'discord', `<#${DISCORD_CHANNEL}>`);
+    h.writeData(withRows(GOOD, '2026-11-25.2', META_REVISION));
+    await h.reload();
+    await h.ask(`/capex-digest alerts off <#${DISCORD_CHANNEL}>`, adminOn('discord', 'ops'));
+    await h.restart([slackOut, discordOut]);
+    expect(discordPosts(DISCORD_CHANNEL)).toHaveLength(0);
+    expect((await h.alerts.store.deliveriesTo(`discord:${DISCORD_CHANNEL}`)).map((d) => [d.status, d.error])).toEqual([
+      ['skipped', 'alerts are off (or failing) in this channel'],
+    ]);
+  });
 });
 
 describe('platform failures', () => {
