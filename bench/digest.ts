@@ -172,17 +172,22 @@ async function serveBot(apiUrl: string, dbFile: string): Promise<void> {
   answerLines(async ({ cmd }) => {
     if (cmd === 'fanout') {
       const profiler = await startProfiler();
+      const { monitorEventLoopDelay } = await import('node:perf_hooks');
+      const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+      loopDelay.enable();
       offset = slot - Date.now(); // now it is 09:00:00.000
       const started = performance.now();
       const tick = await digest.scheduler.tick();
       const tickMs = performance.now() - started;
       await digest.scheduler.idle();
       const elapsedMs = performance.now() - started;
+      loopDelay.disable();
+      const loop = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
       await profiler?.stop();
       const rows = await Promise.all((await store.listSchedules('slack:')).map((s) => store.deliveriesOf(s.id)));
       const delivered = rows.filter((r) => r.length === 1 && r[0]!.status === 'delivered').length;
       const attempts = rows.flat().reduce((n, r) => n + r.attempts, 0);
-      return { claimed: tick.claimed, tickMs, elapsedMs, delivered, ledgerRows: rows.flat().length, attempts };
+      return { claimed: tick.claimed, tickMs, elapsedMs, delivered, ledgerRows: rows.flat().length, attempts, loop };
     }
     if (cmd === 'stop') {
       await digest.stop();
@@ -273,7 +278,15 @@ async function main(): Promise<void> {
 
     // During: the command load runs exactly as long as the fan-out.
     const load = commandLoad(bot.ready, body, 600);
-    const fanout = (await bot.ask('fanout')) as { claimed: number; tickMs: number; elapsedMs: number; delivered: number; ledgerRows: number; attempts: number };
+    const fanout = (await bot.ask('fanout')) as {
+      claimed: number;
+      tickMs: number;
+      elapsedMs: number;
+      delivered: number;
+      ledgerRows: number;
+      attempts: number;
+      loop: { p99: number; max: number };
+    };
     load.stop();
     const during = await load;
     const stats = (await fake.ask('stats')) as {
@@ -310,7 +323,7 @@ async function main(): Promise<void> {
     }
     console.log('');
     console.log(
-      `Slot time to last post ${(fanout.elapsedMs / 1000).toFixed(2)} s, of which claiming the ${fanout.claimed} slots took ${(fanout.tickMs / 1000).toFixed(2)} s; first to last accepted post ${(postSpanMs / 1000).toFixed(2)} s (${(postSpanMs / lowerBoundMs).toFixed(2)}× the bound); ${fanout.attempts} post attempts.`,
+      `Slot time to last post ${(fanout.elapsedMs / 1000).toFixed(2)} s, of which claiming the ${fanout.claimed} slots took ${(fanout.tickMs / 1000).toFixed(2)} s; first to last accepted post ${(postSpanMs / 1000).toFixed(2)} s (${(postSpanMs / lowerBoundMs).toFixed(2)}× the bound); ${fanout.attempts} post attempts; the bot's event-loop delay during the fan-out: p99 ${fanout.loop.p99.toFixed(1)} ms, max ${fanout.loop.max.toFixed(1)} ms.`,
     );
     console.log(`Per window (posts, first–last accepted ms into the window): ${stats.windows.map(([w, e]) => `#${w} ${e.n} ${e.first}–${e.last}`).join(', ')}.`);
     const ok = ratio <= 1.2 && missing.length === 0 && duplicated.length === 0 && fanout.delivered === CHANNELS && during.latency.p99 < 50;
