@@ -208,12 +208,12 @@ export class SqliteAlertStore implements AlertStore {
       arrived: db.prepare<[number], { figure_id: string }>(
         `SELECT figure_id FROM data_figures_seen WHERE baseline = 0 AND first_seen > ? ORDER BY first_seen, figure_id`,
       ),
-      claim: db.prepare(
+      claim: db.prepare<[Record<string, unknown>], DeliveryRow>(
         `INSERT INTO alert_deliveries (channel_id, figure_id, subscription_id, kind, previous_id, data_version, status, claimed_at, next_attempt_at)
          VALUES (@channelId, @figureId, @subscriptionId, @kind, @previousId, @dataVersion, 'claimed', @now, @now)
-         ON CONFLICT (channel_id, figure_id) DO NOTHING`,
+         ON CONFLICT (channel_id, figure_id) DO NOTHING
+         RETURNING *`,
       ),
-      delivery: db.prepare<[number], DeliveryRow>('SELECT * FROM alert_deliveries WHERE id = ?'),
       pendingChannels: db.prepare<[number], { channel_id: string }>(
         `SELECT DISTINCT channel_id FROM alert_deliveries WHERE status = 'claimed' AND next_attempt_at <= ? ORDER BY channel_id`,
       ),
@@ -302,7 +302,8 @@ export class SqliteAlertStore implements AlertStore {
       for (const id of input.figureIds) this.stmts.see.run(id, now, input.dataVersion, input.baseline ? 1 : 0);
       const claimed: AlertDelivery[] = [];
       for (const claim of input.claims) {
-        const result = this.stmts.claim.run({
+        // RETURNING gives the inserted row; nothing when the claim already existed.
+        const row = this.stmts.claim.get({
           channelId: claim.channelId,
           figureId: claim.figureId,
           subscriptionId: claim.subscriptionId,
@@ -311,7 +312,7 @@ export class SqliteAlertStore implements AlertStore {
           dataVersion: input.dataVersion,
           now,
         });
-        if (result.changes > 0) claimed.push(toDelivery(this.stmts.delivery.get(Number(result.lastInsertRowid))!));
+        if (row) claimed.push(toDelivery(row));
       }
       this.stmts.setState.run('last_data_version', input.dataVersion);
       return claimed;
