@@ -256,7 +256,7 @@ export class Scheduler {
         continue;
       }
       if (!this.outboundFor(row.channelId)) continue;
-      if (row.kind === 'scheduled' && now - row.dueAt > this.graceMs) {
+      if (now - row.dueAt > this.graceMs) {
         await this.store.markFailed(row.id, `could not post within the grace window${row.error ? `: ${row.error}` : ''}`);
         continue;
       }

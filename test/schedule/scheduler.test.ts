@@ -123,6 +123,25 @@ describe('exactly once', () => {
   });
 });
 
+describe('send now', () => {
+  it('is retried later while the platform is down, and given up (never posted late) after the grace window', async () => {
+    const { h, outbound } = setup('2025-06-02T08:00:00Z');
+    const { TransientError } = await import('../../src/core/outbound.js');
+    const { schedule } = await h.add(at(18, 0), 'UTC', 'console:general');
+    await h.service.start();
+    outbound.channelErrors.set('console:general', new TransientError('HTTP 503')); // down until further notice
+    const outcome = await h.service.send(schedule, admin());
+    expect(outcome.status).toBe('retry_later');
+    await h.runUntil('2025-06-02T10:30:00Z');
+    const manual = (await h.store.deliveriesOf(schedule.id)).filter((d) => d.kind === 'manual');
+    expect(manual).toMatchObject([{ status: 'failed' }]);
+    expect(manual[0]!.error).toMatch(/could not post within the grace window: HTTP 503/);
+    outbound.channelErrors.clear();
+    await h.runUntil('2025-06-02T11:00:00Z');
+    expect(outbound.posts).toEqual([]);
+  });
+});
+
 describe('downtime', () => {
   it('within the grace window: posted once, marked late, and says so', async () => {
     const { h, outbound } = setup('2025-06-02T06:00:00Z');
