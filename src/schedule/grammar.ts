@@ -10,7 +10,7 @@ import { normalizeZone, suggestZones } from './slots.js';
 import { looksLikeTime, parseCron, parseDays, parseTimeOfDay, WhenError, type When } from './when.js';
 
 export const ADD_USAGE =
-  '/capex-digest add <HH:MM> [daily | weekdays | mon,wed,fri] [time zone] [#channel]  or  /capex-digest add cron "<expr>" [time zone] [#channel]';
+  '/capex-digest add <HH:MM> [days] [zone] [#channel] — days: daily (default), weekdays or mon,wed,fri; zone: an IANA name such as Europe/Berlin; or: add cron "<expr>" [zone] [#channel]';
 
 /** Raw options as typed (text) or as Discord sends them (one option each). */
 export interface AddOptions {
