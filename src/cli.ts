@@ -12,7 +12,8 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './core/log.js';
 import { DataFileError } from './data/loader.js';
 import { createRuntime } from './runtime.js';
-import { CONSOLE_CALLER } from './adapters/console/console.js';
+import { CONSOLE_CALLER, createConsoleOutbound } from './adapters/console/console.js';
+import type { DigestService } from './schedule/service.js';
 import { renderPlain } from './adapters/console/render.js';
 import { renderChartSafely } from './charts/render.js';
 import type { Reply } from './core/reply.js';
@@ -32,6 +33,11 @@ async function ask(line: string, chartFile?: string): Promise<number> {
   const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const runtime = await createRuntime(config, log);
   try {
+    // `/capex-digest send` posts to the schedule's channel: in a one-shot run the console is that channel.
+    // Only digest commands open the database, so plain questions never create a SQLite file.
+    if (/^\s*\/capex-digest\b/i.test(line)) {
+      (runtime.services.digest as DigestService).scheduler.connect(createConsoleOutbound(process.stdout));
+    }
     const reply = await runtime.core.handleText(line, CONSOLE_CALLER);
     const text = renderPlain(reply);
     if (reply.kind === 'error') {

@@ -19,7 +19,8 @@ export const helpCommand = defineCommand({
   fromText: (args) => ({ command: args.length ? args.join(' ') : undefined }),
   run: ({ command }, { caller }) => {
     const platform = caller.platform;
-    const visible = commands.filter((c) => c.id !== 'capex-help');
+    // A command group (the admin /capex-digest …, /digest on Discord) is one line: its own help lists the rest.
+    const visible = commands.filter((c) => c.id !== 'capex-help' && (!c.discord?.subcommand || c.discord.subcommand === 'help'));
     // Examples are written in the text grammar; Discord users see the command form instead.
     const example = (c: (typeof commands)[number]) => (platform === 'discord' ? '' : ` e.g. ${c.examples[0]}`);
     if (command) {
@@ -49,7 +50,7 @@ export const helpCommand = defineCommand({
         'Every figure comes with its source and date; disputed figures are marked ⚠. Names, tickers and aliases all work (alibaba, BABA, 阿里巴巴).',
       ],
       fields: visible.map((c) => ({
-        label: platform === 'discord' ? usageFor(c, platform) : c.usage.split(' — ')[0]!,
+        label: c.discord?.subcommand === 'help' ? commandNameFor(c, platform) : platform === 'discord' ? usageFor(c, platform) : c.usage.split(' — ')[0]!,
         value: `${c.summary}${c.adminOnly && !c.summary.includes('admins') ? ' (admins)' : ''}.${example(c)}`,
       })),
       summary: 'capex-bot commands: /capex <company>, /capex top, /capex companies, /compare, /help',

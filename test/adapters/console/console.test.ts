@@ -1,6 +1,8 @@
 /** The console adapter driven through its real stdin/stdout: the bot as a newcomer runs it. */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -64,4 +66,19 @@ describe('capex-bot ask (one-shot)', () => {
     expect(data.stderr).toContain('/nonexistent/x.yaml is invalid and was not loaded');
     expect(data.stderr).not.toMatch(/\n\s+at /);
   });
+});
+
+describe('capex-bot ask with digests (persisted between processes)', () => {
+  it('GIVEN a schedule added in one process THEN a new process lists it and `send` prints the digest to the console', () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'capex-cli-')), 'bot.sqlite');
+    const env = { ...ENV, DATABASE_URL: db };
+    const run = (line: string) => spawnSync(process.execPath, [BIN, 'ask', line], { env, cwd: tmpdir(), encoding: 'utf8' });
+    expect(run('/capex-digest add 09:00 weekdays Europe/Berlin').status).toBe(0);
+    const list = run('/capex-digest list');
+    expect(list.stdout).toContain('on weekdays (Mon–Fri) at 09:00 (Europe/Berlin)');
+    const send = run('/capex-digest send 1');
+    expect(send.status).toBe(0);
+    expect(send.stdout).toMatch(/\[console:local\] AI capex digest — /);
+    expect(send.stdout).toContain('Top spenders');
+  }, 30_000);
 });
