@@ -13,7 +13,7 @@ import { renderPlain } from '../../src/adapters/console/render.js';
 import { HttpServer } from '../../src/http/server.js';
 import { ADMIN, command, generateKeys, signedHeaders } from '../adapters/discord/signing.js';
 import { postSlash, startHarness, visibleText, type Harness as SlackHarness } from '../adapters/slack/harness.js';
-import { broken, GOOD, META_REVISION, withRows } from './fixtures.js';
+import { broken, GOOD, META_REVISION, withRows } from '../helpers/data-edits.js';
 import { adminOn, AlertHarness, memberOn } from './harness.js';
 
 const harnesses: AlertHarness[] = [];

@@ -24,7 +24,7 @@ import type { RetryPolicy } from '../../src/schedule/delivery.js';
 import { DigestService } from '../../src/schedule/service.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { FakeClock } from '../helpers/fake-clock.js';
-import { GOOD } from './fixtures.js';
+import { GOOD } from '../helpers/data-edits.js';
 
 export const MINUTE = 60_000;
 export const DAY = 24 * 60 * MINUTE;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildAlertPost, type AlertItem } from '../../src/alerts/message.js';
 import { diffDataSets } from '../../src/data/diff.js';
 import { parseDataText } from '../../src/data/loader.js';
-import { AMAZON_REVISION, GOOD, META_2027, META_LINE, META_REVISION, secQuarters, withRows } from './fixtures.js';
+import { AMAZON_REVISION, GOOD, META_2027, META_LINE, META_REVISION, secQuarters, withRows } from '../helpers/data-edits.js';
 
 const before = parseDataText(GOOD, 'capex-data.yaml');
 

@@ -11,7 +11,7 @@ import type { OutboundChannel } from '../../src/core/outbound.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { startFakeDiscord, type FakeDiscord } from '../helpers/fake-discord.js';
 import { BOT_TOKEN, visibleText } from '../adapters/slack/harness.js';
-import { AMAZON_REVISION, broken, GOOD, META_2027, META_LINE, META_REVISION, secQuarters, withRows } from './fixtures.js';
+import { AMAZON_REVISION, broken, GOOD, META_2027, META_LINE, META_REVISION, secQuarters, withRows } from '../helpers/data-edits.js';
 import { adminOn, AlertHarness, DAY, DISCORD_ADMIN } from './harness.js';
 
 const DISCORD_CHANNEL = '880000000000000088';

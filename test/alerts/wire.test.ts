@@ -15,7 +15,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { createRuntime } from '../../src/runtime.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { BOT_TOKEN, visibleText } from '../adapters/slack/harness.js';
-import { GOOD, META_LINE, META_REVISION, withRows } from './fixtures.js';
+import { GOOD, META_LINE, META_REVISION, withRows } from '../helpers/data-edits.js';
 import { adminOn } from './harness.js';
 
 let fake: FakeSlack;

@@ -1,39 +1,19 @@
 /** Live data: a changed file or URL is picked up without a restart; a bad version never replaces a good one. */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createCore } from '../../src/app.js';
-import { BUNDLED_DATA_FILE, parseDataText } from '../../src/data/loader.js';
+import { parseDataText } from '../../src/data/loader.js';
 import { LiveData, type DataRefusal } from '../../src/data/live.js';
 import { diffDataSets } from '../../src/data/diff.js';
 import { silentLogger } from '../../src/core/log.js';
 import { testCaller, TODAY } from '../helpers/core.js';
+import { broken, GOOD, META_REVISION, withRows } from '../helpers/data-edits.js';
 
-const GOOD = readFileSync(BUNDLED_DATA_FILE, 'utf8');
-
-/** The bundled file plus a new Meta 2026 guidance revision, as an editor would add it. */
-export function withMetaRevision(text: string, version = '2026-11-25.2'): string {
-  const revision = `
-  - id: meta-cy2026-guidance-2026-07-29
-    company: meta
-    metric: guidance
-    label: capex guidance (raised)
-    low: 135
-    high: 150
-    currency: USD
-    period: { label: CY2026, start: "2026-01", end: "2026-12" }
-    announced: "2026-07-29"
-    source:
-      title: Meta Q2 2026 results (test fixture)
-      url: https://example.com/meta-q2-2026
-`;
-  return text.replace(/^version: .*$/m, `version: "${version}"`).trimEnd() + '\n' + revision;
-}
-
-const BROKEN = GOOD.replace(/^version: .*$/m, 'version: "broken"').replace(/(\n\s+)announced: "?2026-01-28"?/, '$1announced: yesterday');
+const BROKEN = broken();
 
 function tmpFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'capex-live-')), 'data.yaml');
@@ -59,7 +39,7 @@ describe('live data from a file', () => {
     const core = createCore({ data: () => live!.current(), now: () => TODAY });
 
     expect((await core.handleText('/capex meta', testCaller())).lines[0]).toContain('US$125–145B');
-    writeFileSync(file, withMetaRevision(GOOD));
+    writeFileSync(file, withRows(GOOD, '2026-11-25.2', META_REVISION));
     await live.check();
     expect((await core.handleText('/capex meta', testCaller())).lines[0]).toContain('US$135–150B');
     expect(live.status().dataVersion).toBe('2026-11-25.2');
@@ -82,7 +62,7 @@ describe('live data from a file', () => {
     expect(live.status().lastRefusal?.message).toContain('field announced');
     expect((await core.handleText('/capex meta', testCaller())).lines[0]).toContain('US$125–145B');
 
-    writeFileSync(file, withMetaRevision(GOOD));
+    writeFileSync(file, withRows(GOOD, '2026-11-25.2', META_REVISION));
     await live.check();
     expect(live.status().lastRefusal).toBeUndefined();
     expect(live.status().dataVersion).toBe('2026-11-25.2');
@@ -94,14 +74,14 @@ describe('live data from a file', () => {
     live.start();
     // Let the watcher take its first look (it polls every second), then edit as a person would.
     await new Promise((r) => setTimeout(r, 1500));
-    writeFileSync(file, withMetaRevision(GOOD, '2026-11-25.7'));
+    writeFileSync(file, withRows(GOOD, '2026-11-25.7', META_REVISION));
     await expect.poll(() => live!.current().version, { timeout: 10_000, interval: 100 }).toBe('2026-11-25.7');
   });
 });
 
 describe('live data from a URL', () => {
   it('GIVEN ETag and Last-Modified THEN later polls are conditional and a 304 changes nothing', async () => {
-    let body = withMetaRevision(GOOD, '2026-11-25.3');
+    let body = withRows(GOOD, '2026-11-25.3', META_REVISION);
     let etag = '"v3"';
     const seen: { inm?: string; ims?: string; status: number }[] = [];
     server = createServer((req, res) => {

@@ -1,6 +1,7 @@
 /**
  * Versions of the bundled data file as an editor (or the SEC import) would change them: the text is edited,
- * never a parsed object, so every test goes through the real loader and LiveData.
+ * never a parsed object, so every test goes through the real loader and LiveData. Shared by the alert and
+ * live-data tests.
  */
 import { readFileSync } from 'node:fs';
 import { BUNDLED_DATA_FILE } from '../../src/data/loader.js';
