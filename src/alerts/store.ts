@@ -14,6 +14,7 @@
  * Async like the Store so a server database can implement it later; better-sqlite3 answers synchronously.
  */
 import type { Database } from 'better-sqlite3';
+import { capError } from '../store/sqlite.js';
 
 export type AlertStatus = 'active' | 'failing';
 
@@ -169,9 +170,6 @@ const toDelivery = (r: DeliveryRow): AlertDelivery => ({
   error: r.error,
 });
 
-/** A platform's error text is capped so a hostile or huge one cannot bloat the row. */
-const cap = (text: string): string => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
-
 export class SqliteAlertStore implements AlertStore {
   private readonly stmts;
 
@@ -284,10 +282,10 @@ export class SqliteAlertStore implements AlertStore {
 
   async markFailing(id: number, reason: string, now: number): Promise<AlertSubscription | undefined> {
     return this.db.transaction(() => {
-      const result = this.stmts.failing.run({ id, reason: cap(reason), now });
+      const result = this.stmts.failing.run({ id, reason: capError(reason), now });
       if (result.changes === 0) return undefined;
       const row = this.stmts.byId.get(id)!;
-      this.writeAudit(now, { actor: 'system' }, 'alerts-failing', { subscriptionId: id, channelId: row.channel_id, reason: cap(reason) });
+      this.writeAudit(now, { actor: 'system' }, 'alerts-failing', { subscriptionId: id, channelId: row.channel_id, reason: capError(reason) });
       return toSubscription(row);
     })();
   }
@@ -344,15 +342,15 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   async release(ids: number[], nextAttemptAt: number, error?: string): Promise<void> {
-    this.each(ids, (id) => this.stmts.release.run(nextAttemptAt, error ? cap(error) : null, id));
+    this.each(ids, (id) => this.stmts.release.run(nextAttemptAt, error ? capError(error) : null, id));
   }
 
   async markFailed(ids: number[], error: string): Promise<void> {
-    this.each(ids, (id) => this.stmts.failed.run(cap(error), id));
+    this.each(ids, (id) => this.stmts.failed.run(capError(error), id));
   }
 
   async markSkipped(ids: number[], reason: string): Promise<void> {
-    this.each(ids, (id) => this.stmts.skipped.run(cap(reason), id));
+    this.each(ids, (id) => this.stmts.skipped.run(capError(reason), id));
   }
 
   async recoverInFlight(now: number): Promise<{ requeued: number; failed: number }> {

@@ -8,6 +8,7 @@
  * restart, or from another feed that links the same article.
  */
 import type { Database } from 'better-sqlite3';
+import { capError } from '../store/sqlite.js';
 
 export type FeedHealth = 'pending' | 'ok' | 'failing';
 
@@ -160,8 +161,6 @@ const toItem = (r: ItemRow): NewsItem => ({
   sortAt: r.sort_at,
 });
 
-const capReason = (text: string): string => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
-
 export class SqliteNewsStore implements NewsStore {
   private readonly stmts;
 
@@ -284,7 +283,7 @@ export class SqliteNewsStore implements NewsStore {
   }
 
   async recordFailure(id: number, result: { now: number; reason: string; nextFetchAt: number }): Promise<FeedRecord | undefined> {
-    this.stmts.failure.run({ id, now: result.now, reason: capReason(result.reason), nextFetchAt: result.nextFetchAt });
+    this.stmts.failure.run({ id, now: result.now, reason: capError(result.reason), nextFetchAt: result.nextFetchAt });
     return this.getFeed(id);
   }
 

@@ -91,8 +91,11 @@ const toDelivery = (r: DeliveryRow): DeliveryRecord => ({
   seenFigureIds: JSON.parse(r.seen_figure_ids) as string[],
 });
 
-/** Errors are stored for `list`; a platform's error text is capped so a hostile or huge one cannot bloat the row. */
-const capError = (text: string): string => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
+/**
+ * Errors (and failure reasons) are stored for `list`; a platform's error text is capped so a hostile or huge one
+ * cannot bloat the row. Shared by every store in the file (digests, alerts, news feeds).
+ */
+export const capError = (text: string): string => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
 
 /** "./data/x.sqlite", "file:./x.sqlite", "sqlite:///abs/x.sqlite" or ":memory:" → a path better-sqlite3 opens. */
 export function sqlitePathOf(databaseUrl: string): string {
