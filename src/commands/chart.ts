@@ -6,6 +6,7 @@ export function chartOf(title: string, entries: readonly YearFigure[]): ReplyCha
   return {
     title,
     unit: 'US$ billion per year',
-    bars: entries.map((e) => ({ label: e.company.name, key: e.company.id, low: e.usdPerYear.low, high: e.usdPerYear.high })),
+    // "(disputed)" travels with the bar, so a picture shared on its own still says the figure is contested.
+    bars: entries.map((e) => ({ label: e.disputed ? `${e.company.name} (disputed)` : e.company.name, key: e.company.id, low: e.usdPerYear.low, high: e.usdPerYear.high })),
   };
 }

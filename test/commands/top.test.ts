@@ -32,3 +32,11 @@ describe('/capex top [year]', () => {
     expect(reply.lines[0]).toContain(message);
   });
 });
+
+describe('/capex top chart', () => {
+  it('GIVEN a disputed figure THEN its bar says so', async () => {
+    const { reply } = await ask('/capex top 2025');
+    expect(reply.chart!.bars.find((b) => b.key === 'microsoft')!.label).toBe('Microsoft (disputed)');
+    expect(reply.chart!.bars.find((b) => b.key === 'amazon')!.label).toBe('Amazon');
+  });
+});
