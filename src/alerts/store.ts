@@ -14,7 +14,7 @@
  * Async like the Store so a server database can implement it later; better-sqlite3 answers synchronously.
  */
 import type { Database } from 'better-sqlite3';
-import { capError } from '../store/sqlite.js';
+import { capError, prepareAuditWriter } from '../store/sqlite.js';
 
 export type AlertStatus = 'active' | 'failing';
 
@@ -172,10 +172,12 @@ const toDelivery = (r: DeliveryRow): AlertDelivery => ({
 
 export class SqliteAlertStore implements AlertStore {
   private readonly stmts;
+  private readonly audit: ReturnType<typeof prepareAuditWriter>;
 
   /** `db` is the digest store's handle (SqliteStore.db): migrations have created the tables. */
   constructor(private readonly db: Database) {
     this.stmts = this.prepare();
+    this.audit = prepareAuditWriter(db);
   }
 
   private prepare() {
@@ -197,7 +199,6 @@ export class SqliteAlertStore implements AlertStore {
       failing: db.prepare(
         `UPDATE alert_subscriptions SET status = 'failing', status_reason = @reason, updated_at = @now WHERE id = @id AND status = 'active'`,
       ),
-      audit: db.prepare(`INSERT INTO audit_log (at, actor, actor_name, action, details) VALUES (?, ?, ?, ?, ?)`),
 
       seen: db.prepare<[], { figure_id: string }>('SELECT figure_id FROM data_figures_seen'),
       see: db.prepare(
@@ -233,7 +234,7 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   private writeAudit(at: number, who: ActorRef, action: string, details: Record<string, unknown>): void {
-    this.stmts.audit.run(at, who.actor, who.actorName ?? null, action, JSON.stringify(details));
+    this.audit({ at, actor: who.actor, actorName: who.actorName, action, details });
   }
 
   async subscribe(input: { channelId: string; companies: string[] } & ActorRef, now: number) {

@@ -8,7 +8,7 @@
  * restart, or from another feed that links the same article.
  */
 import type { Database } from 'better-sqlite3';
-import { capError } from '../store/sqlite.js';
+import { capError, prepareAuditWriter } from '../store/sqlite.js';
 
 export type FeedHealth = 'pending' | 'ok' | 'failing';
 
@@ -163,10 +163,12 @@ const toItem = (r: ItemRow): NewsItem => ({
 
 export class SqliteNewsStore implements NewsStore {
   private readonly stmts;
+  private readonly audit: ReturnType<typeof prepareAuditWriter>;
 
   /** `db` is the digest store's handle (SqliteStore.db): migrations have created the tables. */
   constructor(private readonly db: Database) {
     this.stmts = this.prepare();
+    this.audit = prepareAuditWriter(db);
   }
 
   private prepare() {
@@ -218,7 +220,6 @@ export class SqliteNewsStore implements NewsStore {
       ),
       shownIn: db.prepare<[string], { item_id: number }>('SELECT item_id FROM news_digest_items WHERE channel_id = ? ORDER BY item_id'),
       countItems: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM news_items'),
-      audit: db.prepare(`INSERT INTO audit_log (at, actor, actor_name, action, details) VALUES (?, ?, ?, ?, ?)`),
     };
   }
 
@@ -227,7 +228,7 @@ export class SqliteNewsStore implements NewsStore {
       const result = this.stmts.insertFeed.run({ url: input.url, addedBy: input.addedBy, addedByName: input.addedByName ?? null, now });
       if (result.changes === 0) return undefined;
       const feed = toFeed(this.stmts.getFeed.get(Number(result.lastInsertRowid))!);
-      this.stmts.audit.run(now, input.addedBy, input.addedByName ?? null, 'feed-add', JSON.stringify({ feedId: feed.id, url: feed.url }));
+      this.audit({ at: now, actor: input.addedBy, actorName: input.addedByName, action: 'feed-add', details: { feedId: feed.id, url: feed.url } });
       return feed;
     })();
   }
@@ -260,7 +261,7 @@ export class SqliteNewsStore implements NewsStore {
       if (!row) return undefined;
       // ON DELETE CASCADE takes the feed's headlines and their digest records with it.
       this.stmts.deleteFeed.run(id);
-      this.stmts.audit.run(now, audit.actor, audit.actorName ?? null, 'feed-remove', JSON.stringify({ feedId: id, url: row.url }));
+      this.audit({ at: now, actor: audit.actor, actorName: audit.actorName, action: 'feed-remove', details: { feedId: id, url: row.url } });
       return toFeed(row);
     })();
   }

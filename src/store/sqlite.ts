@@ -97,6 +97,26 @@ const toDelivery = (r: DeliveryRow): DeliveryRecord => ({
  */
 export const capError = (text: string): string => (text.length > 300 ? `${text.slice(0, 300)}…` : text);
 
+/**
+ * Prepares the one way an audit_log row is written. The digest, alert and news stores share the table and
+ * write through this, so every row has the same shape (null name/schedule when absent, details as JSON).
+ */
+export function prepareAuditWriter(db: Database): (entry: NewAuditEntry) => void {
+  const insert = db.prepare(
+    `INSERT INTO audit_log (at, actor, actor_name, action, schedule_id, details) VALUES (@at, @actor, @actorName, @action, @scheduleId, @details)`,
+  );
+  return (entry) => {
+    insert.run({
+      at: entry.at,
+      actor: entry.actor,
+      actorName: entry.actorName ?? null,
+      action: entry.action,
+      scheduleId: entry.scheduleId ?? null,
+      details: JSON.stringify(entry.details ?? {}),
+    });
+  };
+}
+
 /** "./data/x.sqlite", "file:./x.sqlite", "sqlite:///abs/x.sqlite" or ":memory:" → a path better-sqlite3 opens. */
 export function sqlitePathOf(databaseUrl: string): string {
   const url = databaseUrl.trim();
@@ -112,6 +132,7 @@ export function sqlitePathOf(databaseUrl: string): string {
 export class SqliteStore implements Store {
   readonly db: Database;
   private readonly stmts;
+  private readonly writeAudit: (entry: NewAuditEntry) => void;
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -124,6 +145,7 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
     this.stmts = this.prepare();
+    this.writeAudit = prepareAuditWriter(this.db);
   }
 
   private prepare() {
@@ -176,24 +198,10 @@ export class SqliteStore implements Store {
       lastRow: db.prepare<[number], DeliveryRow>(`SELECT * FROM deliveries WHERE schedule_id = ? ORDER BY due_at DESC, id DESC LIMIT 1`),
       missedCount: db.prepare<[number], { n: number }>(`SELECT COUNT(*) AS n FROM deliveries WHERE schedule_id = ? AND status = 'missed'`),
       deliveriesOf: db.prepare<[number], DeliveryRow>(`SELECT * FROM deliveries WHERE schedule_id = ? ORDER BY due_at, id`),
-      audit: db.prepare(
-        `INSERT INTO audit_log (at, actor, actor_name, action, schedule_id, details) VALUES (@at, @actor, @actorName, @action, @scheduleId, @details)`,
-      ),
       auditLog: db.prepare<[number], { id: number; at: number; actor: string; actor_name: string | null; action: string; schedule_id: number | null; details: string }>(
         `SELECT * FROM audit_log ORDER BY id DESC LIMIT ?`,
       ),
     };
-  }
-
-  private writeAudit(entry: NewAuditEntry): void {
-    this.stmts.audit.run({
-      at: entry.at,
-      actor: entry.actor,
-      actorName: entry.actorName ?? null,
-      action: entry.action,
-      scheduleId: entry.scheduleId ?? null,
-      details: JSON.stringify(entry.details ?? {}),
-    });
   }
 
   async createSchedule(input: NewSchedule, now: number): Promise<ScheduleRecord> {
