@@ -30,7 +30,7 @@ import type { Reply } from '../core/reply.js';
 import { DataSet } from '../data/dataset.js';
 import { diffDataSets, type DataChange } from '../data/diff.js';
 import type { DataRefusal, LiveDataListener } from '../data/live.js';
-import { AbortedError, systemClock, type Clock } from '../schedule/clock.js';
+import { AbortedError, settleWithin, systemClock, type Clock } from '../schedule/clock.js';
 import { DEFAULT_RETRY_POLICY, PlatformGate, postWithRetry, type RetryPolicy } from '../schedule/delivery.js';
 import { channelLabel, platformOf } from '../schedule/schedule-record.js';
 import { buildAlertPost, type AlertItem } from './message.js';
@@ -151,14 +151,7 @@ export class AlertService {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.abort.abort();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([this.reconciling, ...this.inFlight.values(), ...this.notices]),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await settleWithin([this.reconciling, ...this.inFlight.values(), ...this.notices], timeoutMs);
   }
 
   /** Resolves when every post started so far has finished (tests). */

@@ -18,7 +18,7 @@ import type { OutboundChannel } from '../core/outbound.js';
 import type { Reply } from '../core/reply.js';
 import type { Config } from '../config.js';
 import type { DataSet } from '../data/dataset.js';
-import { systemClock, type Clock } from '../schedule/clock.js';
+import { settleWithin, systemClock, type Clock } from '../schedule/clock.js';
 import { MAX_HEADLINES, type DigestHeadline, type HeadlineSource } from '../schedule/digest.js';
 import { addressPolicy, checkFeedUrl, FeedUrlError, parseFeedUrl, type AddressPolicy } from './address-policy.js';
 import { FeedFetchError, FetchAbortedError, fetchFeed } from './fetch.js';
@@ -133,14 +133,7 @@ export class NewsService implements HeadlineSource {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.abort.abort();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inFlight.values(), this.ticking]),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await settleWithin([...this.inFlight.values(), this.ticking], timeoutMs);
   }
 
   /** One pass over the due feeds. Overlapping calls share the pass in progress. */

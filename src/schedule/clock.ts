@@ -29,3 +29,17 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
+
+/**
+ * Shutdown drain: waits for `work` to settle, but never longer than `timeoutMs` of real time (a stop must end
+ * even when a post hangs, whatever clock the service runs on). True when everything settled in time.
+ */
+export async function settleWithin(work: readonly unknown[], timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const result = await Promise.race([Promise.allSettled(work), timedOut]);
+  clearTimeout(timer);
+  return result !== 'timeout';
+}

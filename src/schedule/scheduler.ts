@@ -27,7 +27,7 @@ import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { DataSet } from '../data/dataset.js';
 import type { ClaimRequest, DeliveryRecord, ScheduleRecord, Store } from '../store/types.js';
-import { AbortedError, systemClock, type Clock } from './clock.js';
+import { AbortedError, settleWithin, systemClock, type Clock } from './clock.js';
 import { DEFAULT_RETRY_POLICY, PlatformGate, postWithRetry, type RetryPolicy } from './delivery.js';
 import { buildDigest, FIRST_DIGEST_LOOKBACK_DAYS, type Digest, type DigestHeadline, type FigureArrivals, type HeadlineSource } from './digest.js';
 import { channelLabel, describeSchedule, matcherOf, platformOf } from './schedule-record.js';
@@ -484,14 +484,8 @@ export class Scheduler {
     await this.task?.destroy();
     this.task = undefined;
     this.abort.abort();
-    const all = Promise.allSettled([...this.inFlight.values(), this.ticking]);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    });
-    const result = await Promise.race([all, timedOut]);
-    clearTimeout(timer);
-    if (result === 'timeout') this.logger.warn({ inFlight: this.inFlight.size }, 'stopped with digest posts still in flight; the next start recovers them');
+    const settled = await settleWithin([...this.inFlight.values(), this.ticking], timeoutMs);
+    if (!settled) this.logger.warn({ inFlight: this.inFlight.size }, 'stopped with digest posts still in flight; the next start recovers them');
     return { unfinished: this.inFlight.size };
   }
 }
