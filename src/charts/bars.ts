@@ -7,7 +7,7 @@ import type { ChartConfiguration, Plugin } from 'chart.js';
 import type { ReplyChart } from '../core/reply.js';
 import { companyColour, tint } from './palette.js';
 import { formatRange, keyPlugin, valueLabels, type KeyItem } from './plugins.js';
-import { THEME } from './theme.js';
+import { THEME, valueAxisLook } from './theme.js';
 
 /** How far towards white the uncertain part of a range is tinted. */
 const RANGE_TINT = 0.62;
@@ -61,10 +61,7 @@ export function barsConfig(chart: ReplyChart): { config: ChartConfiguration<'bar
           beginAtZero: true,
           // Room at the right for the value written past the longest bar.
           suggestedMax: max * 1.12,
-          title: { display: true, text: chart.unit, color: THEME.muted, font: { size: 13, weight: 600 } },
-          grid: { color: THEME.grid },
-          border: { color: THEME.axis },
-          ticks: { color: THEME.muted, font: { size: 12 } },
+          ...valueAxisLook(chart.unit),
         },
         y: {
           stacked: true,

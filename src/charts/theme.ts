@@ -22,3 +22,13 @@ export const CHART_SIZE = { width: 900, height: 500, scale: 2 } as const;
 /** Horizontal bar charts grow taller past this many bars so each bar keeps a readable height. */
 export const BARS_BEFORE_GROWING = 12;
 export const PIXELS_PER_EXTRA_BAR = 30;
+
+/** The value axis (US$B and friends) looks the same on every chart: titled with the unit, light grid, muted ticks. */
+export function valueAxisLook(unit: string) {
+  return {
+    title: { display: true, text: unit, color: THEME.muted, font: { size: 13, weight: 600 } },
+    grid: { color: THEME.grid },
+    border: { color: THEME.axis },
+    ticks: { color: THEME.muted, font: { size: 12 } },
+  };
+}

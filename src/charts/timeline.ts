@@ -8,7 +8,7 @@ import type { ChartConfiguration, Plugin } from 'chart.js';
 import type { ChartPoint, ReplyChart } from '../core/reply.js';
 import { companyColour, shade, tint } from './palette.js';
 import { ctxOf, font, formatRange, keyPlugin, type KeyItem } from './plugins.js';
-import { THEME } from './theme.js';
+import { THEME, valueAxisLook } from './theme.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -83,10 +83,7 @@ export function timelineConfig(chart: ReplyChart): { config: ChartConfiguration<
         y: {
           beginAtZero: true,
           suggestedMax: maxY * 1.08,
-          title: { display: true, text: chart.unit, color: THEME.muted, font: { size: 13, weight: 600 } },
-          grid: { color: THEME.grid },
-          border: { color: THEME.axis },
-          ticks: { color: THEME.muted, font: { size: 12 } },
+          ...valueAxisLook(chart.unit),
         },
       },
     },
