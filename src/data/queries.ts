@@ -52,11 +52,39 @@ function spanOf(values: Range[]): Range {
   return { low: Math.min(...values.map((v) => v.low)), high: Math.max(...values.map((v) => v.high)) };
 }
 
+// A data set never changes once loaded (a reload builds a new one), so its answers can be cached per set.
+// Year figures are asked for on every /capex, /compare and ranking; they are read, never modified.
+const yearFigures = new WeakMap<DataSet, Map<string, YearFigure | undefined>>();
+const headlines = new WeakMap<DataSet, Map<string, YearFigure | undefined>>();
+
+/** The per-data-set answer for `key`, computed once; only reused for the same Company object it was built for. */
+function cachedFor(
+  caches: WeakMap<DataSet, Map<string, YearFigure | undefined>>,
+  data: DataSet,
+  company: Company,
+  key: string,
+  compute: () => YearFigure | undefined,
+): YearFigure | undefined {
+  const cache = caches.get(data) ?? caches.set(data, new Map()).get(data)!;
+  if (cache.has(key)) {
+    const cached = cache.get(key);
+    if (cached === undefined || cached.company === company) return cached;
+    return compute();
+  }
+  const computed = compute();
+  cache.set(key, computed);
+  return computed;
+}
+
 /**
  * The figure for `year`: reported capex if the year is reported, else the newest guidance, else a
  * multi-year commitment that covers the year, spread evenly per year (and labelled so).
  */
 export function yearFigure(data: DataSet, company: Company, year: number): YearFigure | undefined {
+  return cachedFor(yearFigures, data, company, `${company.id}|${year}`, () => computeYearFigure(data, company, year));
+}
+
+function computeYearFigure(data: DataSet, company: Company, year: number): YearFigure | undefined {
   const counted = data.figuresOf(company.id).filter(isCounted);
   const annual = (metric: 'reported' | 'guidance') => counted.filter((f) => f.metric === metric && fiscalYear(f) === year);
   const fiscal = company.fiscalYearEndMonth !== 12;
@@ -104,7 +132,6 @@ export interface Ranking {
 
 const byMidpointDesc = (a: YearFigure, b: YearFigure) => midpoint(b.usdPerYear) - midpoint(a.usdPerYear);
 
-// A data set never changes once loaded (a reload builds a new one), so its answers can be cached per set.
 const rankings = new WeakMap<DataSet, Map<number, Ranking>>();
 const yearLists = new WeakMap<DataSet, number[]>();
 
@@ -169,6 +196,10 @@ export function seriesOf(data: DataSet, figure: Figure): Figure[] {
  */
 export function headlineFigure(data: DataSet, company: Company, now: Date): YearFigure | undefined {
   const thisYear = now.getUTCFullYear();
+  return cachedFor(headlines, data, company, `${company.id}|${thisYear}`, () => computeHeadline(data, company, thisYear));
+}
+
+function computeHeadline(data: DataSet, company: Company, thisYear: number): YearFigure | undefined {
   const counted = data.figuresOf(company.id).filter(isCounted);
   const annualYears = [...new Set(counted.filter((f) => f.metric === 'guidance' || f.metric === 'reported').map(fiscalYear))].sort((a, b) => b - a);
   const recent = annualYears.find((y) => y >= thisYear - 1 && y <= thisYear + 1);
