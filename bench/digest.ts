@@ -21,12 +21,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { autocannon, type AutocannonResult } from './autocannon.js';
 
 const SECRET = 'bench-signing-secret-0123456789abcdef';
 const TOKEN = 'xoxb-bench';
@@ -48,16 +48,6 @@ const CHANNELS = Number(values.channels);
 const LIMIT = Number(values.limit);
 const WINDOW_MS = Number(values['window-ms']);
 const channelId = (i: number) => `C${String(i).padStart(6, '0')}`;
-
-interface AutocannonResult {
-  requests: { total: number; average: number };
-  latency: { p50: number; p90: number; p99: number; max: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>;
-const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 /** Child processes talk in JSON lines: the parent writes commands to stdin, the child answers on stdout. */
 function answerLines(handle: (msg: { cmd: string }) => Promise<unknown>): void {
