@@ -19,7 +19,6 @@
  *   npm run bench:digest -- --channels 1000 --limit 100 --window-ms 1000 --rate 200
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +26,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { autocannon, type AutocannonResult } from './autocannon.js';
+import { signedSlackRequest } from './slack-signed.js';
 
 const SECRET = 'bench-signing-secret-0123456789abcdef';
 const TOKEN = 'xoxb-bench';
@@ -239,15 +239,9 @@ function startChild(args: string[]): Promise<Child> {
   });
 }
 
-function signed(body: string) {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature }, body };
-}
-
 /** Steady signed slash-command load; `stop()` ends it early (autocannon's instance API). */
 function commandLoad(url: string, body: string, duration: number): Promise<AutocannonResult> & { stop: () => void } {
-  return autocannon({ url, connections: Number(values.connections), overallRate: Number(values.rate), duration, ...signed(body) }) as Promise<AutocannonResult> & {
+  return autocannon({ url, connections: Number(values.connections), overallRate: Number(values.rate), duration, ...signedSlackRequest(SECRET, body) }) as Promise<AutocannonResult> & {
     stop: () => void;
   };
 }
@@ -261,7 +255,7 @@ async function main(): Promise<void> {
     user_name: 'bench', command: '/capex', text: 'alibaba', api_app_id: 'A0BENCH', response_url: 'http://127.0.0.1:9/unused', trigger_id: '1.2.3',
   }).toString();
   try {
-    const check = await fetch(bot.ready, signed(body));
+    const check = await fetch(bot.ready, signedSlackRequest(SECRET, body));
     if (check.status !== 200) throw new Error(`the bot answered ${check.status}`);
     await commandLoad(bot.ready, body, 2); // warm-up
     const baseline = await commandLoad(bot.ready, body, Number(values['baseline-seconds']));

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { autocannon, type AutocannonResult } from './autocannon.js';
+import { signedSlackRequest } from './slack-signed.js';
 
 const SECRET = 'bench-signing-secret-0123456789abcdef';
 const TOKEN = 'xoxb-bench';
@@ -104,16 +105,6 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; url: string 
   });
 }
 
-function signedRequest(body: string) {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = `v0=${createHmac('sha256', SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': signature },
-    body,
-  };
-}
-
 /** CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere. */
 function cpuMs(pid: number | undefined): number | undefined {
   try {
@@ -131,7 +122,7 @@ interface Measured extends AutocannonResult {
 
 async function load(target: { url: string; child: ChildProcess }, body: string, seconds: number): Promise<Measured> {
   const before = cpuMs(target.child.pid);
-  const result: Measured = await autocannon({ url: target.url, connections: CONNECTIONS, duration: seconds, ...signedRequest(body) });
+  const result: Measured = await autocannon({ url: target.url, connections: CONNECTIONS, duration: seconds, ...signedSlackRequest(SECRET, body) });
   const after = cpuMs(target.child.pid);
   if (before !== undefined && after !== undefined) result.cpuUsPerRequest = ((after - before) * 1000) / result.requests.total;
   return result;
@@ -180,7 +171,7 @@ async function main(): Promise<void> {
         token: 'x', team_id: 'T0BENCH', team_domain: 'bench', channel_id: 'C0BENCH', channel_name: 'general', user_id: 'U0BENCH',
         user_name: 'bench', command: command!, text: words.join(' '), api_app_id: 'A0BENCH', response_url: `${fake.baseUrl}/response/bench`, trigger_id: '1.2.3',
       }).toString();
-      const sample = await fetch(ours.url, signedRequest(body));
+      const sample = await fetch(ours.url, signedSlackRequest(SECRET, body));
       const answer = await sample.text();
       if (sample.status !== 200 || !answer.includes('"blocks"')) throw new Error(`our server answered ${sample.status}: ${answer.slice(0, 200)}`);
       // The bare server answers these exact bytes, so both sides send the same response.
