@@ -96,3 +96,16 @@ export function errorReply(message: string, usage?: string): Reply {
   const lines = usage ? [message, `Usage: ${usage}`] : [message];
   return { kind: 'error', visibility: 'private', title: 'Sorry', lines, summary: message };
 }
+
+/**
+ * Freezes a value and everything it holds. Commands that build an answer once per data set and share it
+ * freeze it this way; a renderer may then cache what it derives from a frozen reply (`Object.isFrozen`),
+ * because nothing inside it can change.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
