@@ -39,6 +39,27 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 /**
+ * Joins `line` and resolves when someone shifts this waiter off and calls it. On abort the waiter leaves the
+ * line (so it never takes a turn it cannot use) and the promise rejects with AbortedError.
+ */
+function waitInLine(line: (() => void)[], signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortedError());
+    const wake = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = () => {
+      const i = line.indexOf(wake);
+      if (i >= 0) line.splice(i, 1);
+      reject(new AbortedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    line.push(wake);
+  });
+}
+
+/**
  * Per-platform gate: at most `concurrency` posts in flight, nobody starts a post while the platform has
  * told us to wait, and after a 429 posts are paced to the rate the platform just showed it accepts.
  *
@@ -56,7 +77,7 @@ export class PlatformGate {
   /** Token bucket for pacing: tokens refill at one per `interval`, at most PACING_BURST banked. */
   private tokens = PACING_BURST;
   private refilledAt = 0;
-  private readonly paceLine: { resolve: () => void }[] = [];
+  private readonly paceLine: (() => void)[] = [];
   private pendingEstimate: { since: number; retryAfterMs: number } | undefined;
   private pumping = false;
   /** When recent posts were accepted (ascending), for the pacing estimate. */
@@ -123,23 +144,9 @@ export class PlatformGate {
    * would wake them all for each token).
    */
   private pace(signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(new AbortedError());
-      const entry = {
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-      };
-      const onAbort = () => {
-        const i = this.paceLine.indexOf(entry);
-        if (i >= 0) this.paceLine.splice(i, 1);
-        reject(new AbortedError());
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.paceLine.push(entry);
-      void this.pump();
-    });
+    const turn = waitInLine(this.paceLine, signal);
+    void this.pump();
+    return turn;
   }
 
   private async pump(): Promise<void> {
@@ -152,7 +159,7 @@ export class PlatformGate {
         this.refilledAt = Math.max(this.refilledAt, now);
         if (this.tokens >= 1) {
           this.tokens -= 1;
-          this.paceLine.shift()!.resolve();
+          this.paceLine.shift()!();
           continue;
         }
         const wait = this.refilledAt > now ? this.refilledAt - now : (1 - this.tokens) * this.interval;
@@ -165,22 +172,7 @@ export class PlatformGate {
 
   /** Waits for a free slot, any rate-limit pause and the pacing interval; returns the release function. */
   async acquire(signal?: AbortSignal): Promise<() => void> {
-    while (this.running >= this.concurrency) {
-      await new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(new AbortedError());
-        const wake = () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        const onAbort = () => {
-          const i = this.waiters.indexOf(wake);
-          if (i >= 0) this.waiters.splice(i, 1);
-          reject(new AbortedError());
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        this.waiters.push(wake);
-      });
-    }
+    while (this.running >= this.concurrency) await waitInLine(this.waiters, signal);
     this.running++;
     try {
       for (;;) {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChannelUnreachableError, RateLimitedError, TransientError } from '../../src/core/outbound.js';
 import { DEFAULT_RETRY_POLICY, PlatformGate, postWithRetry } from '../../src/schedule/delivery.js';
+import { AbortedError } from '../../src/schedule/clock.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 /** A send function that fails with the scripted errors, then succeeds; counts calls. */
@@ -107,6 +108,53 @@ describe('PlatformGate', () => {
     // Nothing banked when the pause ends (297 + 1000): one start every 10.2 ms from then on, on the clock's
     // schedule rather than after each timer (the test clock moves in whole milliseconds).
     expect(started.map((t) => t - 1_297)).toEqual([1, 2, 3, 4, 5].map((k) => Math.ceil(10.2 * k)));
+  });
+
+  it('a post aborted while waiting for a free slot leaves the line: the next release goes to a live waiter', async () => {
+    const clock = new FakeClock(0);
+    const gate = new PlatformGate(clock, 1);
+    const releaseFirst = await gate.acquire();
+    const stop = new AbortController();
+    const aborted = gate.acquire(stop.signal);
+    let thirdStarted = false;
+    const third = gate.acquire().then((release) => {
+      thirdStarted = true;
+      return release;
+    });
+    stop.abort();
+    await expect(aborted).rejects.toThrow(AbortedError);
+    releaseFirst();
+    for (let i = 0; i < 5 && !thirdStarted; i++) await new Promise((r) => setImmediate(r));
+    expect(thirdStarted).toBe(true);
+    (await third)();
+  });
+
+  it('a post aborted while paced leaves the line without using a paced start', async () => {
+    const clock = new FakeClock(0, 'manual');
+    const gate = new PlatformGate(clock, 50);
+    for (let i = 0; i < 100; i++) {
+      clock.set(i * 3);
+      gate.recordAccepted();
+    }
+    gate.rateLimited(1_000);
+
+    const stop = new AbortController();
+    const aborted = gate.acquire(stop.signal);
+    aborted.catch(() => undefined);
+    const started: number[] = [];
+    const posts = Array.from({ length: 2 }, async () => {
+      const release = await gate.acquire();
+      started.push(clock.now());
+      release();
+    });
+    for (let t = clock.now(); started.length < 2; t += 1) {
+      clock.set(t);
+      if (t === 1_300) stop.abort(); // after the pause (ends at 1 297), before the first paced start
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(posts);
+    await expect(aborted).rejects.toThrow(AbortedError);
+    expect(started.map((t) => t - 1_297)).toEqual([1, 2].map((k) => Math.ceil(10.2 * k)));
   });
 
   it('counts posts whose answers arrive after the 429 (they were accepted before the limit)', () => {
