@@ -139,7 +139,9 @@ class HttpAck {
       this.res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(response) });
       this.res.end(response);
     } else {
-      sendJson(this.res, 200, response);
+      const text = jsonOf(response);
+      this.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+      this.res.end(text);
     }
   };
 
@@ -148,6 +150,16 @@ class HttpAck {
     if (!this.res.headersSent) sendJson(this.res, status, { ok: false });
     else this.res.end();
   }
+}
+
+/** JSON of frozen answers (shared, cached ones: see renderSlashResponse), kept with them; they cannot change. */
+const frozenJson = new WeakMap<object, string>();
+
+function jsonOf(value: unknown): string {
+  if (value === null || typeof value !== 'object' || !Object.isFrozen(value)) return JSON.stringify(value);
+  let text = frozenJson.get(value);
+  if (text === undefined) frozenJson.set(value, (text = JSON.stringify(value)));
+  return text;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

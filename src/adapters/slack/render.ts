@@ -4,7 +4,7 @@
  * back (`/capex <!channel>`) can never become a mention, a link or any other Slack control sequence.
  * Block Kit's size limits are respected by truncating gracefully instead of letting Slack reject the message.
  */
-import type { Reply, ReplyChart, ReplySource, ReplyTable } from '../../core/reply.js';
+import { deepFreeze, type Reply, type ReplyChart, type ReplySource, type ReplyTable } from '../../core/reply.js';
 
 /** Documented Block Kit limits (docs.slack.dev/reference/block-kit/blocks), plus a cap for the fallback text. */
 export const BLOCK_KIT_LIMITS = {
@@ -75,8 +75,21 @@ function fit(escaped: string, max: number): string {
   return `${cut}…`;
 }
 
+/**
+ * A frozen reply (a command's shared, cached answer) cannot change, so its rendering is kept with it and
+ * itself frozen; the receiver then also keeps its JSON (see `jsonOf`).
+ */
+const renderedFrozen = new WeakMap<Reply, SlashCommandResponse>();
+
 /** Answers go to the channel; errors and help only to the person who asked. */
 export function renderSlashResponse(reply: Reply): SlashCommandResponse {
+  if (!Object.isFrozen(reply)) return buildSlashResponse(reply);
+  let rendered = renderedFrozen.get(reply);
+  if (!rendered) renderedFrozen.set(reply, (rendered = deepFreeze(buildSlashResponse(reply))));
+  return rendered;
+}
+
+function buildSlashResponse(reply: Reply): SlashCommandResponse {
   const responseType = reply.kind === 'answer' && reply.visibility === 'public' ? 'in_channel' : 'ephemeral';
   return { response_type: responseType, ...renderMessage(reply) };
 }

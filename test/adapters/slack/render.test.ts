@@ -211,3 +211,20 @@ describe('escaping', () => {
     expect(allText(error)[1]).toBe(':warning: Nope &lt;b&gt;');
   });
 });
+
+describe('shared, frozen answers', () => {
+  it('/capex <company> answers are frozen, and render exactly like an unfrozen copy of the same reply', async () => {
+    const core = testCore();
+    const alibaba = await core.handleText('/capex alibaba', testCaller());
+    const meta = await core.handleText('/capex meta', testCaller());
+    expect(Object.isFrozen(alibaba)).toBe(true);
+    expect(() => alibaba.lines.push('changed')).toThrow(TypeError);
+    const copy = structuredClone(alibaba) as Reply;
+    expect(Object.isFrozen(copy)).toBe(false);
+    // Rendered twice (the second time from the cache), and for another frozen answer in between.
+    expect(renderSlashResponse(alibaba)).toEqual(renderSlashResponse(copy));
+    expect(renderSlashResponse(meta).text).toContain('Meta');
+    expect(JSON.stringify(renderSlashResponse(alibaba))).toBe(JSON.stringify(renderSlashResponse(copy)));
+    expect(renderSlashResponse(alibaba).text).toContain('Alibaba');
+  });
+});
