@@ -70,31 +70,45 @@ function offsetAt(zone: IANAZone, ms: number): number {
   return zone.offset(ms);
 }
 
+const MEMO_CAP = 100_000;
+
+/** Numbers memoised per zone. Bounded: emptied when it holds MEMO_CAP entries, so no input can grow it forever. */
+class ZoneMemo {
+  private readonly zones = new Map<string, Map<number, number>>();
+  private count = 0;
+
+  get(zone: IANAZone, key: number): number | undefined {
+    return this.zones.get(zone.name)?.get(key);
+  }
+
+  set(zone: IANAZone, key: number, value: number): void {
+    if (this.count >= MEMO_CAP) {
+      this.zones.clear();
+      this.count = 0;
+    }
+    let perZone = this.zones.get(zone.name);
+    if (!perZone) this.zones.set(zone.name, (perZone = new Map()));
+    perZone.set(key, value);
+    this.count++;
+  }
+}
+
 /**
  * Resolved wall times, per zone. A tick resolves the same few wall times for every schedule sharing a
  * zone and time (and each offset lookup formats a date through Intl), so memoising keeps a minute tick over
- * thousands of schedules cheap. Bounded: cleared when it grows past the cap.
+ * thousands of schedules cheap.
  */
-const resolved = new Map<string, Map<number, number>>();
-let resolvedCount = 0;
-const RESOLVED_CAP = 100_000;
+const resolved = new ZoneMemo();
 
 /**
  * The instant a local wall time (given as "UTC ms of the same wall-clock reading") is due in `zone`:
  * its first occurrence if it exists (once or twice), else the first valid instant after it (the jump).
  */
 export function resolveWallTime(zone: IANAZone, wallMs: number): number {
-  let perZone = resolved.get(zone.name);
-  const hit = perZone?.get(wallMs);
+  const hit = resolved.get(zone, wallMs);
   if (hit !== undefined) return hit;
   const dueAt = computeWallTime(zone, wallMs);
-  if (resolvedCount >= RESOLVED_CAP) {
-    resolved.clear();
-    resolvedCount = 0;
-  }
-  if (!perZone) resolved.set(zone.name, (perZone = new Map()));
-  perZone.set(wallMs, dueAt);
-  resolvedCount++;
+  resolved.set(zone, wallMs, dueAt);
   return dueAt;
 }
 
@@ -128,23 +142,15 @@ interface LocalDate {
 
 const HOUR = 3_600_000;
 /** Zone offsets per whole UTC hour in which the offset does not change: every tick asks for "now" again. */
-const hourOffsets = new Map<string, Map<number, number>>();
-let hourOffsetCount = 0;
+const hourOffsets = new ZoneMemo();
 
 function cachedOffset(zone: IANAZone, ms: number): number {
   const bucket = Math.floor(ms / HOUR);
-  let perZone = hourOffsets.get(zone.name);
-  const hit = perZone?.get(bucket);
+  const hit = hourOffsets.get(zone, bucket);
   if (hit !== undefined) return hit;
   const start = zone.offset(bucket * HOUR);
   if (start !== zone.offset(bucket * HOUR + HOUR - 1)) return zone.offset(ms); // a transition inside this hour
-  if (hourOffsetCount >= RESOLVED_CAP) {
-    hourOffsets.clear();
-    hourOffsetCount = 0;
-  }
-  if (!perZone) hourOffsets.set(zone.name, (perZone = new Map()));
-  perZone.set(bucket, start);
-  hourOffsetCount++;
+  hourOffsets.set(zone, bucket, start);
   return start;
 }
 
