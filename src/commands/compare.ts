@@ -8,7 +8,7 @@ import { yearFigure, yearsWithData, type YearFigure } from '../data/queries.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Company } from '../data/schema.js';
 import { chartOf } from './chart.js';
-import { BASIS_WORDS, companyOption, disputeNotes, newestDate, resolveCompany, sourcesOf } from './shared.js';
+import { basisCell, billionsCell, companyOption, disputeNotes, newestDate, resolveCompany, sourcesOf } from './shared.js';
 
 const USAGE = '/compare <company> <company> [… up to 6] — e.g. /compare meta amazon, /compare msft, googl, alibaba';
 export const MAX_COMPARED = 6;
@@ -55,8 +55,8 @@ export const compareCommand = defineCommand({
         numericColumns: [1, 4],
         rows: entries.map((e) => [
           e.company.name,
-          `${formatUsd(e.usdPerYear, true).replace(/^US\$|B$/g, '')}${e.disputed ? ' ⚠' : ''}`,
-          BASIS_WORDS[e.basis].replace(' capex', ''),
+          billionsCell(e.usdPerYear, e.disputed),
+          basisCell(e.basis),
           e.figures[0]!.period.label,
           e === base ? '—' : versus(e, base),
         ]),

@@ -7,7 +7,7 @@ import { UserError } from '../core/command.js';
 import type { ReplySource } from '../core/reply.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Company, Figure } from '../data/schema.js';
-import { formatDate, formatUsd, formatWithUsd, describeConversion } from '../data/money.js';
+import { formatDate, formatUsd, formatWithUsd, describeConversion, type Range } from '../data/money.js';
 import { seriesKey, type YearFigure } from '../data/queries.js';
 
 /** A company name, ticker or alias as typed; long enough for "Stargate (OpenAI, SoftBank, Oracle, MGX)". */
@@ -42,6 +42,16 @@ export const BASIS_WORDS: Record<YearFigure['basis'], string> = {
   guidance: 'Capex guidance',
   commitment: 'Multi-year commitment',
 };
+
+/** An amount in a "US$B" table column: the number alone ("70–72"), marked ⚠ when sources disagree. */
+export function billionsCell(amount: Range, disputed = false): string {
+  return `${formatUsd(amount, true).replace(/^US\$|B$/g, '')}${disputed ? ' ⚠' : ''}`;
+}
+
+/** A year figure's basis in a table column, without the "capex" the column heading already implies. */
+export function basisCell(basis: YearFigure['basis']): string {
+  return BASIS_WORDS[basis].replace(' capex', '');
+}
 
 /** "US$70–72B (CY2025, 29 Oct 2025)", with the basis when a definition matters. */
 export function describeFigure(figure: Figure, data: DataSet): string {

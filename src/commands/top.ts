@@ -5,7 +5,7 @@ import type { Reply } from '../core/reply.js';
 import { formatUsd, formatWithUsd, sumRanges } from '../data/money.js';
 import { defaultYear, firstGuidance, rankYear, type YearFigure } from '../data/queries.js';
 import { chartOf } from './chart.js';
-import { BASIS_WORDS, disputeNotes, newestDate, sourcesOf } from './shared.js';
+import { basisCell, billionsCell, disputeNotes, newestDate, sourcesOf } from './shared.js';
 
 const USAGE = '/capex top [year] — e.g. /capex top, /capex top 2025';
 
@@ -62,11 +62,11 @@ export const topCommand = defineCommand({
         rows: shown.map((e, i) => [
           String(i + 1),
           e.company.name,
-          `${formatUsd(e.usdPerYear, true).replace(/^US\$|B$/g, '')}${e.disputed ? ' ⚠' : ''}`,
-          BASIS_WORDS[e.basis].replace(' capex', ''),
+          billionsCell(e.usdPerYear, e.disputed),
+          basisCell(e.basis),
           e.figures[0]!.period.label,
         ]),
-        footer: ['', 'Total', formatUsd(ranking.total, true).replace(/^US\$|B$/g, ''), '', ''],
+        footer: ['', 'Total', billionsCell(ranking.total), '', ''],
       },
       chart: chartOf(`AI capex ${year}, US$ billion per year`, shown),
       notes: [

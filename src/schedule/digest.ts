@@ -16,7 +16,7 @@ import type { DataSet } from '../data/dataset.js';
 import type { Figure } from '../data/schema.js';
 import { formatDate, formatUsd, formatWithUsd } from '../data/money.js';
 import { defaultYear, isCounted, rankYear, seriesOf } from '../data/queries.js';
-import { BASIS_WORDS, disputeNotes, newestDate, sourcesOf } from '../commands/shared.js';
+import { basisCell, billionsCell, disputeNotes, newestDate, sourcesOf } from '../commands/shared.js';
 
 export const TOP_SPENDERS = 5;
 export const MAX_CHANGES = 10;
@@ -184,8 +184,8 @@ export function buildDigest(input: DigestInput): Digest {
         rows: top.map((e, i) => [
           String(i + 1),
           e.company.name,
-          `${formatUsd(e.usdPerYear, true).replace(/^US\$|B$/g, '')}${e.disputed ? ' ⚠' : ''}`,
-          BASIS_WORDS[e.basis].replace(' capex', ''),
+          billionsCell(e.usdPerYear, e.disputed),
+          basisCell(e.basis),
         ]),
       },
     }),
