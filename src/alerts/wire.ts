@@ -9,7 +9,7 @@
  *   down, then following the live data; stopped first on SIGTERM.
  */
 import type { Config } from '../config.js';
-import type { Services } from '../core/command.js';
+import { installLazyService, type Services } from '../core/command.js';
 import type { Logger } from '../core/log.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
@@ -33,26 +33,19 @@ export function alertsOf(services: Services): AlertService | undefined {
 }
 
 export function installAlertService(host: AlertHost): void {
-  let service: AlertService | undefined;
-  Object.defineProperty(host.services, 'alerts', {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      if (service) return service;
-      const digest = host.services.digest as DigestService | undefined;
-      // Alerts live in the same SQLite file as the schedules; another store kind has no alert tables yet.
-      if (!(digest?.store instanceof SqliteStore)) return undefined;
-      service = new AlertService({
-        store: new SqliteAlertStore(digest.store.db),
-        data: host.data,
-        logger: host.logger,
-        scheduleCreators: async () => [...new Set((await digest.store.listSchedules()).map((s) => s.createdBy))],
-      });
-      return service;
-    },
+  const built = installLazyService(host.services, 'alerts', () => {
+    const digest = host.services.digest as DigestService | undefined;
+    // Alerts live in the same SQLite file as the schedules; another store kind has no alert tables yet.
+    if (!(digest?.store instanceof SqliteStore)) return undefined;
+    return new AlertService({
+      store: new SqliteAlertStore(digest.store.db),
+      data: host.data,
+      logger: host.logger,
+      scheduleCreators: async () => [...new Set((await digest.store.listSchedules()).map((s) => s.createdBy))],
+    });
   });
   host.onClose(async () => {
-    await service?.stop();
+    await built()?.stop();
   });
 }
 

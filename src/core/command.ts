@@ -29,6 +29,21 @@ export interface Services {
   [name: string]: unknown;
 }
 
+/**
+ * Installs `services[name]` as a getter that builds the service on first use, so a one-shot command that never
+ * touches it never opens a database. `create` may answer undefined (not available in this run); it is asked
+ * again on the next use. Returns a look at the service built so far, for shutdown hooks that must not build it.
+ */
+export function installLazyService<T>(services: Services, name: string, create: () => T | undefined): () => T | undefined {
+  let service: T | undefined;
+  Object.defineProperty(services, name, {
+    enumerable: true,
+    configurable: true,
+    get: () => (service ??= create()),
+  });
+  return () => service;
+}
+
 export interface CommandContext {
   data: DataSet;
   now: Date;

@@ -8,7 +8,7 @@
  * - `startNews(host, outbounds)` after the adapters are up: the fetch loop, stopped first on SIGTERM.
  */
 import type { Config } from '../config.js';
-import type { Services } from '../core/command.js';
+import { installLazyService, type Services } from '../core/command.js';
 import type { Logger } from '../core/log.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
@@ -27,21 +27,14 @@ export interface NewsHost {
 }
 
 export function installNewsService(host: NewsHost): void {
-  let service: NewsService | undefined;
-  Object.defineProperty(host.services, 'news', {
-    enumerable: true,
-    configurable: true,
-    get: () => {
-      if (service) return service;
-      const store = (host.services.digest as DigestService | undefined)?.store;
-      // News lives in the same SQLite file as the schedules; another store kind has no news tables yet.
-      if (!(store instanceof SqliteStore)) return undefined;
-      service = new NewsService({ store: new SqliteNewsStore(store.db), data: host.data, config: host.config, logger: host.logger });
-      return service;
-    },
+  const built = installLazyService(host.services, 'news', () => {
+    const store = (host.services.digest as DigestService | undefined)?.store;
+    // News lives in the same SQLite file as the schedules; another store kind has no news tables yet.
+    if (!(store instanceof SqliteStore)) return undefined;
+    return new NewsService({ store: new SqliteNewsStore(store.db), data: host.data, config: host.config, logger: host.logger });
   });
   host.onClose(async () => {
-    await service?.stop();
+    await built()?.stop();
   });
 }
 

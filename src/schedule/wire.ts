@@ -9,7 +9,7 @@
  *   database closes last.
  */
 import type { Config } from '../config.js';
-import type { Services } from '../core/command.js';
+import { installLazyService, type Services } from '../core/command.js';
 import type { Logger } from '../core/log.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
@@ -29,20 +29,16 @@ export interface DigestHost {
 export const SHUTDOWN_GRACE_MS = 10_000;
 
 export function installDigestService(host: DigestHost): void {
-  let service: DigestService | undefined;
-  Object.defineProperty(host.services, 'digest', {
-    enumerable: true,
-    configurable: true,
-    get: () =>
-      (service ??= createDigestService(host.config, {
-        data: host.data,
-        logger: host.logger,
-        headlines: newsHeadlines(host.services),
-        arrivals: figureArrivals(host.services),
-      })),
-  });
+  const built = installLazyService(host.services, 'digest', () =>
+    createDigestService(host.config, {
+      data: host.data,
+      logger: host.logger,
+      headlines: newsHeadlines(host.services),
+      arrivals: figureArrivals(host.services),
+    }),
+  );
   host.onClose(async () => {
-    await service?.stop(SHUTDOWN_GRACE_MS);
+    await built()?.stop(SHUTDOWN_GRACE_MS);
   });
 }
 
