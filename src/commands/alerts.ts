@@ -7,7 +7,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { defineCommand, UserError, type CommandContext, type CommandSpec } from '../core/command.js';
-import type { Reply } from '../core/reply.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Company } from '../data/schema.js';
 import type { AlertService } from '../alerts/service.js';
@@ -15,7 +14,7 @@ import type { AlertSubscription } from '../alerts/store.js';
 import { parseChannel } from '../schedule/grammar.js';
 import { channelLabel } from '../schedule/schedule-record.js';
 import { WhenError } from '../schedule/when.js';
-import { quoteInput, resolveCompany } from './shared.js';
+import { privateAnswer, quoteInput, resolveCompany } from './shared.js';
 import { digestStatusCommand } from './status.js';
 
 export const ALERTS_USAGE = '/capex-digest alerts on [company …] [#channel] | alerts off [#channel] | alerts list — e.g. /capex-digest alerts on meta, alphabet #capex-news';
@@ -28,10 +27,6 @@ function alertsOf(ctx: CommandContext): AlertService {
   const service = ctx.services.alerts as AlertService | undefined;
   if (!service) throw new UserError(NOT_SET_UP);
   return service;
-}
-
-function answer(title: string, lines: string[], extra: Partial<Reply> = {}): Reply {
-  return { kind: 'answer', visibility: 'private', title, lines, summary: lines[0] ?? title, ...extra };
 }
 
 const isChannelToken = (t: string) => t.startsWith('#') || t.startsWith('<#');
@@ -151,7 +146,7 @@ export const digestAlertsCommand = defineCommand({
       else if (before) lines.push(`Before, they covered ${companiesWords(before.companies, ctx.data)}.`);
       lines.push('Figures already in the data are not announced; each change is announced once. The next digest lists it under "what changed" too.');
       lines.push(`Stop them with /capex-digest alerts off ${channel}.`);
-      return answer(`Revision alerts on in ${channel}`, lines, {
+      return privateAnswer(`Revision alerts on in ${channel}`, lines, {
         summary: `Revision alerts on in ${channel} for ${companiesWords(subscription.companies, ctx.data)}.`,
       });
     }
@@ -161,14 +156,14 @@ export const digestAlertsCommand = defineCommand({
       const channelId = channelOf(channelText, ctx);
       const channel = channelLabel(channelId);
       const removed = await alerts.unsubscribe(channelId, ctx.caller);
-      if (!removed) return answer('No revision alerts there', [`${channel} had no revision alerts. /capex-digest alerts list shows the channels that do.`]);
-      return answer(`Revision alerts off in ${channel}`, [`${channel} no longer gets revision alerts (it had them for ${companiesWords(removed.companies, ctx.data)}).`]);
+      if (!removed) return privateAnswer('No revision alerts there', [`${channel} had no revision alerts. /capex-digest alerts list shows the channels that do.`]);
+      return privateAnswer(`Revision alerts off in ${channel}`, [`${channel} no longer gets revision alerts (it had them for ${companiesWords(removed.companies, ctx.data)}).`]);
     }
 
     if (typed?.length || channelText) throw new UserError('alerts list takes nothing more: it lists every channel with alerts.', ALERTS_USAGE);
     const subscriptions = await alerts.list(ctx.caller);
     if (subscriptions.length === 0) {
-      return answer('No revision alerts', ['No channel gets revision alerts yet. Turn them on in this channel: /capex-digest alerts on (or name companies: alerts on meta, alphabet).']);
+      return privateAnswer('No revision alerts', ['No channel gets revision alerts yet. Turn them on in this channel: /capex-digest alerts on (or name companies: alerts on meta, alphabet).']);
     }
     const lines = subscriptions.map((s) =>
       [
@@ -180,7 +175,7 @@ export const digestAlertsCommand = defineCommand({
       ].join(' · '),
     );
     const failing = subscriptions.filter((s) => s.status === 'failing').length;
-    return answer(`Revision alerts (${subscriptions.length} channel${subscriptions.length === 1 ? '' : 's'})`, lines, {
+    return privateAnswer(`Revision alerts (${subscriptions.length} channel${subscriptions.length === 1 ? '' : 's'})`, lines, {
       notes: failing ? [`${failing} channel${failing === 1 ? ' is' : 's are'} failing: add the bot back to the channel, then say alerts on there again.`] : [],
       summary: `${subscriptions.length} channel${subscriptions.length === 1 ? '' : 's'} with revision alerts${failing ? `, ${failing} failing` : ''}.`,
     });

@@ -7,7 +7,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { defineCommand, UserError, type Caller, type CommandContext, type CommandSpec } from '../core/command.js';
-import type { Reply } from '../core/reply.js';
+import { privateAnswer } from './shared.js';
 import { ADD_USAGE, addOptionsFromText, resolveAdd } from '../schedule/grammar.js';
 import { channelLabel, describeSchedule } from '../schedule/schedule-record.js';
 import type { DigestService, ScheduleView } from '../schedule/service.js';
@@ -64,10 +64,6 @@ function nextRunWords(ms: number, zone: string): string {
   return zone === 'UTC' ? `${formatLocal(ms, zone)} UTC` : `${formatLocal(ms, zone)} ${zone} (${formatUtc(ms)} UTC)`;
 }
 
-function answer(title: string, lines: string[], extra: Partial<Reply> = {}): Reply {
-  return { kind: 'answer', visibility: 'private', title, lines, summary: lines[0] ?? title, ...extra };
-}
-
 const who = (s: ScheduleRecord) => s.createdByName ?? s.createdBy.slice(s.createdBy.indexOf(':') + 1);
 
 // ---- add -----------------------------------------------------------------------------------------------
@@ -103,7 +99,7 @@ export const digestAddCommand = defineCommand({
       );
     }
     lines.push(`Manage it with /capex-digest next ${schedule.id}, pause ${schedule.id} or remove ${schedule.id}.`);
-    return answer(`Digest scheduled (id ${schedule.id})`, lines, {
+    return privateAnswer(`Digest scheduled (id ${schedule.id})`, lines, {
       fields: [
         { label: 'Id', value: String(schedule.id) },
         { label: 'Channel', value: channel },
@@ -155,7 +151,7 @@ export const digestListCommand = defineCommand({
     const service = serviceOf(ctx);
     const views = await service.list(ctx.caller);
     if (views.length === 0) {
-      return answer('No digest schedules', ['No digest is scheduled yet. An admin can add one: /capex-digest add 09:00 weekdays Europe/Berlin']);
+      return privateAnswer('No digest schedules', ['No digest is scheduled yet. An admin can add one: /capex-digest add 09:00 weekdays Europe/Berlin']);
     }
     const lines = views.map((view) => {
       const { schedule, summary, next } = view;
@@ -168,7 +164,7 @@ export const digestListCommand = defineCommand({
       ];
       return parts.join(' · ');
     });
-    return answer(`Digest schedules (${views.length})`, lines);
+    return privateAnswer(`Digest schedules (${views.length})`, lines);
   },
 });
 
@@ -199,7 +195,7 @@ function changeCommand(change: Change) {
       const result = await service[change](id, ctx.caller);
       if (!result.ok) {
         if (result.reason === 'already' && result.schedule) {
-          return answer(`Schedule ${id} unchanged`, [`Schedule ${id} ${CHANGE_WORDS[change].already}.`]);
+          return privateAnswer(`Schedule ${id} unchanged`, [`Schedule ${id} ${CHANGE_WORDS[change].already}.`]);
         }
         throw new UserError(`There is no digest schedule ${id} here. /capex-digest list shows the ids.`, usage);
       }
@@ -210,7 +206,7 @@ function changeCommand(change: Change) {
         lines.push(next ? `Next run: ${nextRunWords(next.dueAt, s.zone)}. Runs that fell in the pause are not made up.` : 'It has no upcoming run.');
       }
       if (change === 'pause') lines.push(`/capex-digest resume ${s.id} starts it again.`);
-      return answer(`Schedule ${s.id} ${CHANGE_WORDS[change].done}`, lines);
+      return privateAnswer(`Schedule ${s.id} ${CHANGE_WORDS[change].done}`, lines);
     },
   });
 }
@@ -244,13 +240,13 @@ export const digestChartCommand = defineCommand({
     const result = await service.setChart(id, on, ctx.caller);
     if (!result.ok) {
       if (result.reason === 'already' && result.schedule) {
-        return answer(`Schedule ${id} unchanged`, [`The digests of schedule ${id} ${on ? 'already carry the chart image' : 'are already text only'}.`]);
+        return privateAnswer(`Schedule ${id} unchanged`, [`The digests of schedule ${id} ${on ? 'already carry the chart image' : 'are already text only'}.`]);
       }
       throw new UserError(`There is no digest schedule ${id} here. /capex-digest list shows the ids.`, CHART_USAGE);
     }
     const s = result.schedule;
     const where = `schedule ${s.id} (${channelLabel(s.channelId)}, ${describeSchedule(s)})`;
-    return answer(`Schedule ${s.id}: chart ${on ? 'on' : 'off'}`, [
+    return privateAnswer(`Schedule ${s.id}: chart ${on ? 'on' : 'off'}`, [
       on ? `The digests of ${where} now carry the top-spenders chart as an image with the text.` : `The digests of ${where} are text only again.`,
       ...(on && s.channelId.startsWith('slack:') ? ['In Slack the bot must be in the channel to share an image (/invite @capex-bot); the text is posted either way.'] : []),
     ]);
@@ -277,7 +273,7 @@ export const digestNextCommand = defineCommand({
     const lines = [`Schedule ${schedule.id}: ${channelLabel(schedule.channelId)} ${describeSchedule(schedule)}.`];
     if (schedule.status !== 'active') lines.push(`It is ${schedule.status}: these runs happen only after /capex-digest resume ${schedule.id}.`);
     if (runs.length === 0) lines.push('It has no upcoming run.');
-    return answer(`Next runs of schedule ${schedule.id}`, lines, {
+    return privateAnswer(`Next runs of schedule ${schedule.id}`, lines, {
       ...(runs.length > 0 && {
         table: {
           columns: [`Local (${schedule.zone})`, 'UTC'],
@@ -324,13 +320,13 @@ export const digestSendCommand = defineCommand({
     const outcome = await service.send(schedule, ctx.caller);
     switch (outcome.status) {
       case 'delivered':
-        return answer('Digest posted', [`Posted the digest of schedule ${schedule.id} in ${channel}. Its regular runs are unchanged.`]);
+        return privateAnswer('Digest posted', [`Posted the digest of schedule ${schedule.id} in ${channel}. Its regular runs are unchanged.`]);
       case 'retry_later':
-        return answer('Digest queued', [`The platform is slow or busy; the digest for ${channel} will be posted as soon as it answers (${outcome.reason}).`]);
+        return privateAnswer('Digest queued', [`The platform is slow or busy; the digest for ${channel} will be posted as soon as it answers (${outcome.reason}).`]);
       case 'failing':
-        return { ...answer('Could not post', [`Could not post in ${channel}: ${outcome.reason}. The schedule is marked failing; add the bot to the channel, then /capex-digest resume ${schedule.id}.`]), kind: 'error' };
+        return { ...privateAnswer('Could not post', [`Could not post in ${channel}: ${outcome.reason}. The schedule is marked failing; add the bot to the channel, then /capex-digest resume ${schedule.id}.`]), kind: 'error' };
       default:
-        return { ...answer('Not posted', [`Not posted in ${channel}: ${outcome.reason}.`]), kind: 'error' };
+        return { ...privateAnswer('Not posted', [`Not posted in ${channel}: ${outcome.reason}.`]), kind: 'error' };
     }
   },
 });

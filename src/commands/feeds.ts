@@ -7,7 +7,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { defineCommand, UserError, type CommandContext } from '../core/command.js';
-import type { Reply } from '../core/reply.js';
+import { privateAnswer } from './shared.js';
 import type { NewsService, RefreshOutcome } from '../news/service.js';
 import type { FeedRecord } from '../news/store.js';
 
@@ -21,10 +21,6 @@ function newsOf(ctx: CommandContext): NewsService {
   const service = ctx.services.news as NewsService | undefined;
   if (!service) throw new UserError(NOT_SET_UP);
   return service;
-}
-
-function answer(title: string, lines: string[], extra: Partial<Reply> = {}): Reply {
-  return { kind: 'answer', visibility: 'private', title, lines, summary: lines[0] ?? title, ...extra };
 }
 
 function when(ms: number | null, zone: string): string {
@@ -86,10 +82,10 @@ export const digestFeedsCommand = defineCommand({
       const result = await news.addFeed(target, ctx.caller);
       if (result.status === 'refused') throw new UserError(`Feed not added. ${result.reason}`, FEEDS_USAGE);
       if (result.status === 'exists') {
-        return answer(`Feed ${result.feed.id} already added`, [`${result.feed.url} is already feed ${result.feed.id} (${healthWords(result.feed, zone)}).`]);
+        return privateAnswer(`Feed ${result.feed.id} already added`, [`${result.feed.url} is already feed ${result.feed.id} (${healthWords(result.feed, zone)}).`]);
       }
       const { feed, first } = result;
-      return answer(
+      return privateAnswer(
         `News feed ${feed.id} added`,
         [
           `Feed ${feed.id}: ${feed.title ? `${feed.title} — ` : ''}${feed.url}. It is read every ${news.refreshMs / 60_000} minutes; headlines about AI investment go into digests and /capex news.`,
@@ -104,14 +100,14 @@ export const digestFeedsCommand = defineCommand({
       if (!m) throw new UserError(`${target ? `'${target.slice(0, 20)}' is not a feed id` : 'Give the feed id'}: use the number /capex-digest feeds list shows, e.g. 2.`, FEEDS_USAGE);
       const removed = await news.removeFeed(Number(m[1]), ctx.caller);
       if (!removed) throw new UserError(`There is no news feed ${m[1]}. /capex-digest feeds list shows the ids.`, FEEDS_USAGE);
-      return answer(`News feed ${removed.id} removed`, [
+      return privateAnswer(`News feed ${removed.id} removed`, [
         `Feed ${removed.id} (${removed.url}) is removed, with its ${removed.itemCount} headline${removed.itemCount === 1 ? '' : 's'}.`,
       ]);
     }
 
     const feeds = await news.listFeeds();
     if (feeds.length === 0) {
-      return answer('No news feeds', ['No news feed is set up yet. Add one: /capex-digest feeds add https://example.com/ai.rss']);
+      return privateAnswer('No news feeds', ['No news feed is set up yet. Add one: /capex-digest feeds add https://example.com/ai.rss']);
     }
     const lines = feeds.map((f) =>
       [
@@ -124,7 +120,7 @@ export const digestFeedsCommand = defineCommand({
       ].join(' · '),
     );
     const failing = feeds.filter((f) => f.health === 'failing').length;
-    return answer(`News feeds (${feeds.length})`, lines, {
+    return privateAnswer(`News feeds (${feeds.length})`, lines, {
       notes: failing ? [`${failing} feed${failing === 1 ? ' is' : 's are'} failing; the others and the digests carry on.`] : [],
       summary: `${feeds.length} news feed${feeds.length === 1 ? '' : 's'}${failing ? `, ${failing} failing` : ''}.`,
     });

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { UserError } from '../core/command.js';
-import type { ReplySource } from '../core/reply.js';
+import type { Reply, ReplySource } from '../core/reply.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Company, Figure } from '../data/schema.js';
 import { formatDate, formatUsd, formatWithUsd, describeConversion, type Range } from '../data/money.js';
@@ -31,6 +31,11 @@ export function resolveCompany(data: DataSet, query: string, usage: string): Com
     ? ` — did you mean ${match.suggestions.map((c) => c.name).join(' or ')}?`
     : '. /capex companies lists every company tracked.';
   throw new UserError(`No company named '${quoteInput(query)}'${hint}`, usage);
+}
+
+/** The answer of an admin command: private to the caller, summarised by its first line. */
+export function privateAnswer(title: string, lines: string[], extra: Partial<Reply> = {}): Reply {
+  return { kind: 'answer', visibility: 'private', title, lines, summary: lines[0] ?? title, ...extra };
 }
 
 export function displayName(company: Company): string {
