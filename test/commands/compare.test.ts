@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ask } from '../helpers/core.js';
+import { createCore } from '../../src/app.js';
+import { ask, bundledData, testCaller } from '../helpers/core.js';
 
 describe('/compare', () => {
   it('GIVEN meta and amazon THEN a USD-per-year table for the newest shared year with difference and ratio', async () => {
@@ -37,5 +38,17 @@ describe('/compare', () => {
     expect(reply.visibility).toBe('private');
     expect(reply.lines.join(' ')).toContain(message);
     expect(reply.lines.join(' ')).toContain('Usage: /compare');
+  });
+
+  it('GIVEN the same companies in another order or another year THEN the cached answers do not mix them up', async () => {
+    const first = await ask('/compare meta amazon');
+    const reversed = await ask('/compare amazon meta');
+    expect(reversed.reply.title).toBe('Amazon vs Meta Platforms — 2026');
+    expect(reversed.reply.table!.rows[1]![4]).toBe('−US$65B (0.68×)');
+    expect((await ask('/compare meta amazon')).reply).toBe(first.reply);
+    const lastYear = await createCore({ data: bundledData, now: () => new Date('2025-06-01T12:00:00Z') }).handleText('/compare meta amazon', testCaller());
+    expect(lastYear.title).toBe('Meta Platforms vs Amazon — 2026');
+    const yearBefore = await createCore({ data: bundledData, now: () => new Date('2024-06-01T12:00:00Z') }).handleText('/compare meta amazon', testCaller());
+    expect(yearBefore.title).toBe('Meta Platforms vs Amazon — 2025');
   });
 });
