@@ -19,8 +19,8 @@
  *   npm run bench:digest -- --channels 1000 --limit 100 --window-ms 1000 --rate 200
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +151,13 @@ async function serveBot(apiUrl: string, dbFile: string): Promise<void> {
   const config = loadConfig({}, { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: apiUrl, LOG_LEVEL: 'warn' });
   const slack = await startSlack({ core, config, http, logger });
   const address = await http.listen(0, '127.0.0.1');
+  // Time each request spends inside the bot (request parsed → response finished), to tell bot-side waits
+  // from time spent in the kernel, the scheduler or the load generator.
+  let serverTimes: number[] | undefined;
+  (http as unknown as { server: import('node:http').Server }).server.on('request', (_req, res) => {
+    const at = performance.now();
+    res.once('finish', () => serverTimes?.push(performance.now() - at));
+  });
 
   const caller = { platform: 'slack' as const, userId: 'slack:UADMIN', isAdmin: true, channelId: 'slack:C0', userName: 'bench' };
   for (let i = 0; i < CHANNELS; i++) {
@@ -165,6 +172,7 @@ async function serveBot(apiUrl: string, dbFile: string): Promise<void> {
       const { monitorEventLoopDelay } = await import('node:perf_hooks');
       const loopDelay = monitorEventLoopDelay({ resolution: 5 });
       loopDelay.enable();
+      serverTimes = [];
       offset = slot - Date.now(); // now it is 09:00:00.000
       const started = performance.now();
       const tick = await digest.scheduler.tick();
@@ -173,11 +181,14 @@ async function serveBot(apiUrl: string, dbFile: string): Promise<void> {
       const elapsedMs = performance.now() - started;
       loopDelay.disable();
       const loop = { p99: loopDelay.percentile(99) / 1e6, max: loopDelay.max / 1e6 };
+      const inBot = serverTimes.sort((a, b) => a - b);
+      serverTimes = undefined;
+      const server = { p99: inBot[Math.floor(inBot.length * 0.99)] ?? 0, max: inBot.at(-1) ?? 0 };
       await profiler?.stop();
       const rows = await Promise.all((await store.listSchedules('slack:')).map((s) => store.deliveriesOf(s.id)));
       const delivered = rows.filter((r) => r.length === 1 && r[0]!.status === 'delivered').length;
       const attempts = rows.flat().reduce((n, r) => n + r.attempts, 0);
-      return { claimed: tick.claimed, tickMs, elapsedMs, delivered, ledgerRows: rows.flat().length, attempts, loop };
+      return { claimed: tick.claimed, tickMs, elapsedMs, delivered, ledgerRows: rows.flat().length, attempts, loop, server };
     }
     if (cmd === 'stop') {
       await digest.stop();
@@ -239,6 +250,16 @@ function startChild(args: string[]): Promise<Child> {
   });
 }
 
+/** CPU time (user + system) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Steady signed slash-command load; `stop()` ends it early (autocannon's instance API). */
 function commandLoad(url: string, body: string, duration: number): Promise<AutocannonResult> & { stop: () => void } {
   return autocannon({ url, connections: Number(values.connections), overallRate: Number(values.rate), duration, ...signedSlackRequest(SECRET, body) }) as Promise<AutocannonResult> & {
@@ -262,6 +283,13 @@ async function main(): Promise<void> {
 
     // During: the command load runs exactly as long as the fan-out.
     const load = commandLoad(bot.ready, body, 600);
+    const trace: [number, number][] = [];
+    (load as unknown as { on(e: string, f: (...a: unknown[]) => void): void }).on('response', (_c, _s, _b, rt) => trace.push([Date.now(), rt as number]));
+    const { monitorEventLoopDelay } = await import('node:perf_hooks');
+    const ownLoop = monitorEventLoopDelay({ resolution: 5 });
+    ownLoop.enable();
+    const cpuBefore = [bot.process.pid, fake.process.pid, process.pid].map(cpuMs);
+    const wallBefore = performance.now();
     const fanout = (await bot.ask('fanout')) as {
       claimed: number;
       tickMs: number;
@@ -270,7 +298,10 @@ async function main(): Promise<void> {
       ledgerRows: number;
       attempts: number;
       loop: { p99: number; max: number };
+      server: { p99: number; max: number };
     };
+    const cpuShare = [bot.process.pid, fake.process.pid, process.pid].map((pid, i) => (cpuMs(pid) - cpuBefore[i]!) / (performance.now() - wallBefore));
+    ownLoop.disable();
     load.stop();
     const during = await load;
     const stats = (await fake.ask('stats')) as {
@@ -281,6 +312,9 @@ async function main(): Promise<void> {
       windows: [number, { first: number; last: number; n: number }][];
     };
 
+    if (process.env.BENCH_TRACE) (await import('node:fs')).writeFileSync(process.env.BENCH_TRACE, JSON.stringify({ firstPostAt: stats.firstPostAt, trace }));
+    // When the slow commands were sent, relative to the first post the fake saw (negative: while the slot was being claimed).
+    const slow = trace.filter(([, rt]) => rt > 30).map(([at, rt]) => at - rt - stats.firstPostAt);
     const accepted = new Map(stats.accepted);
     const missing = Array.from({ length: CHANNELS }, (_, i) => channelId(i)).filter((c) => !accepted.has(c));
     const duplicated = [...accepted.entries()].filter(([, n]) => n > 1);
@@ -307,7 +341,11 @@ async function main(): Promise<void> {
     }
     console.log('');
     console.log(
-      `Slot time to last post ${(fanout.elapsedMs / 1000).toFixed(2)} s, of which claiming the ${fanout.claimed} slots took ${(fanout.tickMs / 1000).toFixed(2)} s; first to last accepted post ${(postSpanMs / 1000).toFixed(2)} s (${(postSpanMs / lowerBoundMs).toFixed(2)}× the bound); ${fanout.attempts} post attempts; the bot's event-loop delay during the fan-out: p99 ${fanout.loop.p99.toFixed(1)} ms, max ${fanout.loop.max.toFixed(1)} ms.`,
+      `Slot time to last post ${(fanout.elapsedMs / 1000).toFixed(2)} s, of which claiming the ${fanout.claimed} slots took ${(fanout.tickMs / 1000).toFixed(2)} s; first to last accepted post ${(postSpanMs / 1000).toFixed(2)} s (${(postSpanMs / lowerBoundMs).toFixed(2)}× the bound); ${fanout.attempts} post attempts; the bot's event-loop delay during the fan-out: p99 ${fanout.loop.p99.toFixed(1)} ms, max ${fanout.loop.max.toFixed(1)} ms; time inside the bot per request (parsed → answered): p99 ${fanout.server.p99.toFixed(1)} ms, max ${fanout.server.max.toFixed(1)} ms.`,
+    );
+    console.log(`CPU during the fan-out (1.00 = one core; ${availableParallelism()} cores): bot ${cpuShare[0]!.toFixed(2)}, fake Slack API ${cpuShare[1]!.toFixed(2)}, load generator ${cpuShare[2]!.toFixed(2)}.`);
+    console.log(
+      `Commands slower than 30 ms: ${slow.length}${slow.length ? `, sent ${Math.min(...slow).toFixed(0)} to ${Math.max(...slow).toFixed(0)} ms from the first post` : ''}; the load generator's own event-loop delay: p99 ${(ownLoop.percentile(99) / 1e6).toFixed(1)} ms, max ${(ownLoop.max / 1e6).toFixed(1)} ms.`,
     );
     console.log(`Per window (posts, first–last accepted ms into the window): ${stats.windows.map(([w, e]) => `#${w} ${e.n} ${e.first}–${e.last}`).join(', ')}.`);
     const ok = ratio <= 1.2 && missing.length === 0 && duplicated.length === 0 && fanout.delivered === CHANNELS && during.latency.p99 < 50;
