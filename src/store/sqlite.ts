@@ -3,10 +3,10 @@
  * at open. better-sqlite3 is synchronous and each statement takes microseconds, so the async interface
  * simply wraps results; transactions are real SQLite transactions.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { migrate } from './migrations.js';
+import type { Database } from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
+import { openSqlite, type SqliteDatabase } from './sqlite-database.js';
+import { parseDatabaseUrl } from './url.js';
 import type {
   AuditEntry,
   ClaimRequest,
@@ -117,33 +117,22 @@ export function prepareAuditWriter(db: Database): (entry: NewAuditEntry) => void
   };
 }
 
-/** "./data/x.sqlite", "file:./x.sqlite", "sqlite:///abs/x.sqlite" or ":memory:" → a path better-sqlite3 opens. */
+/** The SQLite file DATABASE_URL names ("./data/x.sqlite", "sqlite:x.sqlite", ":memory:" …). */
 export function sqlitePathOf(databaseUrl: string): string {
-  const url = databaseUrl.trim();
-  if (url === ':memory:') return url;
-  if (/^(postgres|postgresql|mysql):/i.test(url)) {
-    throw new Error(`DATABASE_URL '${url.split(':')[0]}:…' is not supported yet: only SQLite files (e.g. ./data/capex-bot.sqlite)`);
-  }
-  const stripped = url.replace(/^sqlite:(\/\/)?/i, '').replace(/^file:(\/\/)?/i, '');
-  if (stripped === '') throw new Error('DATABASE_URL is empty; name an SQLite file such as ./data/capex-bot.sqlite');
-  return stripped;
+  const target = parseDatabaseUrl(databaseUrl);
+  if (target.kind !== 'sqlite') throw new Error('DATABASE_URL names PostgreSQL: open it with openDatabase()');
+  return target.path;
 }
 
 export class SqliteStore implements Store {
   readonly db: Database;
+  readonly database: SqliteDatabase;
   private readonly stmts;
   private readonly writeAudit: (entry: NewAuditEntry) => void;
 
   constructor(readonly path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new BetterSqlite3(path);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL is durable across application crashes in WAL mode (only an OS crash can lose the last commit).
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    // Another process (the one-shot CLI) may write at the same time: wait for its lock instead of failing.
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+    this.database = openSqlite(path, { migrations: MIGRATIONS });
+    this.db = this.database.handle;
     this.stmts = this.prepare();
     this.writeAudit = prepareAuditWriter(this.db);
   }
@@ -374,6 +363,6 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (this.db.open) await this.database.close();
   }
 }

@@ -66,6 +66,7 @@ describe('SqliteStore', () => {
     expect(sqlitePathOf('./data/capex-bot.sqlite')).toBe('./data/capex-bot.sqlite');
     expect(sqlitePathOf('file:./x.sqlite')).toBe('./x.sqlite');
     expect(sqlitePathOf('sqlite:///tmp/x.sqlite')).toBe('/tmp/x.sqlite');
-    expect(() => sqlitePathOf('postgres://u@h/db')).toThrow(/not supported yet: only SQLite/);
+    expect(() => sqlitePathOf('postgres://u@h/db')).toThrow(/names PostgreSQL/);
+    expect(() => sqlitePathOf('mysql://u@h/db')).toThrow(/'mysql:\/\/…' is not supported/);
   });
 });
