@@ -10,12 +10,14 @@ import { schedulesLedgerAudit } from './migrations/001-schedules-ledger-audit.js
 import { news } from './migrations/002-news.js';
 import { scheduleChart } from './migrations/003-schedule-chart.js';
 import { alerts } from './migrations/004-alerts.js';
+import { proposals } from './migrations/005-proposals.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   schedulesLedgerAudit, // 1
   news, // 2
   scheduleChart, // 3
   alerts, // 4
+  proposals, // 5
 ];
 
 export { SchemaTooNewError } from './errors.js';
