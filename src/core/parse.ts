@@ -13,12 +13,44 @@ export type ParsedLine =
   | { ok: true; command: string; args: string[]; rawArgs: string }
   | { ok: false; code: ParseErrorCode };
 
-// C0 controls except tab, plus DEL and C1 controls. Newlines are allowed only as separators.
-const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+/**
+ * C0 controls except tab, plus DEL and C1 controls (newlines are allowed only as separators), and the
+ * bidirectional formatting controls — ALM, LRM, RLM, LRE/RLE/PDF/LRO/RLO (U+202A–U+202E), LRI/RLI/FSI/PDI
+ * (U+2066–U+2069). Those are invisible and reorder how the rest of a line is displayed (U+202E shows
+ * "abc\u202Eexe.txt" as "abctxt.exe"), so an id or name echoed back in an answer could read as something else.
+ */
+const UNSAFE_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** Whether typed text carries characters no command takes (control or text-direction characters). */
+export function hasUnsafeChars(text: string): boolean {
+  return UNSAFE_CHARS.test(text);
+}
+
+/**
+ * The same checks as a typed line, for options that arrive already structured (Discord application commands):
+ * every string, also inside arrays and nested options, in total no longer than a typed command may be.
+ */
+export function checkStructuredOptions(options: unknown): ParseErrorCode | undefined {
+  let total = 0;
+  const walk = (value: unknown, depth: number): ParseErrorCode | undefined => {
+    if (typeof value === 'string') {
+      total += value.length;
+      if (total > MAX_INPUT_CHARS) return 'too_long';
+      return hasUnsafeChars(value) ? 'control_chars' : undefined;
+    }
+    if (depth > 4 || value === null || typeof value !== 'object') return undefined;
+    for (const item of Array.isArray(value) ? value : Object.values(value)) {
+      const problem = walk(item, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  };
+  return walk(options, 0);
+}
 
 export function parseCommandLine(input: string): ParsedLine {
   if (input.length > MAX_INPUT_CHARS) return { ok: false, code: 'too_long' };
-  if (CONTROL_CHARS.test(input)) return { ok: false, code: 'control_chars' };
+  if (hasUnsafeChars(input)) return { ok: false, code: 'control_chars' };
   const line = input.trim();
   if (line === '') return { ok: false, code: 'empty' };
   if (!line.startsWith('/')) return { ok: false, code: 'no_slash' };
