@@ -52,6 +52,13 @@ export const configSchema = z
     SEC_USER_AGENT: optionalText.pipe(z.string().regex(/\S+@\S+\.\S+/, 'must name the app and a contact email, e.g. "capex-bot/0.1 you@example.com"').optional()),
     /** SEC EDGAR API base URL; tests point it at a local server. */
     SEC_API_URL: optionalUrl.transform((u) => u ?? 'https://data.sec.gov'),
+
+    /** The web pages (src/web) on the HTTP server: on unless WEB=off. */
+    WEB: optionalText.pipe(z.stringbool().default(true)),
+    /** Where people reach the bot's web pages, e.g. https://capex.example.com: chat answers link there, feeds use it. */
+    PUBLIC_URL: optionalUrl.transform((u) => u?.replace(/\/+$/, '')),
+    /** Exchanged at /admin for a session cookie (schedule health); /admin is off without it. */
+    ADMIN_TOKEN: optionalText.pipe(z.string().min(16, 'use at least 16 random characters (e.g. `openssl rand -hex 24`)').optional()),
   })
   .superRefine((c, ctx) => {
     if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {
@@ -86,3 +93,4 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
 
 export const slackEnabled = (c: Config): boolean => Boolean(c.SLACK_BOT_TOKEN);
 export const discordEnabled = (c: Config): boolean => Boolean(c.DISCORD_TOKEN || c.DISCORD_PUBLIC_KEY);
+export const webEnabled = (c: Config): boolean => c.WEB;
