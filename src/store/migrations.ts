@@ -11,6 +11,7 @@ import { news } from './migrations/002-news.js';
 import { scheduleChart } from './migrations/003-schedule-chart.js';
 import { alerts } from './migrations/004-alerts.js';
 import { proposals } from './migrations/005-proposals.js';
+import { deliveryLedger } from './migrations/006-delivery-ledger.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   schedulesLedgerAudit, // 1
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   scheduleChart, // 3
   alerts, // 4
   proposals, // 5
+  deliveryLedger, // 6
 ];
 
 export { SchemaTooNewError } from './errors.js';

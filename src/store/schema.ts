@@ -132,6 +132,30 @@ export interface DataStateTable {
   value: string;
 }
 
+/** The one leased delivery ledger (migration 6, src/store/ledger.ts). */
+export interface DeliveryLedgerTable {
+  id: Generated<number>;
+  kind: 'digest' | 'alert' | 'notice';
+  subject: string;
+  target: string;
+  slot: string;
+  status: 'pending' | 'sending' | 'delivered' | 'failed' | 'missed' | 'skipped';
+  due_at: number;
+  not_before: number;
+  created_at: number;
+  lease_owner: string | null;
+  lease_until: number;
+  attempts: Generated<number>;
+  takeovers: Generated<number>;
+  ambiguous: Generated<number>;
+  delivered_at: number | null;
+  error: string | null;
+  payload: string;
+  result: string | null;
+  progress: string | null;
+  message_ref: string | null;
+}
+
 export interface Tables {
   schedules: SchedulesTable;
   deliveries: DeliveriesTable;
@@ -143,4 +167,5 @@ export interface Tables {
   alert_deliveries: AlertDeliveriesTable;
   data_figures_seen: DataFiguresSeenTable;
   data_state: DataStateTable;
+  delivery_ledger: DeliveryLedgerTable;
 }

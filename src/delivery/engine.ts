@@ -1,0 +1,486 @@
+/**
+ * The delivery engine: posts every ledger row — digests, revision alerts, admin notices — through one set of
+ * pacing gates and one retry rule. Exactly once rests on the ledger (src/delivery/ledger.ts), not on memory:
+ *
+ * 1. Rows are inserted under a UNIQUE key; only the replica holding a row's LEASE works on it, and it renews
+ *    the lease while the row waits at a gate or is in flight. Every replica claims due rows whose lease is free
+ *    or ran out — a replica that dies (SIGKILL) leaves rows that any other replica (or its own next start)
+ *    takes over after at most LEASE_MS. Nothing assumes the previous process is dead.
+ * 2. Before each request the row goes to `sending` (conditioned on the lease). A 429 puts it back to pending;
+ *    success makes it `delivered` with the platform's message id.
+ * 3. A row taken over while `sending` died with a request in flight. On Discord the post carries a nonce from the
+ *    row's key with `enforce_nonce`, so the retry returns the message already made: exactly once. Slack has no
+ *    idempotency key: the row is retried once (a possible duplicate rather than a silent loss) and marked
+ *    ambiguous; found `sending` a second time it is failed, never looped. Duplicates are therefore bounded by
+ *    the posts in flight when a replica died (docs/digests.md gives the measured number).
+ * 4. A post the platform accepted is never posted again because recording it failed (SQLITE_BUSY, a full disk,
+ *    a lost connection): the engine keeps retrying the write while holding the lease (issue 19 item 2).
+ *
+ * What a row means is up to its kind's handler (src/schedule/scheduler.ts for digests, src/alerts/service.ts for
+ * alerts, ./notify-admin.ts for notices): it builds the post, and hears when the target is unreachable.
+ */
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import type { Platform } from '../core/command.js';
+import type { Logger } from '../core/log.js';
+import { silentLogger } from '../core/log.js';
+import type { OutboundChannel } from '../core/outbound.js';
+import type { Reply } from '../core/reply.js';
+import { AbortedError, settleWithin, systemClock, type Clock } from '../schedule/clock.js';
+import type { DeliveryKind, FinalStatus, Json, Ledger, LedgerRow, NewLedgerRow } from './ledger.js';
+import { nonceFor } from './nonce.js';
+import { Gates } from './pacing.js';
+import { DEFAULT_RETRY_POLICY, postWithRetry, type FinalFailure, type PostReceiptLike, type RetryPolicy } from './retry.js';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+/** How long a claimed row stays ours without renewal: a dead replica's rows are taken over after this. */
+export const LEASE_MS = 30 * SECOND;
+/** Renewed well before it runs out, so one slow database round trip never loses a lease. */
+const RENEW_EVERY_MS = 10 * SECOND;
+/** Every replica looks for due rows (new, retried, or left by a dead replica) this often. */
+const POLL_MS = 1 * SECOND;
+/**
+ * Posts in flight per platform. Each finished post starts the next in the same callback (~1 ms CPU each), so N in
+ * flight can hold the event loop N posts long; 8 keeps slash commands responsive during a fan-out (bench:digest).
+ */
+export const DEFAULT_CONCURRENCY = 8;
+/** Rows one replica holds at a time (in flight or waiting at a gate): the rest stay free for other replicas. */
+const DEFAULT_MAX_HELD = 64;
+/** A post not accepted yet (retries ran out for now) is tried again this much later. */
+const RETRY_LATER_MS = 5 * MINUTE;
+/** Recording a delivered post is retried with these waits (capped), for as long as the process lives. */
+const RECORD_RETRY_MS = [200, 1_000, 5_000, 15_000];
+/** Platforms whose posts carry an idempotency key (Discord's nonce): a retry after a crash makes no duplicate. */
+const IDEMPOTENT_PLATFORMS: readonly string[] = ['discord'];
+
+/** What a handler wants posted for a group of rows. */
+export interface PreparedPost {
+  /** A direct message to a user (admin notices) instead of a channel post. */
+  direct?: boolean;
+  /** Built when the post's turn comes at the gate, so a fan-out's queue costs nothing while it waits. */
+  build(): Promise<{ reply: Reply; result?: Json }>;
+}
+
+/** Post the rows (minus `skip`, finished as skipped with their reason), or finish them all without posting. */
+export type Preparation = { post: PreparedPost; skip?: { id: number; reason: string }[] } | { finish: FinalStatus; reason: string };
+
+export interface DeliveryHandler {
+  readonly kind: DeliveryKind;
+  /** Rows of this kind to one target claimed together go out as one post (revision alerts). */
+  readonly batch?: boolean;
+  /** Decides what to post for claimed rows (or to finish them without posting). */
+  prepare(rows: readonly LedgerRow[], now: number): Promise<Preparation>;
+  /** After the platform accepted and the ledger recorded it. Best effort: its failure never re-posts. */
+  delivered?(rows: readonly LedgerRow[], result: Json | undefined, now: number): Promise<void>;
+  /** The target cannot be posted to (channel gone, permission, token): stop the source and tell its admins. */
+  undeliverable?(rows: readonly LedgerRow[], failure: { kind: FinalFailure; reason: string }): Promise<void>;
+}
+
+export type DeliveryResult =
+  | { status: 'delivered'; rows: LedgerRow[]; messageId?: string }
+  | { status: 'undeliverable'; kind: FinalFailure; reason: string }
+  | { status: 'retry_later'; reason: string }
+  | { status: 'not_posted'; reason: string };
+
+export interface EngineOptions {
+  ledger: Ledger;
+  clock?: Clock;
+  logger?: Logger;
+  outbounds?: readonly OutboundChannel[];
+  policy?: RetryPolicy;
+  /** Posts in flight per platform. */
+  concurrency?: number;
+  /** Rows this replica holds at once. */
+  maxHeld?: number;
+  leaseMs?: number;
+  retryLaterMs?: number;
+  /** Poll the ledger and renew leases on timers (off in tests, which call pump()/idle() on a fake clock). */
+  heartbeat?: boolean;
+  /** This replica's name in lease_owner (default host:pid:random). */
+  owner?: string;
+}
+
+interface Job {
+  rows: LedgerRow[];
+  abort: AbortController;
+  promise: Promise<DeliveryResult>;
+}
+
+export class DeliveryEngine {
+  readonly ledger: Ledger;
+  readonly owner: string;
+  readonly gates: Gates;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly policy: RetryPolicy;
+  private readonly leaseMs: number;
+  private readonly retryLaterMs: number;
+  private readonly maxHeld: number;
+  private readonly handlers = new Map<DeliveryKind, DeliveryHandler>();
+  private readonly outbounds = new Map<Platform, OutboundChannel>();
+  /** Platforms whose token was refused: nothing more is tried on them in this process. */
+  private readonly revoked = new Map<Platform, string>();
+  /** Jobs by the id of their first row; `held` maps every row id to its job. */
+  private readonly jobs = new Set<Job>();
+  private readonly held = new Map<number, Job>();
+  private readonly shutdown = new AbortController();
+  private pumping: Promise<number> | undefined;
+  private pumpAgain = false;
+  private timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+  private lastOldestDue: number | undefined;
+
+  constructor(options: EngineOptions) {
+    this.ledger = options.ledger;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.policy = options.policy ?? DEFAULT_RETRY_POLICY;
+    this.leaseMs = options.leaseMs ?? LEASE_MS;
+    this.retryLaterMs = options.retryLaterMs ?? RETRY_LATER_MS;
+    this.maxHeld = options.maxHeld ?? DEFAULT_MAX_HELD;
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.gates = new Gates(this.clock, options.concurrency ?? DEFAULT_CONCURRENCY);
+    // Every job waiting at a gate listens for shutdown: a fan-out has many.
+    setMaxListeners(0, this.shutdown.signal);
+    for (const outbound of options.outbounds ?? []) this.connect(outbound);
+    if (options.heartbeat) this.startTimers();
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  register(handler: DeliveryHandler): void {
+    this.handlers.set(handler.kind, handler);
+  }
+
+  connect(outbound: OutboundChannel): void {
+    this.outbounds.set(outbound.platform, outbound);
+  }
+
+  isConnected(platform: Platform | undefined): boolean {
+    return platform !== undefined && this.outbounds.has(platform) && !this.revoked.has(platform);
+  }
+
+  /** Renewal and polling timers; unref'd so they never keep a process alive on their own. */
+  startTimers(): void {
+    if (this.timers.length > 0 || this.stopping) return;
+    const poll = setInterval(() => void this.pump().catch((err) => this.logger.error({ err }, 'delivery poll failed')), POLL_MS);
+    const renew = setInterval(() => void this.renewLeases().catch((err) => this.logger.error({ err }, 'could not renew delivery leases')), RENEW_EVERY_MS);
+    poll.unref();
+    renew.unref();
+    this.timers = [poll, renew];
+  }
+
+  /**
+   * Inserts rows (those whose key is new) leased to this replica and starts them now; the result is aligned with
+   * `rows`: the inserted row and the promise of its delivery, or undefined where the key already existed.
+   */
+  async enqueue(rows: readonly NewLedgerRow[]): Promise<({ row: LedgerRow; done: Promise<DeliveryResult> } | undefined)[]> {
+    const now = this.clock.now();
+    const inserted = await this.ledger.insert(rows, now, { owner: this.owner, until: now + this.leaseMs });
+    const started = new Map<number, Promise<DeliveryResult>>();
+    const pending = inserted.filter((r): r is LedgerRow => r !== undefined && r.status === 'pending');
+    for (const group of this.groups(pending)) {
+      const promise = this.start(group);
+      for (const row of group) started.set(row.id, promise);
+    }
+    return inserted.map((row) => (row ? { row, done: started.get(row.id) ?? Promise.resolve({ status: 'not_posted', reason: `recorded as ${row.status}` }) } : undefined));
+  }
+
+  /**
+   * Records rows (those whose key is new) unleased and looks for work: a fan-out's rows are shared out among
+   * every replica's claims instead of all sitting with the one that found them. Returns the rows inserted.
+   */
+  async offer(rows: readonly NewLedgerRow[]): Promise<(LedgerRow | undefined)[]> {
+    const inserted = await this.ledger.insert(rows, this.clock.now());
+    if (inserted.some((r) => r?.status === 'pending')) await this.pump();
+    return inserted;
+  }
+
+  /** Claims due rows (free, retried, or a dead replica's) up to this replica's share, and starts them. */
+  pump(): Promise<number> {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return this.pumping;
+    }
+    this.pumping = (async () => {
+      let total = 0;
+      do {
+        this.pumpAgain = false;
+        total += await this.pumpOnce();
+      } while (this.pumpAgain && !this.stopping);
+      return total;
+    })().finally(() => (this.pumping = undefined));
+    return this.pumping;
+  }
+
+  private async pumpOnce(): Promise<number> {
+    const room = this.maxHeld - this.held.size;
+    const prefixes = [...this.outbounds.keys()].filter((p) => !this.revoked.has(p)).map((p) => `${p}:`);
+    if (this.stopping || room <= 0 || prefixes.length === 0 || this.handlers.size === 0) return 0;
+    const now = this.clock.now();
+    const rows = await this.ledger.claim({ owner: this.owner, now, leaseMs: this.leaseMs, limit: room, kinds: [...this.handlers.keys()], targetPrefixes: prefixes });
+    for (const group of this.groups(rows)) void this.start(group);
+    this.lastOldestDue = await this.ledger.oldestDue(now).catch(() => this.lastOldestDue);
+    return rows.length;
+  }
+
+  /** Batching kinds (alerts) go out as one post per target; the rest one post per row. */
+  private groups(rows: readonly LedgerRow[]): LedgerRow[][] {
+    const out: LedgerRow[][] = [];
+    const batches = new Map<string, LedgerRow[]>();
+    for (const row of rows) {
+      if (!this.handlers.get(row.kind)?.batch) {
+        out.push([row]);
+        continue;
+      }
+      const key = `${row.kind}\u0000${row.target}`;
+      const batch = batches.get(key);
+      if (batch) batch.push(row);
+      else {
+        const fresh = [row];
+        batches.set(key, fresh);
+        out.push(fresh);
+      }
+    }
+    return out;
+  }
+
+  private start(rows: LedgerRow[]): Promise<DeliveryResult> {
+    const abort = new AbortController();
+    const onShutdown = () => abort.abort();
+    this.shutdown.signal.addEventListener('abort', onShutdown, { once: true });
+    const job: Job = { rows, abort, promise: Promise.resolve({ status: 'not_posted', reason: 'not started' }) };
+    job.promise = this.deliver(rows, abort.signal)
+      .catch((err): DeliveryResult => {
+        this.logger.error({ err, rows: rows.map((r) => r.id) }, 'delivery failed unexpectedly');
+        return { status: 'retry_later', reason: 'internal error' };
+      })
+      .finally(() => {
+        this.shutdown.signal.removeEventListener('abort', onShutdown);
+        this.jobs.delete(job);
+        for (const row of rows) if (this.held.get(row.id) === job) this.held.delete(row.id);
+        // Room again: take the next rows while a fan-out lasts (without waiting for the poll).
+        if (!this.stopping && this.held.size <= this.maxHeld / 2) void this.pump().catch((err) => this.logger.error({ err }, 'delivery poll failed'));
+      });
+    this.jobs.add(job);
+    for (const row of rows) this.held.set(row.id, job);
+    return job.promise;
+  }
+
+  /** Posts one group of leased rows. Every path ends in a ledger state (or a lease left to run out). */
+  private async deliver(rows: LedgerRow[], signal: AbortSignal): Promise<DeliveryResult> {
+    const first = rows[0]!;
+    const handler = this.handlers.get(first.kind);
+    const platform = platformOf(first.target);
+    const outbound = platform ? this.outbounds.get(platform) : undefined;
+    if (!handler || !platform || !outbound || this.revoked.has(platform)) {
+      await this.releaseAll(rows, this.clock.now() + this.retryLaterMs, 'that platform is not connected in this run');
+      return { status: 'not_posted', reason: 'that platform is not connected in this run' };
+    }
+    const idempotent = IDEMPOTENT_PLATFORMS.includes(platform);
+
+    // Taken over while `sending`: the replica before died (or hung) with the request in flight.
+    const inDoubt = rows.filter((r) => r.status === 'sending');
+    if (inDoubt.length > 0 && !idempotent && inDoubt.some((r) => r.takeovers > 1)) {
+      const reason = 'the bot stopped twice while this was being posted; it may or may not have appeared (not retried again)';
+      await this.finishAll(rows, 'failed', reason);
+      return { status: 'not_posted', reason };
+    }
+    if (inDoubt.length > 0) {
+      this.logger.warn({ rows: inDoubt.map((r) => r.id), target: first.target, idempotent }, 'retrying a post that was in flight when its replica stopped');
+    }
+
+    const prepared = await handler.prepare(rows, this.clock.now());
+    if ('finish' in prepared) {
+      await this.finishAll(rows, prepared.finish, prepared.reason);
+      return { status: 'not_posted', reason: prepared.reason };
+    }
+    const { post } = prepared;
+    for (const { id, reason } of prepared.skip ?? []) {
+      const i = rows.findIndex((r) => r.id === id);
+      if (i < 0) continue;
+      await this.finishAll(rows.splice(i, 1), 'skipped', reason);
+    }
+    if (rows.length === 0) return { status: 'not_posted', reason: 'nothing left to post' };
+    const gate = this.gates.of(platform);
+    let built: { reply: Reply; result?: Json } | undefined;
+    const idempotencyKey = nonceFor(rows[0]!);
+    const send = async (): Promise<PostReceiptLike | void> => {
+      built ??= await post.build();
+      if (post.direct) return outbound.sendDirect(first.target, built.reply);
+      // Old adapters take two arguments; the options are extra and harmless there.
+      const postWith = outbound.post as (channelId: string, reply: Reply, options?: { idempotencyKey?: string }) => Promise<PostReceiptLike | void>;
+      return postWith.call(outbound, first.target, built.reply, { idempotencyKey });
+    };
+
+    let outcome;
+    try {
+      outcome = await postWithRetry(send, {
+        gate,
+        channel: post.direct ? undefined : first.target,
+        clock: this.clock,
+        policy: this.policy,
+        signal,
+        hooks: {
+          beforeAttempt: async () => {
+            for (const row of rows) if (!(await this.ledger.markSending(row.id, this.owner))) return false;
+            return true;
+          },
+          afterRateLimited: async (wait) => {
+            // The platform said it did not post: back to pending, still ours (the lease holds it).
+            for (const row of rows) row.status = 'pending';
+            this.logger.debug({ target: first.target, wait }, 'rate limited');
+          },
+        },
+      });
+    } catch (err) {
+      if (err instanceof AbortedError) {
+        // Shutdown (or a lost lease) while waiting: nothing is in flight; free the rows for whoever runs next.
+        await this.releaseAll(rows, this.clock.now(), 'the bot stopped before posting');
+        return { status: 'not_posted', reason: 'the bot is shutting down' };
+      }
+      throw err;
+    }
+
+    if (outcome.ok) {
+      const now = this.clock.now();
+      const messageId = outcome.receipt?.messageId;
+      await this.recordDelivered(rows, { now, messageRef: messageId ?? null, result: built?.result });
+      try {
+        await handler.delivered?.(rows, built?.result, now);
+      } catch (err) {
+        this.logger.error({ err, rows: rows.map((r) => r.id) }, 'a delivered post could not record its side effects');
+      }
+      return { status: 'delivered', rows: rows.map((r) => ({ ...r, status: 'delivered', deliveredAt: now, messageRef: messageId ?? null })), messageId };
+    }
+    if (outcome.reason === 'lease_lost') {
+      this.logger.warn({ rows: rows.map((r) => r.id) }, 'another replica took this post over before it was sent; not sending');
+      return { status: 'not_posted', reason: 'another replica took it over' };
+    }
+    if (outcome.reason === 'gave_up') {
+      const ambiguous = outcome.maybePosted && !idempotent;
+      await this.releaseAll(rows, this.clock.now() + this.retryLaterMs, outcome.error.message, ambiguous);
+      this.logger.warn({ err: outcome.error, target: first.target, ambiguous }, 'not posted yet; retrying later');
+      return { status: 'retry_later', reason: outcome.error.message };
+    }
+    const reason = outcome.error.message || 'the platform refused the post';
+    if (outcome.reason === 'token_revoked') {
+      // Every post on this platform would fail the same way: stop trying until the token is fixed (a restart).
+      this.revoked.set(platform, reason);
+      await this.releaseAll(rows, this.clock.now() + this.retryLaterMs, reason);
+      this.logger.error({ err: outcome.error, platform }, 'the platform refused the bot token: no more posts there until it is fixed and the bot restarts');
+    } else {
+      await this.finishAll(rows, 'failed', reason);
+      if (outcome.reason === 'permanent') this.logger.error({ err: outcome.error, target: first.target }, 'the platform refused the post as malformed; not retried');
+    }
+    if (outcome.reason !== 'permanent') {
+      try {
+        await handler.undeliverable?.(rows, { kind: outcome.reason, reason });
+      } catch (err) {
+        this.logger.error({ err, target: first.target }, 'could not stop a source whose target is unreachable');
+      }
+    }
+    return { status: 'undeliverable', kind: outcome.reason, reason };
+  }
+
+  /**
+   * The platform has the post: record it, retrying the write for as long as needed (never re-posting because a
+   * write failed). The rows stay leased meanwhile, so no other replica takes them over while this process lives.
+   */
+  private async recordDelivered(rows: readonly LedgerRow[], outcome: { now: number; messageRef: string | null; result?: Json }): Promise<void> {
+    for (const row of rows) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          if (!(await this.ledger.complete(row.id, this.owner, outcome))) {
+            this.logger.warn({ row: row.id }, 'a post went out after its lease was taken over by another replica: it may appear twice');
+          }
+          break;
+        } catch (err) {
+          const wait = RECORD_RETRY_MS[Math.min(attempt, RECORD_RETRY_MS.length - 1)]!;
+          this.logger.error({ err, row: row.id, attempt }, 'posted, but could not record it; retrying the write (the post is not repeated)');
+          // Real time, whatever the clock: a fake clock must not spin this loop.
+          await new Promise((resolve) => setTimeout(resolve, this.stopping ? Math.min(wait, 200) : wait));
+          if (this.stopping && attempt >= 5) {
+            this.logger.error({ row: row.id }, 'stopping with a delivered post unrecorded: the next replica may post it again (Slack) or find it (Discord nonce)');
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  private async releaseAll(rows: readonly LedgerRow[], notBefore: number, error: string, ambiguous = false): Promise<void> {
+    for (const row of rows) {
+      try {
+        await this.ledger.release(row.id, this.owner, { notBefore, error, ambiguous });
+      } catch (err) {
+        // The lease runs out by itself: the row is retried then.
+        this.logger.error({ err, row: row.id }, 'could not release a delivery; it is retried when its lease runs out');
+      }
+    }
+  }
+
+  private async finishAll(rows: readonly LedgerRow[], status: FinalStatus, reason: string): Promise<void> {
+    for (const row of rows) {
+      try {
+        await this.ledger.finish(row.id, this.owner, status, reason);
+      } catch (err) {
+        this.logger.error({ err, row: row.id }, 'could not record a delivery as final; it is looked at again when its lease runs out');
+      }
+    }
+  }
+
+  /** Extends the leases of every row this replica holds; a row another replica took over stops here. */
+  async renewLeases(): Promise<void> {
+    const ids = [...this.held.keys()];
+    if (ids.length === 0) return;
+    const kept = new Set(await this.ledger.renew(this.owner, ids, this.clock.now() + this.leaseMs));
+    for (const id of ids) {
+      const job = this.held.get(id);
+      if (job && !kept.has(id)) {
+        this.held.delete(id);
+        job.abort.abort();
+      }
+    }
+  }
+
+  /** Resolves when nothing is in flight and no row is due (tests, benchmarks). */
+  async idle(): Promise<void> {
+    for (;;) {
+      while (this.jobs.size > 0 || this.pumping) await Promise.allSettled([...[...this.jobs].map((j) => j.promise), this.pumping]);
+      if (this.stopping || (await this.pump()) === 0) {
+        if (this.jobs.size === 0 && !this.pumping) return;
+      }
+    }
+  }
+
+  /** For /healthz: rows held here, and how late the oldest due delivery is (ms; 0 when none is due). */
+  health(): { held: number; oldestDueLagMs: number; revoked: string[] } {
+    const lag = this.lastOldestDue === undefined ? 0 : Math.max(0, this.clock.now() - this.lastOldestDue);
+    return { held: this.held.size, oldestDueLagMs: lag, revoked: [...this.revoked.keys()] };
+  }
+
+  get inFlight(): number {
+    return this.jobs.size;
+  }
+
+  /** SIGTERM: take no new rows, abort waits (their rows go back to the ledger), let posts in flight finish (bounded). */
+  async stop(timeoutMs = 10_000): Promise<{ unfinished: number }> {
+    this.stopping = true;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.shutdown.abort();
+    const settled = await settleWithin([...[...this.jobs].map((j) => j.promise), this.pumping], timeoutMs);
+    if (!settled) this.logger.warn({ inFlight: this.jobs.size }, 'stopped with posts still in flight; their leases run out and another replica (or the next start) takes them over');
+    return { unfinished: this.jobs.size };
+  }
+}
+
+function platformOf(target: string): Platform | undefined {
+  const prefix = target.split(':')[0];
+  return prefix === 'slack' || prefix === 'discord' || prefix === 'console' ? prefix : undefined;
+}

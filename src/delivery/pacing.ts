@@ -1,0 +1,235 @@
+/**
+ * The pacing gates every outbound post waits at — digests, alerts and admin notices alike — one per platform,
+ * with a pause per channel inside it:
+ *
+ * - At most `concurrency` posts of a platform in flight.
+ * - A 429 with scope 'global' (Discord's `global: true`, any Slack 429) pauses the whole platform for its
+ *   Retry-After: a rate limit is per app or workspace, so a fan-out must pause together instead of every post
+ *   collecting its own 429. A 429 with scope 'channel' (Discord's per-route limits) pauses that channel only:
+ *   posts to other channels go on.
+ * - After a global 429 the gate paces posts to what the platform just showed it accepts, as QUOTA posts per
+ *   WINDOW: platforms count posts in fixed windows (Slack: per minute or second; the benchmark's fake: per
+ *   second), and Retry-After comes in whole seconds. Pacing one post every window/quota wastes the part of the
+ *   window lost to the first pause for good (the old gate's 1.17–1.19× the bound); sending the quota as a burst
+ *   at each window start uses every window fully. Window boundaries are guessed from the first 429: a window
+ *   began with the run's first post, and ends on a whole second no later than the Retry-After says.
+ * - Pacing RELAXES: each window that passes without a 429 gives back a tenth of the best quota seen, and after
+ *   RELAX_AFTER_MS without any 429 the gate forgets the pacing altogether (the old gate only ever slowed down,
+ *   for the life of the process — issue 19 item 1). The next 429 learns the limit afresh.
+ */
+import { AbortedError, type Clock } from '../schedule/clock.js';
+
+/** Without a 429 for this long, pacing is dropped: a storm that stopped must not slow the bot for good. */
+export const RELAX_AFTER_MS = 30_000;
+/** Accepted posts are remembered this long (the longest window we learn). */
+const MEMORY_MS = 5 * 60_000;
+/** Retry-After values are whole seconds on Slack; window boundaries are guessed on that grid. */
+const SECOND = 1_000;
+/** A run of posts starts afresh (for the window guess) after this long without a post. */
+const RUN_GAP_MS = 2 * SECOND;
+/** Beyond this, "the window began with the run's first post" is no longer a guess worth making. */
+const MAX_RUN_GUESS_MS = 60 * SECOND;
+
+export type RateLimitScope = 'global' | 'channel';
+
+/** Joins `line`; resolves when someone shifts the waiter off and calls it. On abort it leaves the line. */
+function waitInLine(line: (() => void)[], signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) return reject(new AbortedError());
+    const wake = () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    };
+    const onAbort = () => {
+      const i = line.indexOf(wake);
+      if (i >= 0) line.splice(i, 1);
+      reject(new AbortedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    line.push(wake);
+  });
+}
+
+interface Window {
+  /** Epoch ms a window boundary falls on; windows are [end + k·ms, end + (k+1)·ms). */
+  end: number;
+  ms: number;
+  quota: number;
+  /** The best quota seen since pacing began: relaxation climbs back towards it. */
+  ceiling: number;
+  /** Starts granted in the window that began at `grantedIn`. */
+  grantedIn: number;
+  granted: number;
+}
+
+export class PlatformGate {
+  private blockedUntil = 0;
+  private readonly channelBlocks = new Map<string, number>();
+  private running = 0;
+  private readonly waiters: (() => void)[] = [];
+  /** When accepted posts came back (ascending), for the quota estimate. */
+  private readonly accepted: number[] = [];
+  private runStart = -Infinity;
+  private lastStart = -Infinity;
+  private lastLimitedAt = -Infinity;
+  private window: Window | undefined;
+  /** A global 429 whose quota is estimated when the pause ends (answers to earlier posts still arrive meanwhile). */
+  private pending: { at: number; retryAfterMs: number; from: number } | undefined;
+
+  constructor(
+    private readonly clock: Clock,
+    readonly concurrency: number,
+  ) {}
+
+  /** The pacing now, for logs, /healthz and tests: undefined when not paced. */
+  get pacing(): { quota: number; windowMs: number } | undefined {
+    this.settle(this.clock.now());
+    return this.window ? { quota: this.window.quota, windowMs: this.window.ms } : undefined;
+  }
+
+  /** Until when a channel (or, without one, the platform) is paused; 0 when it is not. */
+  pausedUntil(channelId?: string): number {
+    const until = channelId === undefined ? this.blockedUntil : Math.max(this.blockedUntil, this.channelBlocks.get(channelId) ?? 0);
+    return until > this.clock.now() ? until : 0;
+  }
+
+  recordAccepted(): void {
+    const now = this.clock.now();
+    this.accepted.push(now);
+    if (this.accepted.length > 8_192 && this.accepted[0]! < now - MEMORY_MS) {
+      const keepFrom = this.accepted.findIndex((t) => t >= now - MEMORY_MS);
+      this.accepted.splice(0, keepFrom === -1 ? this.accepted.length : keepFrom);
+    }
+  }
+
+  /** A 429. 'channel' pauses that channel; 'global' pauses the platform and paces it from then on. */
+  rateLimited(retryAfterMs: number, scope: RateLimitScope = 'global', channelId?: string): void {
+    const now = this.clock.now();
+    const until = now + Math.max(0, retryAfterMs);
+    if (scope === 'channel' && channelId !== undefined) {
+      this.channelBlocks.set(channelId, Math.max(this.channelBlocks.get(channelId) ?? 0, until));
+      return;
+    }
+    // Posts in flight when the limit was hit all come back 429: one event, not many.
+    const sameEvent = this.blockedUntil > now;
+    this.blockedUntil = Math.max(this.blockedUntil, until);
+    this.lastLimitedAt = now;
+    if (sameEvent || retryAfterMs <= 0) return;
+    // Where the overflowing window began: the current paced window, or the start of this run of posts; a run
+    // going on for long gives no clue, so the estimate falls back to the posts accepted within one Retry-After.
+    let from = this.window ? this.windowStartAt(now) : this.runStart;
+    if (!this.window && now - from > MAX_RUN_GUESS_MS) from = now - Math.max(SECOND, retryAfterMs);
+    this.pending = { at: now, retryAfterMs, from };
+  }
+
+  /** Applies a pending estimate once its pause is over, and relaxes pacing that has not been needed. */
+  private settle(now: number): void {
+    if (this.pending && this.blockedUntil <= now) {
+      const { at, retryAfterMs, from } = this.pending;
+      this.pending = undefined;
+      let quota = 0;
+      for (let i = this.accepted.length - 1; i >= 0 && this.accepted[i]! >= from; i--) if (this.accepted[i]! <= at + retryAfterMs) quota++;
+      quota = Math.max(1, quota);
+      // The window that overflowed began at `from`; it ends on a whole second no later than Retry-After said.
+      let end = at + retryAfterMs;
+      let ms = this.window?.ms ?? Math.max(SECOND, retryAfterMs);
+      if (Number.isFinite(from) && retryAfterMs % SECOND === 0) {
+        const whole = Math.floor((at + retryAfterMs - from) / SECOND) * SECOND;
+        if (whole >= SECOND && from + whole > at + retryAfterMs - SECOND) {
+          end = from + whole;
+          if (!this.window) ms = whole;
+        }
+      }
+      const ceiling = Math.max(quota, this.window?.ceiling ?? 0);
+      this.window = { end, ms, quota, ceiling, grantedIn: -Infinity, granted: 0 };
+    }
+    if (this.window && now - this.lastLimitedAt > RELAX_AFTER_MS && !this.pending) this.window = undefined;
+  }
+
+  private windowStartAt(now: number): number {
+    const w = this.window!;
+    return w.end + Math.floor((now - w.end) / w.ms) * w.ms;
+  }
+
+  /**
+   * Waits for: the channel's pause, a free slot, the platform's pause and a place in the current window.
+   * Returns the release function. A post waiting on its channel's pause holds no slot, so other channels go on.
+   */
+  async acquire(channelId?: string, signal?: AbortSignal): Promise<() => void> {
+    for (;;) {
+      const channelUntil = channelId === undefined ? 0 : (this.channelBlocks.get(channelId) ?? 0);
+      if (channelUntil > this.clock.now()) {
+        await this.clock.sleep(channelUntil - this.clock.now(), signal);
+        continue;
+      }
+      if (channelId !== undefined) this.channelBlocks.delete(channelId);
+      while (this.running >= this.concurrency) await waitInLine(this.waiters, signal);
+      this.running++;
+      try {
+        if (await this.waitForPlatform(channelId, signal)) break;
+      } catch (error) {
+        this.releaseOne();
+        throw error;
+      }
+      this.releaseOne(); // the channel was paused meanwhile: wait for it without holding a slot
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.releaseOne();
+    };
+  }
+
+  /** Holding a slot: waits out the platform pause and the window quota. False when the channel got paused. */
+  private async waitForPlatform(channelId: string | undefined, signal?: AbortSignal): Promise<boolean> {
+    for (;;) {
+      const now = this.clock.now();
+      if (channelId !== undefined && (this.channelBlocks.get(channelId) ?? 0) > now) return false;
+      if (this.blockedUntil > now) {
+        await this.clock.sleep(this.blockedUntil - now, signal);
+        continue;
+      }
+      this.settle(now);
+      const w = this.window;
+      if (w) {
+        const start = this.windowStartAt(now);
+        if (w.grantedIn !== start) {
+          // A new window: one that passed without a 429 gives back some of the quota an earlier storm took.
+          if (w.grantedIn !== -Infinity && w.quota < w.ceiling) w.quota = Math.min(w.ceiling, w.quota + Math.max(1, Math.round(w.ceiling / 10)));
+          w.grantedIn = start;
+          w.granted = 0;
+        }
+        if (w.granted >= w.quota) {
+          await this.clock.sleep(start + w.ms - now, signal);
+          continue;
+        }
+        w.granted++;
+      }
+      if (now - this.lastStart > RUN_GAP_MS) this.runStart = now;
+      this.lastStart = now;
+      return true;
+    }
+  }
+
+  private releaseOne(): void {
+    this.running--;
+    this.waiters.shift()?.();
+  }
+}
+
+/** One gate per platform, made on first use; every kind of post shares them. */
+export class Gates {
+  private readonly gates = new Map<string, PlatformGate>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly concurrency: number,
+  ) {}
+
+  of(platform: string): PlatformGate {
+    let gate = this.gates.get(platform);
+    if (!gate) this.gates.set(platform, (gate = new PlatformGate(this.clock, this.concurrency)));
+    return gate;
+  }
+}
