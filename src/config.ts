@@ -52,6 +52,8 @@ export const configSchema = z
     SEC_USER_AGENT: optionalText.pipe(z.string().regex(/\S+@\S+\.\S+/, 'must name the app and a contact email, e.g. "capex-bot/0.1 you@example.com"').optional()),
     /** SEC EDGAR API base URL; tests point it at a local server. */
     SEC_API_URL: optionalUrl.transform((u) => u ?? 'https://data.sec.gov'),
+    /** EDGAR (www.sec.gov) base URL for the 8-K feeds and exhibits proposals read; tests point it at a local server. */
+    SEC_BASE_URL: optionalUrl.transform((u) => u ?? 'https://www.sec.gov'),
 
     /** The web pages (src/web) on the HTTP server: on unless WEB=off. */
     WEB: optionalText.pipe(z.stringbool().default(true)),
