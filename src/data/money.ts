@@ -3,7 +3,7 @@
  * date and where it came from. All amounts are in billions of the figure's currency.
  */
 import type { DataSet } from './dataset.js';
-import type { Figure, Source } from './schema.js';
+import type { Figure, FxRate, Source } from './schema.js';
 
 export interface Range {
   low: number;
@@ -11,8 +11,11 @@ export interface Range {
 }
 
 export interface UsdValue extends Range {
-  /** How the USD value was obtained, for the reader: the source's own pair or a rate from the data file. */
-  conversion?: { usdPerUnit: number; date: string; source: Source; fromFigureSource: boolean };
+  /**
+   * How the USD value was obtained, for the reader: the source's own pair, or the data file's rate for the
+   * announcement month (`month`; when the table has no row for that month, the nearest earlier month's).
+   */
+  conversion?: { usdPerUnit: number; date: string; source: Source; fromFigureSource: boolean; month?: string; exactMonth?: boolean };
 }
 
 export function rangeOf(figure: Figure): Range {
@@ -31,14 +34,25 @@ export function usdOf(figure: Figure, data: DataSet): UsdValue {
       conversion: { usdPerUnit, date: figure.usd.date, source: figure.usd.source, fromFigureSource: true },
     };
   }
-  const rate = data.fx.find((r) => r.currency === figure.currency);
+  const rate = rateFor(data.fx, figure.currency, figure.announced.slice(0, 7));
   // The loader refuses files where a non-USD figure has no rate, so this is an invariant.
   if (!rate) throw new Error(`no fx rate for ${figure.currency} (figure ${figure.id})`);
+  const usdPerUnit = 1 / rate.perUsd;
+  const month = figure.announced.slice(0, 7);
   return {
-    low: native.low * rate.usdPerUnit,
-    high: native.high * rate.usdPerUnit,
-    conversion: { usdPerUnit: rate.usdPerUnit, date: rate.date, source: rate.source, fromFigureSource: false },
+    low: native.low * usdPerUnit,
+    high: native.high * usdPerUnit,
+    conversion: { usdPerUnit, date: rate.month, source: rate.source, fromFigureSource: false, month: rate.month, exactMonth: rate.month === month },
   };
+}
+
+/**
+ * The rate for a currency in a month ("2025-08"): that month's row, else the nearest earlier month's, else (a
+ * figure older than the table) the earliest row. Rows may be in any order in the file.
+ */
+export function rateFor(fx: readonly FxRate[], currency: string, month: string): FxRate | undefined {
+  const rows = fx.filter((r) => r.currency === currency).sort((a, b) => a.month.localeCompare(b.month));
+  return rows.filter((r) => r.month <= month).at(-1) ?? rows[0];
 }
 
 /** Source figures keep their precision (72.22); derived ones get three significant digits at most. */
@@ -59,7 +73,9 @@ function formatRange(r: Range, derived: boolean): string {
 const QUALIFIER_WORDS: Record<NonNullable<Figure['qualifier']>, string> = {
   'at-least': 'more than ',
   'at-most': 'under ',
+  'up-to': 'up to ',
   about: 'about ',
+  implied: 'implied ',
 };
 
 export function qualifierWord(figure: Pick<Figure, 'qualifier'>): string {
@@ -92,8 +108,11 @@ export function describeConversion(figure: Figure, data: DataSet): string | unde
   const { conversion } = usdOf(figure, data);
   if (!conversion) return undefined;
   const perUsd = formatNumber(1 / conversion.usdPerUnit, true);
-  const how = conversion.fromFigureSource ? "the source's own conversion" : 'rate from the data file';
-  return `${figure.currency}→USD at ${perUsd} ${figure.currency} per US$ (${how}, ${formatDate(conversion.date)}: ${conversion.source.title})`;
+  if (conversion.fromFigureSource) {
+    return `${figure.currency}→USD at ${perUsd} ${figure.currency} per US$ (the source's own conversion, ${formatDate(conversion.date)}: ${conversion.source.title})`;
+  }
+  const which = conversion.exactMonth ? `the ${formatDate(conversion.month!)} rate` : `the ${formatDate(conversion.month!)} rate, the nearest earlier month in the data file's table`;
+  return `${figure.currency}→USD at ${perUsd} ${figure.currency} per US$ (${which}: ${conversion.source.title})`;
 }
 
 export function midpoint(r: Range): number {

@@ -22,6 +22,8 @@ export const META_REVISION = `
     company: meta
     metric: guidance
     label: capex guidance (raised)
+    definition: capex-incl-finance-leases
+    basis: guidance
     low: 135
     high: 150
     currency: USD
@@ -30,6 +32,7 @@ export const META_REVISION = `
     source:
       title: Meta Q2 2026 results (test fixture)
       url: https://example.com/meta-q2-2026
+      kind: company-release
 `;
 
 /** Amazon lowers its 2026 guidance to US$190B on 30 Oct 2026. */
@@ -38,6 +41,8 @@ export const AMAZON_REVISION = `
     company: amazon
     metric: guidance
     label: capex guidance (lowered)
+    definition: capex
+    basis: guidance
     amount: 190
     currency: USD
     period: { label: CY2026, start: "2026-01", end: "2026-12" }
@@ -45,6 +50,7 @@ export const AMAZON_REVISION = `
     source:
       title: Amazon Q3 2026 results (test fixture)
       url: https://example.com/amazon-q3-2026
+      kind: company-release
 `;
 
 /** A first figure for a new year: "new", not a revision. */
@@ -53,6 +59,8 @@ export const META_2027 = `
     company: meta
     metric: guidance
     label: capex guidance (first)
+    definition: capex-incl-finance-leases
+    basis: guidance
     amount: 160
     currency: USD
     period: { label: CY2027, start: "2027-01", end: "2027-12" }
@@ -60,6 +68,7 @@ export const META_2027 = `
     source:
       title: Meta Q3 2026 results (test fixture)
       url: https://example.com/meta-q3-2026
+      kind: company-release
 `;
 
 export function withRows(text: string, version: string, ...rows: string[]): string {
