@@ -49,28 +49,66 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
 };
 
 export class BodyTooLargeError extends Error {}
-/** The shared body budget is spent: answered 503, the platform retries. */
+/** A body read given up to keep total memory bounded: answered 503 (the platform retries). */
 export class ServerBusyError extends Error {}
 
-/** Bytes of request bodies held at once, process-wide (one server per process; tests may run several). */
+interface BodyRead {
+  startedAt: number;
+  held: number;
+  evict(): void;
+}
+
+/**
+ * Bytes of request bodies held at once, process-wide. When a new chunk would go over the limit, the reads
+ * that started longest ago give way first: a real Slack or Discord body arrives in one go within
+ * milliseconds, so the oldest unfinished reads are the ones trickling in on purpose (held bodies), and
+ * evicting them keeps memory bounded without turning the real requests away.
+ */
 class BodyBudget {
   private used = 0;
+  private readonly reads = new Set<BodyRead>();
   constructor(public limit: number) {}
 
-  take(bytes: number): boolean {
-    if (this.used + bytes > this.limit) return false;
+  add(read: BodyRead): void {
+    this.reads.add(read);
+  }
+
+  remove(read: BodyRead): void {
+    if (!this.reads.delete(read)) return;
+    this.used -= read.held;
+    read.held = 0;
+  }
+
+  /** Counts `bytes` more for `read`, evicting older reads if needed; false when even that cannot make room. */
+  take(read: BodyRead, bytes: number): boolean {
+    while (this.used + bytes > this.limit) {
+      let oldest: BodyRead | undefined;
+      for (const r of this.reads) if (r !== read && r.held > 0 && r.startedAt <= read.startedAt && (!oldest || r.startedAt < oldest.startedAt)) oldest = r;
+      if (!oldest) return false;
+      this.remove(oldest);
+      oldest.evict();
+    }
     this.used += bytes;
+    read.held += bytes;
     return true;
   }
 
-  give(bytes: number): void {
-    this.used = Math.max(0, this.used - bytes);
+  /**
+   * Whether a body this large is turned away before it is read: once half the budget is held, only bodies the
+   * size real platforms send (up to 64 KB) are read. Held-body attackers declare large bodies; refusing those
+   * on their headers costs nothing, where reading and then evicting them would cost a megabyte of reading each.
+   */
+  underPressure(declared: number): boolean {
+    return declared > LARGE_BODY_BYTES && this.used + declared > this.limit / 2;
   }
 
   get inUse(): number {
     return this.used;
   }
 }
+
+/** Real Slack and Discord bodies are a few KB; above this a body is "large" for the budget's pressure rule. */
+const LARGE_BODY_BYTES = 64 * 1024;
 
 const bodyBudget = new BodyBudget(DEFAULT_HTTP_LIMITS.maxBufferedBytes);
 
@@ -82,7 +120,7 @@ export function bufferedBodyBytes(): number {
 /**
  * Reads the raw body (signatures are computed over the exact bytes), at most `limit` bytes and within the
  * process-wide body budget. Rejects with BodyTooLargeError / ServerBusyError, which the server answers as
- * 413 / 503; the rest of the body is then drained unread rather than the connection reset.
+ * 413 / 503; a too-large body is then drained unread so the client sees the 413 rather than a reset.
  */
 export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -91,9 +129,18 @@ export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promi
       reject(new BodyTooLargeError(`body of ${declared} bytes is over ${limit}`));
       return;
     }
+    if (Number.isFinite(declared) && bodyBudget.underPressure(declared)) {
+      reject(new ServerBusyError(`a ${declared}-byte body while bodies are over half the server-wide budget`));
+      return;
+    }
     const chunks: Buffer[] = [];
-    let held = 0;
     let done = false;
+    const read: BodyRead = {
+      startedAt: performance.now(),
+      held: 0,
+      evict: () => finish(new ServerBusyError('evicted: the oldest unfinished body while bodies were over the server-wide budget')),
+    };
+    bodyBudget.add(read);
     const finish = (error?: Error) => {
       if (done) return;
       done = true;
@@ -101,17 +148,15 @@ export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promi
       req.off('end', onEnd);
       req.off('error', onError);
       req.off('close', onClose);
-      bodyBudget.give(held);
-      held = 0;
+      bodyBudget.remove(read);
       if (error) {
         chunks.length = 0;
         reject(error);
       } else resolve(Buffer.concat(chunks));
     };
     const onData = (chunk: Buffer) => {
-      if (held + chunk.length > limit) return finish(new BodyTooLargeError(`body over ${limit} bytes`));
-      if (!bodyBudget.take(chunk.length)) return finish(new ServerBusyError('request bodies are over the server-wide budget'));
-      held += chunk.length;
+      if (read.held + chunk.length > limit) return finish(new BodyTooLargeError(`body over ${limit} bytes`));
+      if (!bodyBudget.take(read, chunk.length)) return finish(new ServerBusyError('request bodies are over the server-wide budget'));
       chunks.push(chunk);
     };
     const onEnd = () => finish();
@@ -130,17 +175,23 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** How long, and how much, of a refused body is read and thrown away so the client sees the answer, not a reset. */
-const DRAIN_MS = 5_000;
-const DRAIN_BYTES = 16 * MAX_BODY_BYTES;
+/** How much of a refused body is read and thrown away (so the client reads the answer, not a reset), and for how long. */
+interface Drain {
+  bytes: number;
+  ms: number;
+}
+/** A body over the limit: a client that meant well may be mid-upload of a few megabytes. */
+const DRAIN_TOO_LARGE: Drain = { bytes: 4 * MAX_BODY_BYTES, ms: 5_000 };
+/** Unsigned, unknown path, or shed under load: only what a real request could carry. */
+const DRAIN_SHORT: Drain = { bytes: 64 * 1024, ms: 1_000 };
 
 /**
  * Answers a request whose body will not be read. The client may still be sending: closing the connection
  * now would make its TCP stack see a reset before it reads the answer (Node closes right after a response
  * marked `Connection: close`), so the rest of the body is read and discarded (never held), and the
- * connection is closed only after a few seconds or megabytes of that.
+ * connection is closed once the drain allowance is used up.
  */
-function refuse(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, body: unknown, drain: Drain, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -153,11 +204,11 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, body:
     clearTimeout(timer);
     req.socket.destroy();
   };
-  const timer = setTimeout(stop, DRAIN_MS);
+  const timer = setTimeout(stop, drain.ms);
   timer.unref();
   req.on('data', (chunk: Buffer) => {
     drained += chunk.length;
-    if (drained > DRAIN_BYTES) stop();
+    if (drained > drain.bytes) stop();
   });
   req.once('end', () => clearTimeout(timer));
   req.resume();
@@ -222,27 +273,27 @@ export class HttpServer {
     const route = this.routes.get(`${req.method} ${path}`);
     const handler = route?.handler ?? this.fallbackHandler;
     if (!handler) {
-      refuse(req, res, 404, { ok: false, error: 'not_found' });
+      refuse(req, res, 404, { ok: false, error: 'not_found' }, DRAIN_SHORT);
       return;
     }
     const guard = route?.guard ?? {};
     for (const [name, pattern] of Object.entries(guard.requireHeaders ?? {})) {
       const value = req.headers[name];
       if (typeof value !== 'string' || !pattern.test(value)) {
-        refuse(req, res, 401, { ok: false, error: 'missing_or_malformed_signature_headers' });
+        refuse(req, res, 401, { ok: false, error: 'missing_or_malformed_signature_headers' }, DRAIN_SHORT);
         return;
       }
     }
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > (guard.maxBodyBytes ?? MAX_BODY_BYTES)) {
-      refuse(req, res, 413, { ok: false, error: 'body_too_large' });
+      refuse(req, res, 413, { ok: false, error: 'body_too_large' }, DRAIN_TOO_LARGE);
       return;
     }
     try {
       await handler(req, res);
     } catch (error) {
-      if (error instanceof BodyTooLargeError) refuse(req, res, 413, { ok: false, error: 'body_too_large' });
-      else if (error instanceof ServerBusyError) refuse(req, res, 503, { ok: false, error: 'busy' }, { 'retry-after': '1' });
+      if (error instanceof BodyTooLargeError) refuse(req, res, 413, { ok: false, error: 'body_too_large' }, DRAIN_TOO_LARGE);
+      else if (error instanceof ServerBusyError) refuse(req, res, 503, { ok: false, error: 'busy' }, DRAIN_SHORT, { 'retry-after': '1' });
       else if (!res.headersSent) sendJson(res, 500, { ok: false });
       else res.end();
     }
