@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const BENCHES = ['core', 'slack', 'discord', 'digest', 'charts', 'connections'];
+const BENCHES = ['core', 'slack', 'discord', 'digest', 'charts', 'connections', 'web'];
 
 let failed = false;
 for (const name of BENCHES) {
