@@ -1,5 +1,10 @@
-/** Builds the command core with the real command registry and a data source. */
+/**
+ * Builds the command core with the real command registry, a data source, and the syntax of every registered
+ * platform (so a reply is written for the platform that shows it, whichever adapters run in this process).
+ */
 import { Core } from './core/core.js';
+import { PLATFORMS } from './adapters/registry.js';
+import { consoleSyntax } from './adapters/console/syntax.js';
 import type { Services } from './core/command.js';
 import type { Logger } from './core/log.js';
 import { commands } from './commands/index.js';
@@ -20,5 +25,6 @@ export function createCore(options: CreateCoreOptions): Core {
     services: options.services,
     logger: options.logger,
     now: options.now,
+    syntaxes: [consoleSyntax, ...PLATFORMS.map((p) => p.syntax)],
   });
 }

@@ -1,83 +1,85 @@
 /**
- * Start-up wiring: configuration → data → core → adapters. With no Slack or Discord variables the bot
- * runs the console adapter, so it works with no tokens at all.
+ * Start-up wiring: configuration → data → core → adapters. The chat platforms come from the adapter registry
+ * (src/adapters/registry.ts: one line per platform); those the configuration turns on are started, each
+ * degraded-and-retrying rather than fatal when its platform is down. With none, the bot runs the console, so
+ * it works with no tokens at all.
  */
-import { loadConfig, slackEnabled, discordEnabled, type Config } from './config.js';
+import { loadConfig, webEnabled, type Config } from './config.js';
 import { createLogger } from './core/log.js';
 import { HttpServer } from './http/server.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { runConsole, createConsoleOutbound } from './adapters/console/console.js';
+import { AdapterRegistry } from './adapters/registry.js';
 import type { OutboundChannel } from './core/outbound.js';
 import { startDigests } from './schedule/wire.js';
 import { startNews } from './news/wire.js';
 import { startAlerts } from './alerts/wire.js';
+import { mountWeb, startWebBesideConsole } from './web/index.js';
 
 export interface RunningBot {
   runtime: Runtime;
   http?: HttpServer;
+  registry: AdapterRegistry;
   outbound: OutboundChannel[];
+  /** Labels of the adapters started, e.g. ['discord', 'slack (socket mode)']. */
   adapters: string[];
   stop(): Promise<void>;
 }
 
-/** Starts the chat adapters the configuration asks for; without any, the console. */
+/** Starts the chat adapters the configuration asks for (see `AdapterRegistry`); without any, the console. */
 export async function startBot(config: Config = loadConfig()): Promise<RunningBot> {
   const logger = createLogger(config.LOG_LEVEL);
   const runtime = await createRuntime(config, logger, { watchData: true });
-  const adapters: string[] = [];
-  const outbound: OutboundChannel[] = [];
-  const needsHttp = (slackEnabled(config) && !config.SLACK_APP_TOKEN) || Boolean(config.DISCORD_PUBLIC_KEY);
-  const http = needsHttp ? new HttpServer(() => ({ adapters, ...runtime.live.status() })) : undefined;
+  const registry = AdapterRegistry.fromConfig(config);
+  const needsHttp = registry.needsHttp(config) || webEnabled(config);
+  // /healthz: `status` is "degraded" with each reason while a platform is down or refuses the token; still 200,
+  // because the process serves the other platforms (a restart would not fix a platform outage or a bad token).
+  const http = needsHttp ? new HttpServer(() => ({ ...registry.healthz(), ...runtime.live.status() })) : undefined;
 
-  // Platform adapters are wired here as they land (Slack, Discord); each pushes to `adapters` and `outbound`.
+  // Every adapter's first attempt is over when this resolves; those that failed keep trying in the background.
+  await registry.start({ core: runtime.core, config, http, logger });
+  runtime.onClose(() => registry.stop());
+  const adapters = registry.reports().map((r) => r.label);
+  const outbound = registry.outbounds();
 
-  if (discordEnabled(config)) {
-    // Loaded only when configured: discord.js is large and Slack-only or console bots never need it.
-    const { startDiscord } = await import('./adapters/discord/index.js');
-    const discord = await startDiscord({ core: runtime.core, config, http, logger });
-    adapters.push('discord');
-    if (discord.outbound) outbound.push(discord.outbound);
-    runtime.onClose(() => discord.stop());
-  }
-
-  if (slackEnabled(config)) {
-    // Loaded only when configured, like Discord. HTTP mode mounts POST /slack/events on `http`; Socket Mode ignores it.
-    const { startSlack } = await import('./adapters/slack/index.js');
-    const slack = await startSlack({ core: runtime.core, config, http, logger });
-    adapters.push(slack.mode === 'socket' ? 'slack (socket mode)' : 'slack');
-    outbound.push(slack.outbound);
-    runtime.onClose(() => slack.stop());
-  }
-
+  // The web pages take every path the adapters' exact routes do not (src/web); WEB=off leaves them out.
+  if (http && webEnabled(config)) mountWeb(http, runtime);
   if (http) {
     const address = await http.listen(config.PORT, config.HOST);
     logger.info({ port: address.port, host: address.address, adapters }, 'HTTP server listening');
     runtime.onClose(() => http.close());
   }
-  // After the adapters, so every platform's outbound channel is connected; on SIGTERM it stops first.
+  // `/capex-digest status` lists the adapters with their health.
+  runtime.services.adapters = () => registry.reports();
+  // After the adapters, so every platform's outbound channel exists; on SIGTERM it stops first.
   await startDigests(runtime, outbound);
   startNews(runtime, outbound);
-  // Announces what changed while the bot was down, then every new data version; `/capex-digest status` lists the adapters.
-  runtime.services.adapters = adapters;
+  // Announces what changed while the bot was down, then every new data version.
   await startAlerts(runtime, outbound);
-  return { runtime, http, outbound, adapters, stop: () => runtime.close() };
+  return { runtime, http, registry, outbound, adapters, stop: () => runtime.close() };
 }
 
 export async function main(): Promise<void> {
   const config = loadConfig();
-  if (!slackEnabled(config) && !discordEnabled(config)) {
+  if (AdapterRegistry.fromConfig(config).isEmpty) {
     const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
     const runtime = await createRuntime(config, logger, { watchData: true });
-    runtime.services.consoleOutbound = createConsoleOutbound(process.stdout);
+    const consoleOutbound = createConsoleOutbound(process.stdout, runtime.core);
+    // The web pages run beside an interactive console, on PORT; piped input stays a plain question/answer stream.
+    const web = process.stdin.isTTY && webEnabled(config) ? await startWebBesideConsole(runtime) : undefined;
+    if (web) process.stdout.write(`Web pages: ${web}\n`);
     // Interactive console: scheduled digests print here; piped input stays a plain question/answer stream.
-    if (process.stdin.isTTY) await startDigests(runtime, [runtime.services.consoleOutbound as OutboundChannel]);
-    if (process.stdin.isTTY) startNews(runtime, [runtime.services.consoleOutbound as OutboundChannel]);
-    if (process.stdin.isTTY) await startAlerts(runtime, [runtime.services.consoleOutbound as OutboundChannel]);
+    if (process.stdin.isTTY) await startDigests(runtime, [consoleOutbound]);
+    if (process.stdin.isTTY) startNews(runtime, [consoleOutbound]);
+    if (process.stdin.isTTY) await startAlerts(runtime, [consoleOutbound]);
     await runConsole({ core: runtime.core, input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY) });
     await runtime.close();
     return;
   }
   const bot = await startBot(config);
+  // A platform SDK rejecting a promise nobody awaits (a reconnect that fails inside discord.js or Bolt) must not
+  // take Slack, Discord and the HTTP endpoint down with it: it is logged, and the adapters' health says the rest.
+  process.on('unhandledRejection', (reason) => bot.runtime.logger.error({ err: reason }, 'unhandled rejection (kept running)'));
   const shutdown = async (signal: string) => {
     bot.runtime.logger.info({ signal }, 'shutting down');
     await bot.stop();

@@ -7,6 +7,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { defineCommand, UserError, type CommandContext, type CommandSpec } from '../core/command.js';
+import { commandRef } from '../core/syntax.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Company } from '../data/schema.js';
 import type { AlertService } from '../alerts/service.js';
@@ -24,7 +25,7 @@ const NOT_SET_UP = 'Revision alerts are not set up in this run of the bot (it ha
 const ACTIONS = ['list', 'on', 'off'] as const;
 
 function alertsOf(ctx: CommandContext): AlertService {
-  const service = ctx.services.alerts as AlertService | undefined;
+  const service = ctx.services.alerts;
   if (!service) throw new UserError(NOT_SET_UP);
   return service;
 }
@@ -77,7 +78,7 @@ export function resolveCompanies(data: DataSet, segments: string[]): Company[] {
 function channelOf(text: string | undefined, ctx: CommandContext): string {
   if (text === undefined || text.trim() === '') return ctx.caller.channelId;
   try {
-    return parseChannel(text, ctx.caller.platform);
+    return parseChannel(text, ctx.syntax);
   } catch (error) {
     if (error instanceof WhenError) throw new UserError(error.message, ALERTS_USAGE);
     throw error;
@@ -117,7 +118,7 @@ export const digestAlertsCommand = defineCommand({
     const verb = args[0]?.toLowerCase();
     if (verb === undefined) return { action: 'list' as const };
     if (!(ACTIONS as readonly string[]).includes(verb)) {
-      throw new UserError(`/capex-digest alerts has no '${quoteInput(args[0]!).slice(0, 20)}': use on, off or list.`, ALERTS_USAGE);
+      throw new UserError(`${commandRef('/capex-digest alerts')} has no '${quoteInput(args[0]!).slice(0, 20)}': use on, off or list.`, ALERTS_USAGE);
     }
     const rest = args.slice(1);
     const channels = rest.filter(isChannelToken);
@@ -145,7 +146,7 @@ export const digestAlertsCommand = defineCommand({
       if (before?.status === 'failing') lines.push(`Alerts there were failing (${before.statusReason ?? 'cannot post'}); they are on again.`);
       else if (before) lines.push(`Before, they covered ${companiesWords(before.companies, ctx.data)}.`);
       lines.push('Figures already in the data are not announced; each change is announced once. The next digest lists it under "what changed" too.');
-      lines.push(`Stop them with /capex-digest alerts off ${channel}.`);
+      lines.push(`Stop them with ${commandRef('/capex-digest alerts off')} ${channel}.`);
       return privateAnswer(`Revision alerts on in ${channel}`, lines, {
         summary: `Revision alerts on in ${channel} for ${companiesWords(subscription.companies, ctx.data)}.`,
       });
@@ -156,14 +157,16 @@ export const digestAlertsCommand = defineCommand({
       const channelId = channelOf(channelText, ctx);
       const channel = channelLabel(channelId);
       const removed = await alerts.unsubscribe(channelId, ctx.caller);
-      if (!removed) return privateAnswer('No revision alerts there', [`${channel} had no revision alerts. /capex-digest alerts list shows the channels that do.`]);
+      if (!removed) return privateAnswer('No revision alerts there', [`${channel} had no revision alerts. ${commandRef('/capex-digest alerts list')} shows the channels that do.`]);
       return privateAnswer(`Revision alerts off in ${channel}`, [`${channel} no longer gets revision alerts (it had them for ${companiesWords(removed.companies, ctx.data)}).`]);
     }
 
     if (typed?.length || channelText) throw new UserError('alerts list takes nothing more: it lists every channel with alerts.', ALERTS_USAGE);
     const subscriptions = await alerts.list(ctx.caller);
     if (subscriptions.length === 0) {
-      return privateAnswer('No revision alerts', ['No channel gets revision alerts yet. Turn them on in this channel: /capex-digest alerts on (or name companies: alerts on meta, alphabet).']);
+      return privateAnswer('No revision alerts', [
+        `No channel gets revision alerts yet. Turn them on in this channel: ${commandRef('/capex-digest alerts on')} (or name companies: ${commandRef('/capex-digest alerts on meta, alphabet')}).`,
+      ]);
     }
     const lines = subscriptions.map((s) =>
       [

@@ -7,6 +7,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { defineCommand, UserError, type Caller, type CommandContext, type CommandSpec } from '../core/command.js';
+import { commandRef } from '../core/syntax.js';
 import { privateAnswer } from './shared.js';
 import { ADD_USAGE, addOptionsFromText, resolveAdd } from '../schedule/grammar.js';
 import { channelLabel, describeSchedule } from '../schedule/schedule-record.js';
@@ -19,7 +20,7 @@ import type { DeliveryRecord, ScheduleRecord } from '../store/types.js';
 const NOT_SET_UP = 'Scheduled digests are not set up in this run of the bot (it has no database). Start the bot with `capex-bot start` to use them.';
 
 function serviceOf(ctx: CommandContext): DigestService {
-  const service = ctx.services.digest as DigestService | undefined;
+  const service = ctx.services.digest;
   if (!service) throw new UserError(NOT_SET_UP);
   return service;
 }
@@ -38,17 +39,17 @@ const idOption = z
   .string()
   .trim()
   .max(12, 'a schedule id is a short number such as 3')
-  .describe('Schedule id, as shown by /capex-digest list');
+  .describe('Schedule id, a number such as 3 (the list subcommand shows them)');
 
 function parseId(text: string, usage: string): number {
   const m = /^#?(\d{1,9})$/.exec(text);
-  if (!m) throw new UserError(`'${text.slice(0, 12)}' is not a schedule id: use the number /capex-digest list shows, e.g. 3.`, usage);
+  if (!m) throw new UserError(`'${text.slice(0, 12)}' is not a schedule id: use the number ${commandRef('/capex-digest list')} shows, e.g. 3.`, usage);
   return Number(m[1]);
 }
 
 async function findOrExplain(service: DigestService, id: number, caller: Caller, usage: string): Promise<ScheduleRecord> {
   const schedule = await service.find(id, caller);
-  if (!schedule) throw new UserError(`There is no digest schedule ${id} here. /capex-digest list shows the ids.`, usage);
+  if (!schedule) throw new UserError(`There is no digest schedule ${id} here. ${commandRef('/capex-digest list')} shows the ids.`, usage);
   return schedule;
 }
 
@@ -80,13 +81,13 @@ export const digestAddCommand = defineCommand({
     time: z.string().trim().max(20).optional().describe('Time of day, 24-hour HH:MM, e.g. 09:00'),
     days: z.string().trim().max(60).optional().describe('daily (default), weekdays, or days like mon,wed,fri'),
     cron: z.string().trim().max(100).optional().describe('Instead of time and days: a cron expression, e.g. 0 9 * * 1-5'),
-    zone: z.string().trim().max(64).optional().describe('IANA time zone, e.g. Europe/Berlin (default: yours, else the bot default)'),
+    zone: z.string().trim().max(64).optional().describe('IANA time zone, e.g. Europe/Berlin (default: the bot\'s default zone)'),
     channel: z.string().trim().max(100).optional().describe('Channel to post in (default: this one)'),
   }),
   fromText: (args) => userInput(() => addOptionsFromText(args), ADD_USAGE),
   run: async (options, ctx) => {
     const service = serviceOf(ctx);
-    const resolved = userInput(() => resolveAdd(options, ctx.caller, service.defaultZone), ADD_USAGE);
+    const resolved = userInput(() => resolveAdd(options, ctx.caller, service.defaultZone, ctx.syntax), ADD_USAGE);
     const { schedule, next } = await service.add(resolved, ctx.caller);
     const channel = channelLabel(schedule.channelId);
     const lines = [`Schedule ${schedule.id}: the AI-capex digest posts in ${channel} ${describeSchedule(schedule)}.`];
@@ -98,7 +99,9 @@ export const digestAddCommand = defineCommand({
           : `Time zone ${schedule.zone} is the bot's default; add a zone such as Europe/Berlin to use another.`,
       );
     }
-    lines.push(`Manage it with /capex-digest next ${schedule.id}, pause ${schedule.id} or remove ${schedule.id}.`);
+    lines.push(
+      `Manage it with ${commandRef(`/capex-digest next ${schedule.id}`)}, ${commandRef(`/capex-digest pause ${schedule.id}`)} or ${commandRef(`/capex-digest remove ${schedule.id}`)}.`,
+    );
     return privateAnswer(`Digest scheduled (id ${schedule.id})`, lines, {
       fields: [
         { label: 'Id', value: String(schedule.id) },
@@ -151,7 +154,7 @@ export const digestListCommand = defineCommand({
     const service = serviceOf(ctx);
     const views = await service.list(ctx.caller);
     if (views.length === 0) {
-      return privateAnswer('No digest schedules', ['No digest is scheduled yet. An admin can add one: /capex-digest add 09:00 weekdays Europe/Berlin']);
+      return privateAnswer('No digest schedules', [`No digest is scheduled yet. An admin can add one: ${commandRef('/capex-digest add 09:00 weekdays Europe/Berlin')}`]);
     }
     const lines = views.map((view) => {
       const { schedule, summary, next } = view;
@@ -197,7 +200,7 @@ function changeCommand(change: Change) {
         if (result.reason === 'already' && result.schedule) {
           return privateAnswer(`Schedule ${id} unchanged`, [`Schedule ${id} ${CHANGE_WORDS[change].already}.`]);
         }
-        throw new UserError(`There is no digest schedule ${id} here. /capex-digest list shows the ids.`, usage);
+        throw new UserError(`There is no digest schedule ${id} here. ${commandRef('/capex-digest list')} shows the ids.`, usage);
       }
       const s = result.schedule;
       const lines = [`Schedule ${s.id} (${channelLabel(s.channelId)}, ${describeSchedule(s)}) is ${CHANGE_WORDS[change].done}.`];
@@ -205,7 +208,7 @@ function changeCommand(change: Change) {
         const next = service.nextRuns(s, 1)[0];
         lines.push(next ? `Next run: ${nextRunWords(next.dueAt, s.zone)}. Runs that fell in the pause are not made up.` : 'It has no upcoming run.');
       }
-      if (change === 'pause') lines.push(`/capex-digest resume ${s.id} starts it again.`);
+      if (change === 'pause') lines.push(`${commandRef(`/capex-digest resume ${s.id}`)} starts it again.`);
       return privateAnswer(`Schedule ${s.id} ${CHANGE_WORDS[change].done}`, lines);
     },
   });
@@ -229,7 +232,7 @@ export const digestChartCommand = defineCommand({
   adminOnly: true,
   options: z.object({
     id: idOption,
-    chart: z.enum(['on', 'off'], { error: "say on or off after the schedule id, e.g. /capex-digest chart 3 on" }).describe('on: each digest carries the chart image; off: text only'),
+    chart: z.enum(['on', 'off'], { error: `say on or off after the schedule id, e.g. ${commandRef('/capex-digest chart 3 on')}` }).describe('on: each digest carries the chart image; off: text only'),
   }),
   // Validated by the schema: anything but on/off gets its friendly message.
   fromText: (args) => ({ id: args[0] ?? '', chart: args[1]?.toLowerCase() as 'on' | 'off' }),
@@ -242,13 +245,14 @@ export const digestChartCommand = defineCommand({
       if (result.reason === 'already' && result.schedule) {
         return privateAnswer(`Schedule ${id} unchanged`, [`The digests of schedule ${id} ${on ? 'already carry the chart image' : 'are already text only'}.`]);
       }
-      throw new UserError(`There is no digest schedule ${id} here. /capex-digest list shows the ids.`, CHART_USAGE);
+      throw new UserError(`There is no digest schedule ${id} here. ${commandRef('/capex-digest list')} shows the ids.`, CHART_USAGE);
     }
     const s = result.schedule;
     const where = `schedule ${s.id} (${channelLabel(s.channelId)}, ${describeSchedule(s)})`;
     return privateAnswer(`Schedule ${s.id}: chart ${on ? 'on' : 'off'}`, [
       on ? `The digests of ${where} now carry the top-spenders chart as an image with the text.` : `The digests of ${where} are text only again.`,
-      ...(on && s.channelId.startsWith('slack:') ? ['In Slack the bot must be in the channel to share an image (/invite @capex-bot); the text is posted either way.'] : []),
+      // A platform that needs the bot in a channel to share an image says so (Slack: /invite).
+      ...(on && ctx.syntax.hints?.imageNeedsMembership && s.channelId.startsWith(`${ctx.syntax.platform}:`) ? [ctx.syntax.hints.imageNeedsMembership] : []),
     ]);
   },
 });
@@ -271,7 +275,7 @@ export const digestNextCommand = defineCommand({
     const schedule = await findOrExplain(service, parseId(idText, NEXT_USAGE), ctx.caller, NEXT_USAGE);
     const runs = service.nextRuns(schedule, 3);
     const lines = [`Schedule ${schedule.id}: ${channelLabel(schedule.channelId)} ${describeSchedule(schedule)}.`];
-    if (schedule.status !== 'active') lines.push(`It is ${schedule.status}: these runs happen only after /capex-digest resume ${schedule.id}.`);
+    if (schedule.status !== 'active') lines.push(`It is ${schedule.status}: these runs happen only after ${commandRef(`/capex-digest resume ${schedule.id}`)}.`);
     if (runs.length === 0) lines.push('It has no upcoming run.');
     return privateAnswer(`Next runs of schedule ${schedule.id}`, lines, {
       ...(runs.length > 0 && {
@@ -324,7 +328,7 @@ export const digestSendCommand = defineCommand({
       case 'retry_later':
         return privateAnswer('Digest queued', [`The platform is slow or busy; the digest for ${channel} will be posted as soon as it answers (${outcome.reason}).`]);
       case 'failing':
-        return { ...privateAnswer('Could not post', [`Could not post in ${channel}: ${outcome.reason}. The schedule is marked failing; add the bot to the channel, then /capex-digest resume ${schedule.id}.`]), kind: 'error' };
+        return { ...privateAnswer('Could not post', [`Could not post in ${channel}: ${outcome.reason}. The schedule is marked failing; add the bot to the channel, then ${commandRef(`/capex-digest resume ${schedule.id}`)}.`]), kind: 'error' };
       default:
         return { ...privateAnswer('Not posted', [`Not posted in ${channel}: ${outcome.reason}.`]), kind: 'error' };
     }
@@ -344,11 +348,11 @@ export const digestHelpCommand = defineCommand({
   examples: ['/capex-digest', '/capex-digest add 09:00 weekdays Europe/Berlin'],
   options: z.object({ topic: z.string().trim().max(40).optional().describe('A subcommand, e.g. add') }),
   fromText: (args) => ({ topic: args.length ? args.join(' ') : undefined }),
-  run: ({ topic }) => {
+  run: ({ topic }, { syntax }) => {
     const intro: string[] = [];
     if (topic && topic.toLowerCase() !== 'help') {
       const word = topic.split(/\s+/)[0]!.toLowerCase().slice(0, 20);
-      intro.push(`/capex-digest has no '${word}'. It knows: ${SUBCOMMANDS.join(', ')}.`);
+      intro.push(`${commandRef('/capex-digest')} has no '${word}'. It knows: ${SUBCOMMANDS.join(', ')}.`);
     }
     return {
       kind: topic && topic.toLowerCase() !== 'help' ? 'error' : 'help',
@@ -360,10 +364,10 @@ export const digestHelpCommand = defineCommand({
         'Admins add, pause, resume, remove and send schedules; anyone can list them, see the next runs and preview the digest.',
       ],
       fields: [...DIGEST_COMMANDS, digestFeedsCommand as unknown as CommandSpec, ...ALERT_COMMANDS].filter((c) => c.id !== 'digest-help').map((c) => ({
-        label: c.usage.split(' — ')[0]!,
-        value: `${c.summary}. e.g. ${c.examples[0]}`,
+        label: syntax.usage(c).split(' — ')[0]!,
+        value: `${c.summary}. e.g. ${commandRef(c.examples[0]!)}`,
       })),
-      summary: 'Scheduled digests: /capex-digest add | list | next | preview | send | pause | resume | remove',
+      summary: `Scheduled digests: ${['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove'].map((sub) => commandRef(`/capex-digest ${sub}`)).join(' | ')}`,
     };
   },
 });

@@ -7,6 +7,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { defineCommand, UserError, type CommandContext } from '../core/command.js';
+import { commandRef } from '../core/syntax.js';
 import { privateAnswer } from './shared.js';
 import type { NewsService, RefreshOutcome } from '../news/service.js';
 import type { FeedRecord } from '../news/store.js';
@@ -18,7 +19,7 @@ const NOT_SET_UP = 'News feeds are not set up in this run of the bot (it has no 
 const ACTIONS = ['list', 'add', 'remove'] as const;
 
 function newsOf(ctx: CommandContext): NewsService {
-  const service = ctx.services.news as NewsService | undefined;
+  const service = ctx.services.news;
   if (!service) throw new UserError(NOT_SET_UP);
   return service;
 }
@@ -43,9 +44,9 @@ function healthWords(feed: FeedRecord, zone: string): string {
 }
 
 function describeFirst(first: RefreshOutcome | undefined, feed: FeedRecord): string {
-  if (!first) return 'The first fetch is still running; /capex-digest feeds list shows how it went. You get a direct message if it fails.';
+  if (!first) return `The first fetch is still running; ${commandRef('/capex-digest feeds list')} shows how it went. You get a direct message if it fails.`;
   if (!first.ok) {
-    return `The first fetch failed: ${first.reason}. The feed stays on the list and is retried with growing delays; remove it with /capex-digest feeds remove ${feed.id}.`;
+    return `The first fetch failed: ${first.reason}. The feed stays on the list and is retried with growing delays; remove it with ${commandRef(`/capex-digest feeds remove ${feed.id}`)}.`;
   }
   if (first.notModified) return 'The first fetch worked (no changes since the last read).';
   return `First fetch: ${first.read} item${first.read === 1 ? '' : 's'} read, ${first.kept} about AI investment, ${first.added} new headline${first.added === 1 ? '' : 's'} kept.`;
@@ -55,7 +56,7 @@ export const digestFeedsCommand = defineCommand({
   id: 'digest-feeds',
   path: ['capex-digest', 'feeds'],
   discord: { command: 'digest', subcommand: 'feeds' },
-  summary: 'News feeds for the headlines in digests and /capex news: add, list, remove (admins)',
+  summary: 'News feeds for the headlines in digests and the news command: add, list, remove (admins)',
   usage: FEEDS_USAGE,
   examples: ['/capex-digest feeds add https://example.com/ai-infrastructure.rss', '/capex-digest feeds list', '/capex-digest feeds remove 2'],
   adminOnly: true,
@@ -67,8 +68,8 @@ export const digestFeedsCommand = defineCommand({
     const verb = args[0]?.toLowerCase();
     if (verb === undefined) return { action: 'list' as const };
     if (!(ACTIONS as readonly string[]).includes(verb)) {
-      if (/^https?:\/\//i.test(args[0]!)) throw new UserError(`To add that feed, say: /capex-digest feeds add ${args[0]!.slice(0, 200)}`, FEEDS_USAGE);
-      throw new UserError(`/capex-digest feeds has no '${args[0]!.slice(0, 20)}': use add, list or remove.`, FEEDS_USAGE);
+      if (/^https?:\/\//i.test(args[0]!)) throw new UserError(`To add that feed, say: ${commandRef(`/capex-digest feeds add ${args[0]!.slice(0, 200)}`)}`, FEEDS_USAGE);
+      throw new UserError(`${commandRef('/capex-digest feeds')} has no '${args[0]!.slice(0, 20)}': use add, list or remove.`, FEEDS_USAGE);
     }
     const target = args.slice(1).join(' ');
     return { action: verb as (typeof ACTIONS)[number], ...(target ? { target } : {}) };
@@ -78,7 +79,7 @@ export const digestFeedsCommand = defineCommand({
     const zone = ctx.caller.timeZone ?? 'UTC';
 
     if (action === 'add') {
-      if (!target) throw new UserError('Give the feed URL, e.g. /capex-digest feeds add https://example.com/ai.rss', FEEDS_USAGE);
+      if (!target) throw new UserError(`Give the feed URL, e.g. ${commandRef('/capex-digest feeds add https://example.com/ai.rss')}`, FEEDS_USAGE);
       const result = await news.addFeed(target, ctx.caller);
       if (result.status === 'refused') throw new UserError(`Feed not added. ${result.reason}`, FEEDS_USAGE);
       if (result.status === 'exists') {
@@ -88,7 +89,7 @@ export const digestFeedsCommand = defineCommand({
       return privateAnswer(
         `News feed ${feed.id} added`,
         [
-          `Feed ${feed.id}: ${feed.title ? `${feed.title} — ` : ''}${feed.url}. It is read every ${news.refreshMs / 60_000} minutes; headlines about AI investment go into digests and /capex news.`,
+          `Feed ${feed.id}: ${feed.title ? `${feed.title} — ` : ''}${feed.url}. It is read every ${news.refreshMs / 60_000} minutes; headlines about AI investment go into digests and ${commandRef('/capex news')}.`,
           describeFirst(first, feed),
         ],
         { kind: first && !first.ok ? 'error' : 'answer', summary: `News feed ${feed.id} added: ${feed.url}` },
@@ -97,9 +98,9 @@ export const digestFeedsCommand = defineCommand({
 
     if (action === 'remove') {
       const m = /^#?(\d{1,9})$/.exec(target ?? '');
-      if (!m) throw new UserError(`${target ? `'${target.slice(0, 20)}' is not a feed id` : 'Give the feed id'}: use the number /capex-digest feeds list shows, e.g. 2.`, FEEDS_USAGE);
+      if (!m) throw new UserError(`${target ? `'${target.slice(0, 20)}' is not a feed id` : 'Give the feed id'}: use the number ${commandRef('/capex-digest feeds list')} shows, e.g. 2.`, FEEDS_USAGE);
       const removed = await news.removeFeed(Number(m[1]), ctx.caller);
-      if (!removed) throw new UserError(`There is no news feed ${m[1]}. /capex-digest feeds list shows the ids.`, FEEDS_USAGE);
+      if (!removed) throw new UserError(`There is no news feed ${m[1]}. ${commandRef('/capex-digest feeds list')} shows the ids.`, FEEDS_USAGE);
       return privateAnswer(`News feed ${removed.id} removed`, [
         `Feed ${removed.id} (${removed.url}) is removed, with its ${removed.itemCount} headline${removed.itemCount === 1 ? '' : 's'}.`,
       ]);
@@ -107,7 +108,7 @@ export const digestFeedsCommand = defineCommand({
 
     const feeds = await news.listFeeds();
     if (feeds.length === 0) {
-      return privateAnswer('No news feeds', ['No news feed is set up yet. Add one: /capex-digest feeds add https://example.com/ai.rss']);
+      return privateAnswer('No news feeds', [`No news feed is set up yet. Add one: ${commandRef('/capex-digest feeds add https://example.com/ai.rss')}`]);
     }
     const lines = feeds.map((f) =>
       [

@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { defineCommand, UserError, type CommandContext } from '../core/command.js';
+import { commandRef } from '../core/syntax.js';
 import type { Reply } from '../core/reply.js';
 import type { NewsService } from '../news/service.js';
 import { companyOption, resolveCompany } from './shared.js';
@@ -14,7 +15,7 @@ const USAGE = '/capex news [company] — e.g. /capex news, /capex news microsoft
 export const MAX_NEWS = 10;
 
 function newsOf(ctx: CommandContext): NewsService {
-  const service = ctx.services.news as NewsService | undefined;
+  const service = ctx.services.news;
   if (!service) throw new UserError('News headlines are not set up in this run of the bot (it has no database). Start the bot with `capex-bot start` to use them.');
   return service;
 }
@@ -36,7 +37,7 @@ export const newsCommand = defineCommand({
       const feeds = (await news.listFeeds()).length;
       const why =
         feeds === 0
-          ? 'No news feeds are set up yet; an admin can add one with /capex-digest feeds add <url>.'
+          ? `No news feeds are set up yet; an admin can add one with ${commandRef('/capex-digest feeds add <url>')}.`
           : `None of the ${feeds} news feed${feeds === 1 ? '' : 's'} has had an AI-investment headline${about} yet.`;
       return { kind: 'answer', visibility: 'private', title: `No headlines${about}`, lines: [why], summary: why };
     }

@@ -4,14 +4,12 @@
  * counts of digest schedules, alert channels and news feeds, and which chat adapters are up. `/healthz`
  * shows the data part to monitoring; this shows it in chat.
  */
+import { basename } from 'node:path';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { defineCommand, type CommandContext } from '../core/command.js';
 import type { Reply, ReplyField } from '../core/reply.js';
-import type { LiveData } from '../data/live.js';
-import type { AlertService } from '../alerts/service.js';
-import type { NewsService } from '../news/service.js';
-import type { DigestService } from '../schedule/service.js';
+import type { AdapterSummary } from './services.js';
 
 /** Refusals list up to 20 problems; chat gets the first few. */
 const REFUSAL_LINES = 3;
@@ -27,6 +25,30 @@ function countBy<T extends string>(values: readonly T[]): string {
   return [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
 }
 
+/**
+ * Where the data comes from, without the server's file system or a URL's credentials and query: chat admins
+ * need to know which source it is, not where the bot's files live ("capex-data.yaml", "data.example.com").
+ */
+export function sourceWords(source: string): string {
+  if (/^https?:\/\//i.test(source)) {
+    try {
+      return `URL on ${new URL(source).host}`;
+    } catch {
+      return 'a URL';
+    }
+  }
+  return `file ${basename(source)}`;
+}
+
+/** A refusal line with the data file's full path cut down to its name. */
+function withoutPath(line: string, source: string): string {
+  return /^https?:/i.test(source) ? line.split(source).join(sourceWords(source)) : line.split(source).join(basename(source));
+}
+
+function adapterWords({ label, health }: AdapterSummary): string {
+  return health.status === 'ok' ? `${label}: ok` : `${label}: ${health.status}${health.reason ? ` (${health.reason})` : ''}`;
+}
+
 /** A count line that never fails the whole status: a store that cannot be read says so. */
 async function safely(read: () => Promise<string>): Promise<string> {
   try {
@@ -37,7 +59,7 @@ async function safely(read: () => Promise<string>): Promise<string> {
 }
 
 async function schedulesLine(ctx: CommandContext): Promise<string> {
-  const digest = ctx.services.digest as DigestService | undefined;
+  const digest = ctx.services.digest;
   if (!digest) return 'not set up (no database)';
   return safely(async () => {
     const schedules = await digest.store.listSchedules();
@@ -46,7 +68,7 @@ async function schedulesLine(ctx: CommandContext): Promise<string> {
 }
 
 async function alertsLine(ctx: CommandContext): Promise<string> {
-  const alerts = ctx.services.alerts as AlertService | undefined;
+  const alerts = ctx.services.alerts;
   if (!alerts) return 'not set up (no database)';
   return safely(async () => {
     const subscriptions = await alerts.store.listSubscriptions();
@@ -57,7 +79,7 @@ async function alertsLine(ctx: CommandContext): Promise<string> {
 }
 
 async function feedsLine(ctx: CommandContext): Promise<string> {
-  const news = ctx.services.news as NewsService | undefined;
+  const news = ctx.services.news;
   if (!news) return 'not set up (no database)';
   return safely(async () => {
     const feeds = await news.listFeeds();
@@ -77,7 +99,7 @@ export const digestStatusCommand = defineCommand({
   fromText: () => ({}),
   run: async (_options, ctx) => {
     const zone = ctx.caller.timeZone ?? 'UTC';
-    const live = ctx.services.live as LiveData | undefined;
+    const live = ctx.services.live;
     const fields: ReplyField[] = [];
     const lines: string[] = [];
     if (live) {
@@ -85,13 +107,13 @@ export const digestStatusCommand = defineCommand({
       fields.push(
         { label: 'Data version', value: status.dataVersion },
         { label: 'Loaded', value: when(status.dataLoadedAt, zone) },
-        { label: 'Source', value: status.dataSource },
+        { label: 'Source', value: sourceWords(status.dataSource) },
       );
       const refusal = live.lastRefusal;
       if (refusal) {
         const problems = refusal.message.split('\n').slice(1);
         lines.push(`The last new version was refused at ${when(refusal.at, zone)}; the bot answers from version ${status.dataVersion}:`);
-        lines.push(...problems.slice(0, REFUSAL_LINES));
+        lines.push(...problems.slice(0, REFUSAL_LINES).map((line) => withoutPath(line, status.dataSource)));
         if (problems.length > REFUSAL_LINES) lines.push(`…and ${problems.length - REFUSAL_LINES} more problems (see the bot's log).`);
       } else {
         lines.push(`The bot answers from data version ${status.dataVersion}; no new version has been refused since it was loaded.`);
@@ -105,8 +127,8 @@ export const digestStatusCommand = defineCommand({
       { label: 'Revision alerts', value: await alertsLine(ctx) },
       { label: 'News feeds', value: await feedsLine(ctx) },
     );
-    const adapters = ctx.services.adapters as readonly string[] | undefined;
-    if (adapters) fields.push({ label: 'Adapters up', value: adapters.length ? adapters.join(', ') : 'console' });
+    const adapters = ctx.services.adapters?.();
+    if (adapters) fields.push({ label: 'Adapters', value: adapters.length ? adapters.map(adapterWords).join('; ') : 'console' });
     const reply: Reply = {
       kind: 'answer',
       visibility: 'private',

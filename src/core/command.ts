@@ -6,8 +6,13 @@
 import type { z } from 'zod';
 import type { DataSet } from '../data/dataset.js';
 import type { Reply } from './reply.js';
+import type { Syntax } from './syntax.js';
 
-export type Platform = 'console' | 'slack' | 'discord';
+/**
+ * The platform a caller is on, and the prefix of its ids: `slack`, `discord`, `console`, or any adapter's
+ * name — a string, so a new platform needs no change here (see src/core/adapter.ts).
+ */
+export type Platform = string;
 
 /** Who asked, and where. Ids are platform-prefixed strings (`slack:T1:C2`) so no SDK type leaks in. */
 export interface Caller {
@@ -23,19 +28,23 @@ export interface Caller {
   timeZone?: string;
 }
 
-/** Services beyond the data set; optional so the core runs without a database (e.g. in benchmarks). */
-export interface Services {
-  /** Set by the scheduling feature; commands that need it say so when it is absent. */
-  [name: string]: unknown;
-}
+/**
+ * The services commands use beyond the data set, each with its own type. The core names none of them —
+ * they live in layers above it — so each is declared where commands meet it, by merging into this interface
+ * (src/commands/services.ts: `declare module '../core/command.js' { interface Services { digest?: DigestService } }`).
+ * Every entry is optional so the core runs without a database (benchmarks, one-shot commands); a command that
+ * needs one says so when it is absent.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+export interface Services {}
 
 /**
  * Installs `services[name]` as a getter that builds the service on first use, so a one-shot command that never
  * touches it never opens a database. `create` may answer undefined (not available in this run); it is asked
  * again on the next use. Returns a look at the service built so far, for shutdown hooks that must not build it.
  */
-export function installLazyService<T>(services: Services, name: string, create: () => T | undefined): () => T | undefined {
-  let service: T | undefined;
+export function installLazyService<K extends keyof Services>(services: Services, name: K, create: () => Services[K] | undefined): () => Services[K] | undefined {
+  let service: Services[K] | undefined;
   Object.defineProperty(services, name, {
     enumerable: true,
     configurable: true,
@@ -49,6 +58,8 @@ export interface CommandContext {
   now: Date;
   caller: Caller;
   services: Services;
+  /** How the caller's platform writes commands and channels: parse a typed channel with `syntax.parseChannel`. */
+  syntax: Syntax;
 }
 
 /** Thrown by `run` for a user mistake: the dispatcher turns it into a private one-line answer with usage. */

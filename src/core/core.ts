@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import type { DataSet } from '../data/dataset.js';
 import { errorReply, type Reply } from './reply.js';
-import { parseCommandLine, type ParseErrorCode } from './parse.js';
+import { checkStructuredOptions, parseCommandLine, type ParseErrorCode } from './parse.js';
 import { UserError, type Caller, type CommandContext, type CommandSpec, type Services } from './command.js';
 import type { Logger } from './log.js';
-import { usageFor } from './usage.js';
 import { silentLogger } from './log.js';
+import { commandRef, findByText, localize, stripRefMarks, textSyntax, type Syntax, type SyntaxFactory } from './syntax.js';
 
 export interface CoreOptions {
   commands: readonly CommandSpec[];
@@ -22,13 +22,15 @@ export interface CoreOptions {
   logger?: Logger;
   /** Injected clock for tests. */
   now?: () => Date;
+  /** How each platform writes commands and channels; adapters add theirs with `useSyntax` when they start. */
+  syntaxes?: readonly SyntaxFactory[];
 }
 
 const PARSE_ERRORS: Record<ParseErrorCode, string> = {
-  empty: 'Type a command, for example /capex alibaba. /help lists them all.',
+  empty: `Type a command, for example ${commandRef('/capex alibaba')}. ${commandRef('/help')} lists them all.`,
   too_long: 'That is too long: commands are at most 500 characters.',
-  control_chars: 'That contains control characters; type the command as plain text.',
-  no_slash: 'Commands start with a slash, for example /capex alibaba. /help lists them all.',
+  control_chars: 'That contains control characters or invisible text-direction marks; type the command as plain text.',
+  no_slash: `Commands start with a slash, for example ${commandRef('/capex alibaba')}. ${commandRef('/help')} lists them all.`,
   unbalanced_quote: 'A quote is not closed; put quotes around the whole value.',
 };
 
@@ -36,11 +38,32 @@ export class Core {
   readonly commands: readonly CommandSpec[];
   private readonly logger: Logger;
   private readonly now: () => Date;
+  private readonly syntaxes = new Map<string, Syntax>();
 
   constructor(private readonly options: CoreOptions) {
     this.commands = options.commands;
     this.logger = options.logger ?? silentLogger;
     this.now = options.now ?? (() => new Date());
+    for (const factory of options.syntaxes ?? []) this.useSyntax(factory);
+  }
+
+  /** Adds (or replaces) a platform's syntax, built over this core's commands; returns it. */
+  useSyntax(factory: SyntaxFactory): Syntax {
+    const syntax = factory(this.commands);
+    this.syntaxes.set(syntax.platform, syntax);
+    return syntax;
+  }
+
+  /** The syntax replies to `platform` are written in; the text grammar when no adapter registered one. */
+  syntaxFor(platform: string): Syntax {
+    let syntax = this.syntaxes.get(platform);
+    if (!syntax) this.syntaxes.set(platform, (syntax = textSyntax(platform)));
+    return syntax;
+  }
+
+  /** A reply with its command and channel references written for `platform` (outbound posts use this too). */
+  localize(reply: Reply, platform: string): Reply {
+    return localize(reply, this.syntaxFor(platform));
   }
 
   get data(): DataSet {
@@ -51,55 +74,51 @@ export class Core {
     return (this.options.services ??= {});
   }
 
-  /** Answers a command line exactly as a Slack user types it: `/capex alibaba`. */
+  /**
+   * Answers a command line exactly as a Slack user types it: `/capex alibaba`. The reply is written in the
+   * caller's platform syntax (see src/core/syntax.ts).
+   */
   async handleText(line: string, caller: Caller): Promise<Reply> {
-    const parsed = parseCommandLine(line);
-    if (!parsed.ok) return errorReply(PARSE_ERRORS[parsed.code]);
+    const syntax = this.syntaxFor(caller.platform);
+    const parsed = parseCommandLine(stripRefMarks(line));
+    if (!parsed.ok) return localize(errorReply(PARSE_ERRORS[parsed.code]), syntax);
     const match = this.findByText(parsed.command, parsed.args);
-    if (!match) return this.unknownCommand(parsed.command);
+    if (!match) return localize(this.unknownCommand(parsed.command, syntax), syntax);
     const { spec, rest } = match;
-    return this.execute(spec, () => spec.fromText(rest), caller);
+    return localize(await this.execute(spec, () => spec.fromText(rest), caller, syntax), syntax);
   }
 
   /** Answers a command whose options arrive already structured (Discord application commands). */
   async handleStructured(id: string, rawOptions: Record<string, unknown>, caller: Caller): Promise<Reply> {
+    const syntax = this.syntaxFor(caller.platform);
+    // Structured options skip the line parser, not its checks: control and text-direction characters, length.
+    const unsafe = checkStructuredOptions(rawOptions);
+    if (unsafe) return localize(errorReply(PARSE_ERRORS[unsafe]), syntax);
     const spec = this.commands.find((c) => c.id === id);
-    if (!spec) return this.unknownCommand(id);
-    return this.execute(spec, () => rawOptions, caller);
+    if (!spec) return localize(this.unknownCommand(id, syntax), syntax);
+    return localize(await this.execute(spec, () => stripOptionMarks(rawOptions), caller, syntax), syntax);
   }
 
   /** The command a text line names: the longest matching path wins (`/capex top` before `/capex`). */
   findByText(command: string, args: string[]): { spec: CommandSpec; rest: string[] } | undefined {
-    const sub = args[0]?.toLowerCase();
-    let fallback: CommandSpec | undefined;
-    for (const spec of this.commands) {
-      for (const path of [spec.path, ...(spec.aliases ?? [])]) {
-        if (path[0] !== command) continue;
-        if (path.length === 2) {
-          if (path[1] === sub) return { spec, rest: args.slice(1) };
-        } else {
-          fallback ??= spec;
-        }
-      }
-    }
-    return fallback ? { spec: fallback, rest: args } : undefined;
+    return findByText(this.commands, command, args);
   }
 
-  private async execute(spec: CommandSpec, readOptions: () => unknown, caller: Caller): Promise<Reply> {
+  private async execute(spec: CommandSpec, readOptions: () => unknown, caller: Caller, syntax: Syntax): Promise<Reply> {
     try {
       if (spec.adminOnly && !caller.isAdmin) {
-        return errorReply('Only admins can do that. Ask a workspace admin (Slack) or someone with Manage Server (Discord).');
+        return errorReply(`Only admins can do that. Ask ${syntax.admins}.`);
       }
       const parsed = (spec.options as z.ZodObject).safeParse(readOptions());
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const field = issue?.path.join('.');
-        return errorReply(`${field ? `${field}: ` : ''}${issue?.message ?? 'invalid options'}`, usageFor(spec, caller.platform));
+        return errorReply(`${field ? `${field}: ` : ''}${issue?.message ?? 'invalid options'}`, syntax.usage(spec));
       }
-      const ctx: CommandContext = { data: this.data, now: this.now(), caller, services: this.services };
+      const ctx: CommandContext = { data: this.data, now: this.now(), caller, services: this.services, syntax };
       return await spec.run(parsed.data, ctx);
     } catch (error) {
-      if (error instanceof UserError) return errorReply(error.message, caller.platform === 'discord' ? usageFor(spec, 'discord') : (error.usage ?? spec.usage));
+      if (error instanceof UserError) return errorReply(error.message, syntax.usage(spec, error.usage));
       return this.internalError(error, { command: spec.id, caller: caller.userId });
     }
   }
@@ -111,8 +130,16 @@ export class Core {
     return errorReply(`Something went wrong (ref ${ref}). The details are in the bot's log; please try again.`);
   }
 
-  private unknownCommand(name: string): Reply {
-    const known = [...new Set(this.commands.map((c) => `/${c.path[0]}`))].join(', ');
-    return errorReply(`There is no command /${name.slice(0, 40)}. Try ${known}, or /help.`);
+  private unknownCommand(name: string, syntax: Syntax): Reply {
+    // One example per command the platform shows (its name for each declared root), then help.
+    const known = [...new Set(this.commands.filter((c) => c.path.length === 1).map((c) => syntax.commandName(c)))].join(', ');
+    return errorReply(`There is no command /${name.slice(0, 40)}. Try ${known}, or ${commandRef('/help')}.`);
   }
+}
+
+/** Structured options (Discord) with reference delimiters removed from every string a user typed. */
+function stripOptionMarks(options: Record<string, unknown>): Record<string, unknown> {
+  const clean = (value: unknown): unknown =>
+    typeof value === 'string' ? stripRefMarks(value) : Array.isArray(value) ? value.map(clean) : value;
+  return Object.fromEntries(Object.entries(options).map(([key, value]) => [key, clean(value)]));
 }

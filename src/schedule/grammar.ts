@@ -5,7 +5,8 @@
  * Words after the time may come in any order: a channel looks like one, a zone contains "/" (or is
  * UTC), the rest is the day list. Every mistake becomes a WhenError naming what is wrong with an example.
  */
-import type { Caller, Platform } from '../core/command.js';
+import type { Caller } from '../core/command.js';
+import { commandRef, type Syntax } from '../core/syntax.js';
 import { normalizeZone, suggestZones } from './slots.js';
 import { looksLikeTime, parseCron, parseDays, parseTimeOfDay, WhenError, type When } from './when.js';
 
@@ -57,7 +58,9 @@ export function addOptionsFromText(args: string[]): AddOptions {
   }
   if (dayWords.length) {
     if (options.cron !== undefined) {
-      throw new WhenError(`'${quote(dayWords.join(' '))}' is not a time zone or channel; with cron, the days are in the expression. Example: add cron "0 9 * * 1-5" Europe/Berlin`);
+      throw new WhenError(
+        `'${quote(dayWords.join(' '))}' is not a time zone or channel; with cron, the days are in the expression. Example: ${commandRef('/capex-digest add cron "0 9 * * 1-5" Europe/Berlin')}`,
+      );
     }
     // "mon, wed, fri" arrives as three words.
     options.days = dayWords.join(',').replace(/,+/g, ',');
@@ -73,8 +76,8 @@ export interface ResolvedAdd {
   channelId: string;
 }
 
-/** Validates everything; throws WhenError with the first problem. */
-export function resolveAdd(options: AddOptions, caller: Caller, defaultZone: string): ResolvedAdd {
+/** Validates everything; throws WhenError with the first problem. Channels are read in the caller's platform `syntax`. */
+export function resolveAdd(options: AddOptions, caller: Caller, defaultZone: string, syntax: Syntax): ResolvedAdd {
   const when = resolveWhen(options);
   let zone: string;
   let zoneDefaulted = false;
@@ -90,25 +93,29 @@ export function resolveAdd(options: AddOptions, caller: Caller, defaultZone: str
     zone = (caller.timeZone && normalizeZone(caller.timeZone)) || defaultZone;
     zoneDefaulted = true;
   }
-  const channelId = options.channel !== undefined && options.channel.trim() !== '' ? parseChannel(options.channel, caller.platform) : caller.channelId;
+  const channelId = options.channel !== undefined && options.channel.trim() !== '' ? parseChannel(options.channel, syntax) : caller.channelId;
   return { when, zone, zoneDefaulted, channelId };
 }
 
 function resolveWhen(options: AddOptions): When {
   const hasTime = options.time !== undefined && options.time.trim() !== '';
   const hasCron = options.cron !== undefined && options.cron.trim() !== '';
-  if (hasTime && hasCron) throw new WhenError('Give a time or a cron expression, not both. Examples: add 09:00 weekdays, add cron "0 9 * * 1-5".');
+  if (hasTime && hasCron) {
+    throw new WhenError(`Give a time or a cron expression, not both. Examples: ${commandRef('/capex-digest add 09:00 weekdays')}, ${commandRef('/capex-digest add cron "0 9 * * 1-5"')}.`);
+  }
   if (hasCron) {
     const expr = options.cron!.trim().replace(/\s+/g, ' ');
     parseCron(expr);
     return { kind: 'cron', expr };
   }
-  if (!hasTime) throw new WhenError('Say when to post: add 09:00 weekdays Europe/Berlin, or add cron "0 9 * * 1-5".');
+  if (!hasTime) {
+    throw new WhenError(`Say when to post: ${commandRef('/capex-digest add 09:00 weekdays Europe/Berlin')}, or ${commandRef('/capex-digest add cron "0 9 * * 1-5"')}.`);
+  }
   const timeText = options.time!.trim();
   const time = parseTimeOfDay(timeText);
   if (!time) {
     const what = looksLikeTime(timeText) ? `'${quote(timeText)}' is not a valid time` : `'${quote(timeText)}' is not a time`;
-    throw new WhenError(`${what}: start with the time of day as 24-hour HH:MM, for example add 09:00 weekdays Europe/Berlin.`);
+    throw new WhenError(`${what}: start with the time of day as 24-hour HH:MM, for example ${commandRef('/capex-digest add 09:00 weekdays Europe/Berlin')}.`);
   }
   let days = parseDays('daily')!;
   if (options.days !== undefined && options.days.trim() !== '') {
@@ -124,22 +131,12 @@ function resolveWhen(options: AddOptions): When {
 }
 
 /**
- * A typed channel → platform-prefixed id. Slack sends `<#C123|name>` for a picked channel and Discord
- * `<#123>`; a bare `#name` has no id on those platforms, so we say how to pick it instead of guessing.
+ * A typed channel → platform-prefixed id, read by the caller's platform (src/adapters/<platform>/syntax.ts):
+ * Slack sends `<#C123|name>` for a picked channel and Discord `<#123>`; a bare `#name` has no id on those
+ * platforms, so the syntax says how to pick it instead of guessing.
  */
-export function parseChannel(text: string, platform: Platform): string {
-  const t = text.trim();
-  if (platform === 'slack') {
-    const m = /^<#([CG][A-Z0-9]{2,20})(\|[^>]*)?>$/.exec(t) ?? /^#?([CG][A-Z0-9]{8,20})$/.exec(t);
-    if (m) return `slack:${m[1]}`;
-    throw new WhenError(`'${quote(t)}' is not a channel I can post to: type # and pick the channel from Slack's list (so Slack sends its id), or leave it out to use this channel.`);
-  }
-  if (platform === 'discord') {
-    const m = /^<#(\d{5,25})>$/.exec(t) ?? /^#?(\d{5,25})$/.exec(t);
-    if (m) return `discord:${m[1]}`;
-    throw new WhenError(`'${quote(t)}' is not a channel I can post to: type # and pick the channel from Discord's list, or leave it out to use this channel.`);
-  }
-  const m = /^#?([A-Za-z0-9][\w-]{0,79})$/.exec(t);
-  if (m) return `console:${m[1]}`;
-  throw new WhenError(`'${quote(t)}' is not a channel name: use letters, digits and dashes, e.g. #general.`);
+export function parseChannel(text: string, syntax: Syntax): string {
+  const parsed = syntax.parseChannel(text);
+  if (!parsed.ok) throw new WhenError(parsed.message);
+  return parsed.channelId;
 }

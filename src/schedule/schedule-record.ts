@@ -1,5 +1,6 @@
 /** Between the stored row and the slot engine: a schedule record's `When`, its words, its channel's platform. */
 import type { Platform } from '../core/command.js';
+import { channelRef } from '../core/syntax.js';
 import type { ScheduleRecord } from '../store/types.js';
 import { compile, describeWhen, parseDays, parseTimeOfDay, type Matcher, type When } from './when.js';
 
@@ -29,13 +30,16 @@ export function describeSchedule(s: Pick<ScheduleRecord, 'kind' | 'time' | 'days
   return `${describeWhen(whenOf(s))} (${s.zone})`;
 }
 
+/** The platform of a platform-prefixed id (`slack:C1` → `slack`); undefined when the id has no prefix. */
 export function platformOf(prefixedId: string): Platform | undefined {
-  const prefix = prefixedId.split(':')[0];
-  return prefix === 'slack' || prefix === 'discord' || prefix === 'console' ? prefix : undefined;
+  const colon = prefixedId.indexOf(':');
+  return colon > 0 ? prefixedId.slice(0, colon) : undefined;
 }
 
-/** "#C0123" for a chat reader: the channel id without the platform prefix. */
+/**
+ * A channel for a chat reader: a reference the reader's platform writes as its mention (`<#C0123>` in Slack,
+ * `<#123>` on Discord, `#general` in the console) when the reply is localized (src/core/syntax.ts).
+ */
 export function channelLabel(channelId: string): string {
-  const bare = channelId.slice(channelId.indexOf(':') + 1);
-  return `#${bare}`;
+  return channelRef(channelId);
 }

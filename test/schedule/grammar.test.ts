@@ -3,11 +3,20 @@ import { describe, expect, it } from 'vitest';
 import type { Caller } from '../../src/core/command.js';
 import { addOptionsFromText, parseChannel, resolveAdd } from '../../src/schedule/grammar.js';
 import { describeWhen, WhenError } from '../../src/schedule/when.js';
+import { commands } from '../../src/commands/index.js';
+import { slackSyntax } from '../../src/adapters/slack/syntax.js';
+import { discordSyntax } from '../../src/adapters/discord/syntax.js';
+import { consoleSyntax } from '../../src/adapters/console/syntax.js';
+
+const slack = slackSyntax(commands);
+const discord = discordSyntax(commands);
+const consoleText = consoleSyntax(commands);
+const syntaxOf = (caller: Caller) => (caller.platform === 'slack' ? slack : consoleText);
 
 const slackAdmin: Caller = { platform: 'slack', userId: 'slack:UADMIN', isAdmin: true, channelId: 'slack:CHERE', timeZone: 'America/Chicago' };
 const consoleUser: Caller = { platform: 'console', userId: 'console:local', isAdmin: true, channelId: 'console:local' };
 
-const resolve = (line: string, caller: Caller = consoleUser) => resolveAdd(addOptionsFromText(line.split(' ')), caller, 'UTC');
+const resolve = (line: string, caller: Caller = consoleUser) => resolveAdd(addOptionsFromText(line.split(' ')), caller, 'UTC', syntaxOf(caller));
 const problem = (line: string, caller: Caller = consoleUser) => {
   try {
     resolve(line, caller);
@@ -33,15 +42,16 @@ describe('add grammar', () => {
   });
 
   it('takes a quoted or unquoted cron expression', () => {
-    expect(resolveAdd(addOptionsFromText(['cron', '0 9 * * 1-5', 'UTC']), consoleUser, 'UTC').when).toEqual({ kind: 'cron', expr: '0 9 * * 1-5' });
+    expect(resolveAdd(addOptionsFromText(['cron', '0 9 * * 1-5', 'UTC']), consoleUser, 'UTC', consoleText).when).toEqual({ kind: 'cron', expr: '0 9 * * 1-5' });
     expect(resolve('cron 30 7 * * mon Asia/Tokyo')).toMatchObject({ when: { kind: 'cron', expr: '30 7 * * mon' }, zone: 'Asia/Tokyo' });
   });
 
   it('turns platform channel mentions into prefixed ids', () => {
-    expect(parseChannel('<#C0123ABCD|general>', 'slack')).toBe('slack:C0123ABCD');
-    expect(parseChannel('<#112233445566778899>', 'discord')).toBe('discord:112233445566778899');
-    expect(() => parseChannel('#general', 'slack')).toThrow(/pick the channel from Slack's list/);
-    expect(() => parseChannel('<#C1|x> <@U1>', 'slack')).toThrow(WhenError);
+    expect(parseChannel('<#C0123ABCD|general>', slack)).toBe('slack:C0123ABCD');
+    expect(parseChannel('<#112233445566778899>', discord)).toBe('discord:112233445566778899');
+    expect(() => parseChannel('#general', slack)).toThrow(/pick the channel from Slack's list/);
+    expect(() => parseChannel('<#C1|x> <@U1>', slack)).toThrow(WhenError);
+    expect(() => parseChannel('<#C0123ABCD|general>', discord)).toThrow(/pick the channel from Discord's list/);
   });
 
   it('names what is wrong, with an example', () => {

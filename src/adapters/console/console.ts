@@ -9,6 +9,7 @@ import type { Core } from '../../core/core.js';
 import type { OutboundChannel } from '../../core/outbound.js';
 import type { Reply } from '../../core/reply.js';
 import { renderPlain } from './render.js';
+import { consoleSyntax } from './syntax.js';
 
 /** The console user is the local operator, so they are an admin of their own bot. */
 export const CONSOLE_CALLER: Caller = {
@@ -33,6 +34,7 @@ export interface ConsoleOptions {
 
 export async function runConsole({ core, input, output, interactive }: ConsoleOptions): Promise<void> {
   const write = (text: string) => output.write(`${text}\n`);
+  core.useSyntax(consoleSyntax);
   write(CONNECT_HINT);
   write('Type /help for the commands, /quit to leave.');
   const lines = createInterface({ input, terminal: false, crlfDelay: Infinity });
@@ -48,10 +50,13 @@ export async function runConsole({ core, input, output, interactive }: ConsoleOp
   lines.close();
 }
 
-/** Scheduled posts to the console "channel" are printed, so digests can be tried without any platform. */
-export function createConsoleOutbound(output: Writable): OutboundChannel {
+/**
+ * Scheduled posts to the console "channel" are printed, so digests can be tried without any platform. With the
+ * core, replies are written in the console's syntax first (`#general`, `/capex-digest list`).
+ */
+export function createConsoleOutbound(output: Writable, core?: Pick<Core, 'localize'>): OutboundChannel {
   const print = async (to: string, reply: Reply) => {
-    output.write(`\n[${to}] ${renderPlain(reply)}\n`);
+    output.write(`\n[${to}] ${renderPlain(core ? core.localize(reply, 'console') : reply)}\n`);
   };
   return { platform: 'console', post: print, sendDirect: print };
 }

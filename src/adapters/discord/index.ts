@@ -6,6 +6,9 @@
  * Both may be set; Discord delivers each interaction one way only (HTTP when an endpoint URL is configured).
  */
 import type { Config } from '../../config.js';
+import { HealthState, type Adapter, type AdapterDeps, type Endpoint } from '../../core/adapter.js';
+import { combinedHealth, deferredOutbound, KeepTrying, type Failure } from '../lifecycle.js';
+import { discordSyntax } from './syntax.js';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
 import type { OutboundChannel } from '../../core/outbound.js';
@@ -42,6 +45,8 @@ export interface DiscordAdapter {
 export async function startDiscord({ core, config, http, logger, charts = true }: StartDiscordOptions): Promise<DiscordAdapter> {
   const log = logger.child({ adapter: 'discord' });
   const commands = buildDiscordCommands(core.commands);
+  // Replies to Discord callers name commands and channels the Discord way (`/digest list`, `<#123>`).
+  core.useSyntax(discordSyntax);
 
   if (config.DISCORD_PUBLIC_KEY) {
     if (!http) throw new Error('DISCORD_PUBLIC_KEY is set, so Discord HTTP interactions need the shared HTTP server');
@@ -66,5 +71,66 @@ export async function startDiscord({ core, config, http, logger, charts = true }
     stop: async () => {
       await client.destroy();
     },
+  };
+}
+
+export interface DiscordAdapterOptions {
+  /** Tests shorten the start-up retry waits. */
+  firstRetryMs?: number;
+  maxRetryMs?: number;
+}
+
+function describeDiscordFailure(error: unknown): Failure {
+  const cause = (error as { cause?: { code?: string | number; status?: number } }).cause;
+  const message = (error instanceof Error ? error.message : String(error)).slice(0, 240);
+  // discord.js: TokenInvalid (a malformed or refused token), or a 401 from GET /gateway/bot.
+  if (cause?.code === 'TokenInvalid' || cause?.status === 401 || /token/i.test(String(cause?.code ?? ''))) {
+    return { reason: `Discord did not accept DISCORD_TOKEN (${message})`, rejected: true };
+  }
+  return { reason: `Discord is unreachable or failing (${message})` };
+}
+
+/**
+ * Discord behind the Adapter contract (src/core/adapter.ts): `startDiscord` inside a `KeepTrying`. HTTP
+ * interactions are mounted before the gateway logs in, so they answer even while the Discord API is down;
+ * a failed login leaves Discord degraded and retrying in the background, never the process down.
+ */
+export function createDiscordAdapter(deps: AdapterDeps, options: DiscordAdapterOptions = {}): Adapter {
+  const { core, config, http, logger } = deps;
+  const name = 'discord';
+  const syntax = core.useSyntax(discordSyntax);
+  const health = new HealthState();
+  let running: DiscordAdapter | undefined;
+  const connect = new KeepTrying({
+    name,
+    health,
+    logger,
+    firstRetryMs: options.firstRetryMs,
+    maxRetryMs: options.maxRetryMs,
+    attempt: async () => {
+      running = await startDiscord({ core, config, http, logger });
+    },
+    describe: describeDiscordFailure,
+  });
+  const endpoints: Endpoint[] = [
+    ...(config.DISCORD_PUBLIC_KEY ? [{ kind: 'http' as const, method: 'POST' as const, path: INTERACTIONS_PATH }] : []),
+    ...(config.DISCORD_TOKEN ? [{ kind: 'socket' as const, name: 'Discord gateway' }] : []),
+  ];
+  return {
+    name,
+    syntax,
+    endpoints,
+    // Only a bot token can post; before the first login works, posts fail as transient and are retried.
+    ...(config.DISCORD_TOKEN && { outbound: deferredOutbound(name, () => running?.outbound, syntax) }),
+    start: async () => {
+      if (config.DISCORD_PUBLIC_KEY && !http) throw new Error('DISCORD_PUBLIC_KEY is set, so Discord HTTP interactions need the shared HTTP server');
+      await connect.start();
+    },
+    stop: async () => {
+      await connect.stop();
+      await running?.stop();
+      health.stopped();
+    },
+    health: () => combinedHealth(health.get(), (running as { health?: () => { status: string; reason?: string } } | undefined)?.health?.()),
   };
 }

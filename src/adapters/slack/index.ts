@@ -6,6 +6,7 @@
  */
 import { App, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { Config } from '../../config.js';
+import { HealthState, type Adapter, type AdapterDeps } from '../../core/adapter.js';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
 import type { OutboundChannel } from '../../core/outbound.js';
@@ -16,6 +17,9 @@ import { createOutboundWebClient, createSlackOutbound } from './outbound.js';
 import { SharedHttpReceiver } from './receiver.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { SlackUserDirectory } from './users.js';
+import { combinedHealth, deferredOutbound, KeepTrying, type Failure } from '../lifecycle.js';
+import { SLACK_EVENTS_PATH } from './receiver.js';
+import { slackSyntax } from './syntax.js';
 
 export { buildSlackManifest } from './manifest.js';
 export { createSlackOutbound, createOutboundWebClient } from './outbound.js';
@@ -58,6 +62,8 @@ function apiBaseUrl(url: string | undefined): string | undefined {
 export async function startSlack({ core, config, http, logger, ackBudgetMs, charts: withCharts = true }: StartSlackOptions): Promise<SlackAdapter> {
   const token = config.SLACK_BOT_TOKEN;
   if (!token) throw new SlackStartError('SLACK_BOT_TOKEN is not set');
+  // Replies to Slack callers name commands and channels the Slack way (`/capex help`, `<#C123>`).
+  core.useSyntax(slackSyntax);
   const mode: SlackMode = config.SLACK_APP_TOKEN ? 'socket' : 'http';
   const log = boltLogger(logger);
   const slackApiUrl = apiBaseUrl(config.SLACK_API_URL);
@@ -111,5 +117,65 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs, char
     stop: async () => {
       await app.stop();
     },
+  };
+}
+
+/** Slack's answers that mean "these credentials will not work until someone changes them". */
+const REJECTED = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'not_allowed_token_type', 'invalid_token']);
+
+function describeSlackFailure(error: unknown): Failure {
+  const code = (error as { cause?: { data?: { error?: string } }; data?: { error?: string } }).cause?.data?.error ?? (error as { data?: { error?: string } }).data?.error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code && REJECTED.has(code)) return { reason: `Slack did not accept the token (${code}): check SLACK_BOT_TOKEN / SLACK_APP_TOKEN`, rejected: true };
+  return { reason: `Slack is unreachable or failing (${message.slice(0, 200)})` };
+}
+
+export interface SlackAdapterOptions {
+  /** Tests shorten the start-up retry waits. */
+  firstRetryMs?: number;
+  maxRetryMs?: number;
+}
+
+/**
+ * Slack behind the Adapter contract (src/core/adapter.ts): `startSlack` inside a `KeepTrying`, so Slack being
+ * unreachable or refusing the token at start-up leaves Slack degraded and retrying, never the process down.
+ */
+export function createSlackAdapter(deps: AdapterDeps, options: SlackAdapterOptions = {}): Adapter {
+  const { core, config, http, logger } = deps;
+  const name = 'slack';
+  const syntax = core.useSyntax(slackSyntax);
+  const health = new HealthState();
+  const socket = Boolean(config.SLACK_APP_TOKEN);
+  let running: SlackAdapter | undefined;
+  const connect = new KeepTrying({
+    name,
+    health,
+    logger,
+    firstRetryMs: options.firstRetryMs,
+    maxRetryMs: options.maxRetryMs,
+    attempt: async () => {
+      running = await startSlack({ core, config, http, logger });
+    },
+    describe: describeSlackFailure,
+  });
+  const token = config.SLACK_BOT_TOKEN;
+  return {
+    name,
+    label: socket ? 'slack (socket mode)' : 'slack',
+    syntax,
+    endpoints: socket ? [{ kind: 'socket', name: 'Slack Socket Mode' }] : [{ kind: 'http', method: 'POST', path: SLACK_EVENTS_PATH }],
+    // Before Slack answers at start-up, posts fail as transient and the delivery engine retries them.
+    outbound: deferredOutbound(name, () => running?.outbound, syntax),
+    start: async () => {
+      if (!token) throw new SlackStartError('SLACK_BOT_TOKEN is not set');
+      if (!socket && !http) throw new SlackStartError('HTTP mode needs the shared HTTP server');
+      await connect.start();
+    },
+    stop: async () => {
+      await connect.stop();
+      await running?.stop();
+      health.stopped();
+    },
+    health: () => combinedHealth(health.get(), (running as { health?: () => { status: string; reason?: string } } | undefined)?.health?.()),
   };
 }

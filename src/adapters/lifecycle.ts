@@ -1,0 +1,135 @@
+/**
+ * Start-up that survives a platform being down: `KeepTrying` runs an adapter's connect step, and when it
+ * fails marks the adapter degraded with the reason and tries again in the background with growing delays,
+ * until it works or the adapter stops. The process, the other platforms and the HTTP endpoint carry on.
+ */
+import type { AdapterHealth, HealthState } from '../core/adapter.js';
+import type { Logger } from '../core/log.js';
+import { TransientError, type OutboundChannel } from '../core/outbound.js';
+import type { Reply } from '../core/reply.js';
+import { localize, type Syntax } from '../core/syntax.js';
+
+/** First retry after 1 s, doubling: a platform that blips is back quickly, one that is down is not hammered. */
+export const FIRST_RETRY_MS = 1_000;
+/** Unreachable (network, 5xx): retry at least every minute, so the bot is back soon after the platform. */
+export const MAX_RETRY_MS = 60_000;
+/** Rejected credentials only change when someone fixes them: every 10 minutes is enough (and polite). */
+export const MAX_RETRY_REJECTED_MS = 10 * 60_000;
+
+export interface Failure {
+  /** For /healthz and the log: what is wrong and what to do, e.g. "Slack did not accept SLACK_BOT_TOKEN (invalid_auth)". */
+  reason: string;
+  /** The platform refused our credentials (as opposed to being unreachable): retried less often. */
+  rejected?: boolean;
+}
+
+export interface KeepTryingOptions {
+  name: string;
+  health: HealthState;
+  logger: Logger;
+  /** One connect attempt; resolves when connected. */
+  attempt: () => Promise<void>;
+  /** Turns an attempt's error into words an operator acts on. */
+  describe: (error: unknown) => Failure;
+  /** Tests shorten the waits. */
+  firstRetryMs?: number;
+  maxRetryMs?: number;
+}
+
+export class KeepTrying {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private failures = 0;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly options: KeepTryingOptions) {}
+
+  /** The first attempt; never rejects. Later attempts run in the background until one works. */
+  async start(): Promise<void> {
+    await this.tryOnce();
+  }
+
+  /** Stops retrying and waits for an attempt in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  private async tryOnce(): Promise<void> {
+    const { name, health, logger, attempt, describe } = this.options;
+    this.running = attempt();
+    try {
+      await this.running;
+      if (this.stopped) return;
+      if (this.failures > 0) logger.info({ adapter: name, attempts: this.failures + 1 }, `${name} connected after retrying`);
+      this.failures = 0;
+      health.ok();
+    } catch (error) {
+      if (this.stopped) return;
+      this.failures += 1;
+      const failure = describe(error);
+      const delay = this.delay(failure);
+      const reason = `${failure.reason}; retrying in ${Math.round(delay / 1000)} s (attempt ${this.failures})`;
+      health.degrade(reason);
+      // The first failure is an error an operator must see; repeats are warnings, with the same reason.
+      logger[this.failures === 1 ? 'error' : 'warn']({ adapter: name, err: error, retryInMs: delay }, `${name} is not connected: ${failure.reason}`);
+      this.timer = setTimeout(() => void this.tryOnce(), delay);
+      this.timer.unref();
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  private delay(failure: Failure): number {
+    const first = this.options.firstRetryMs ?? FIRST_RETRY_MS;
+    const max = this.options.maxRetryMs ?? (failure.rejected ? MAX_RETRY_REJECTED_MS : MAX_RETRY_MS);
+    return Math.min(max, first * 2 ** Math.min(this.failures - 1, 20));
+  }
+}
+
+/**
+ * An outbound channel whose replies are written in `syntax` before the adapter renders them, so digests,
+ * alerts and admin DMs name commands and channels the way the receiving platform does.
+ */
+export function localizedOutbound(outbound: OutboundChannel, syntax: Syntax): OutboundChannel {
+  const local = (reply: Reply) => localize(reply, syntax);
+  return {
+    platform: outbound.platform,
+    post: (channelId, reply, options) => outbound.post(channelId, local(reply), options),
+    sendDirect: (userId, reply) => outbound.sendDirect(userId, local(reply)),
+    ...(outbound.edit && { edit: (message, reply) => outbound.edit!(message, local(reply)) }),
+    ...(outbound.openDM && { openDM: (userId) => outbound.openDM!(userId) }),
+  };
+}
+
+/**
+ * The outbound channel of an adapter whose connection may not be up yet: calls go to the connected one,
+ * localized in `syntax`; before it connects they fail as TransientError, which the delivery engine retries
+ * with backoff — nothing is lost while a platform is unreachable at start-up.
+ */
+export function deferredOutbound(platform: string, current: () => OutboundChannel | undefined, syntax: Syntax): OutboundChannel {
+  const connected = (): OutboundChannel => {
+    const outbound = current();
+    if (!outbound) throw new TransientError(`${platform} is not connected yet`);
+    return outbound;
+  };
+  const local = (reply: Reply) => localize(reply, syntax);
+  return {
+    platform,
+    post: async (channelId, reply, options) => connected().post(channelId, local(reply), options),
+    sendDirect: async (userId, reply) => connected().sendDirect(userId, local(reply)),
+    edit: async (message, reply) => {
+      const outbound = connected();
+      // Fallback documented on OutboundChannel.edit: a platform that cannot edit posts anew.
+      if (outbound.edit) await outbound.edit(message, local(reply));
+      else await outbound.post(message.channelId, local(reply));
+    },
+  };
+}
+
+/** Start-up's view wins while it is not `ok` (unreachable, refused); after that, what the running adapter reports (a revoked token). */
+export function combinedHealth(startup: AdapterHealth, running: { status: string; reason?: string } | undefined): AdapterHealth {
+  if (startup.status !== 'ok' || !running || running.status === 'ok') return startup;
+  return { status: 'degraded', ...(running.reason ? { reason: running.reason } : {}), since: startup.since };
+}
