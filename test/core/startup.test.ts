@@ -1,0 +1,189 @@
+/**
+ * A platform unreachable at start-up never takes the bot down. The real bot (`capex-bot start`, a child process)
+ * starts with Slack and Discord configured while both fake APIs are down (their port refuses connections):
+ * it stays up, serves HTTP, reports `/healthz` degraded with each platform's reason, answers Discord HTTP
+ * interactions (they need no API), and once the APIs come up it connects in the background — /healthz turns ok
+ * and a signed Slack command is answered — with no restart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeDiscord, type FakeDiscord } from '../helpers/fake-discord.js';
+import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
+import { BOT_TOKEN, postSlash, SIGNING_SECRET, visibleText } from '../adapters/slack/harness.js';
+import { command, generateKeys, signedHeaders } from '../adapters/discord/signing.js';
+
+const BIN = fileURLToPath(new URL('../../bin/capex-bot.js', import.meta.url));
+
+/**
+ * A loopback port that is "down" (every connection is reset at once, as a refused or dropped connection looks
+ * to a client) until `up(target)`, then forwards every byte to the target port — HTTP and WebSocket alike.
+ */
+class Outage {
+  private target: number | undefined;
+  private readonly sockets = new Set<Socket>();
+  private constructor(private readonly server: Server) {}
+
+  static async start(): Promise<Outage> {
+    const server = createServer();
+    const outage = new Outage(server);
+    server.on('connection', (socket) => outage.handle(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return outage;
+  }
+
+  get port(): number {
+    return (this.server.address() as { port: number }).port;
+  }
+
+  up(targetPort: number): void {
+    this.target = targetPort;
+  }
+
+  private handle(socket: Socket): void {
+    if (this.target === undefined) {
+      socket.resetAndDestroy();
+      return;
+    }
+    const upstream = connect(this.target, '127.0.0.1');
+    this.sockets.add(socket).add(upstream);
+    socket.pipe(upstream).pipe(socket);
+    const end = () => {
+      socket.destroy();
+      upstream.destroy();
+    };
+    socket.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+interface Health {
+  ok: boolean;
+  status: string;
+  adapters: string[];
+  platforms: Record<string, { status: string; reason?: string }>;
+  degraded?: string[];
+}
+
+async function health(base: string): Promise<{ code: number; body: Health }> {
+  const res = await fetch(`${base}/healthz`);
+  return { code: res.status, body: (await res.json()) as Health };
+}
+
+async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, ms = 20_000): Promise<T> {
+  const until = Date.now() + ms;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 200));
+    last = await read();
+  }
+  return last;
+}
+
+describe('capex-bot start while Slack and Discord are unreachable', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capex-startup-'));
+  const keys = generateKeys();
+  let slackOutage: Outage;
+  let discordOutage: Outage;
+  let slack: FakeSlack | undefined;
+  let discord: FakeDiscord | undefined;
+  let bot: ChildProcess;
+  let base: string;
+  let log = '';
+
+  beforeAll(async () => {
+    slackOutage = await Outage.start();
+    discordOutage = await Outage.start();
+    bot = spawn(process.execPath, [BIN, 'start'], {
+      env: {
+        PATH: process.env.PATH,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: `http://127.0.0.1:${slackOutage.port}/api/`,
+        DISCORD_TOKEN: 'discord-bot-token',
+        DISCORD_PUBLIC_KEY: keys.publicKeyHex,
+        DISCORD_API_URL: `http://127.0.0.1:${discordOutage.port}/api`,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        WEB: 'off',
+        DATABASE_URL: join(dir, 'bot.sqlite'),
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    bot.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    bot.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    base = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`bot did not start:\n${log}`)), 30_000);
+      const check = () => {
+        const port = /"port":(\d+)[^\n]*HTTP server listening/.exec(log)?.[1];
+        if (port) {
+          clearTimeout(timer);
+          resolve(`http://127.0.0.1:${port}`);
+        }
+      };
+      bot.stderr!.on('data', check);
+      bot.once('exit', (code) => reject(new Error(`bot exited (${code}):\n${log}`)));
+    });
+  }, 40_000);
+
+  afterAll(async () => {
+    if (bot && bot.exitCode === null) {
+      const exited = new Promise((resolve) => bot.once('exit', resolve));
+      bot.kill('SIGTERM');
+      await exited;
+    }
+    await slack?.close();
+    await discord?.close();
+    await slackOutage?.close();
+    await discordOutage?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GIVEN both APIs down THEN the process serves HTTP and /healthz says degraded, with each platform and why', async () => {
+    const { code, body } = await health(base);
+    expect(code).toBe(200);
+    expect(body.status).toBe('degraded');
+    expect(body.ok).toBe(false);
+    expect(body.platforms.slack!.status).toBe('degraded');
+    expect(body.platforms.slack!.reason).toMatch(/Slack is unreachable.*retrying in \d+ s/);
+    expect(body.platforms.discord!.status).toBe('degraded');
+    expect(body.platforms.discord!.reason).toMatch(/Discord is unreachable.*retrying in \d+ s/);
+    expect(body.degraded!.join('\n')).toMatch(/slack: .*\n?.*discord: |discord: .*\n?.*slack: /s);
+  });
+
+  it('GIVEN the Discord API down THEN a signed Discord interaction is still answered (HTTP interactions need no API)', async () => {
+    const body = JSON.stringify(command('capex-companies'));
+    const res = await fetch(`${base}/discord/interactions`, { method: 'POST', headers: signedHeaders(keys, body), body });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { type: number; data?: { embeds?: { title?: string }[] } };
+    expect([4, 5]).toContain(answer.type);
+  });
+
+  it('GIVEN the APIs come up THEN the bot connects by itself: /healthz ok, Slack commands answered, the process never exited', async () => {
+    slack = await startFakeSlack({ validToken: BOT_TOKEN });
+    discord = await startFakeDiscord();
+    slackOutage.up(Number(new URL(slack.apiUrl).port));
+    discordOutage.up(Number(new URL(discord.url).port));
+    const { body } = await waitFor('both platforms connected', () => health(base), (h) => h.body.status === 'ok', 40_000);
+    expect(body.platforms.slack!.status).toBe('ok');
+    expect(body.platforms.discord!.status).toBe('ok');
+    expect(slack.callsTo('auth.test').length).toBeGreaterThan(0);
+    const res = await postSlash(`${base}/slack/events`, { command: '/capex', text: 'companies' });
+    expect(res.status).toBe(200);
+    expect(visibleText(res.json)).toContain('Alibaba');
+    expect(bot.exitCode).toBeNull();
+    expect(log).toMatch(/slack is not connected: Slack is unreachable/);
+    expect(log).toMatch(/slack connected after retrying/);
+  }, 60_000);
+});
