@@ -74,6 +74,13 @@ export interface ReplySource {
   date?: string;
 }
 
+/** A web page with the answer in full (a company's page when PUBLIC_URL is set); renderers show it as a link. */
+export interface ReplyLink {
+  label: string;
+  /** Absolute http(s) URL. */
+  url: string;
+}
+
 export interface Reply {
   kind: ReplyKind;
   visibility: Visibility;
@@ -88,6 +95,8 @@ export interface Reply {
   sources?: ReplySource[];
   /** ISO date of the newest figure the answer rests on. */
   asOf?: string;
+  /** Where to read more on the web; absent unless the bot's pages are public (PUBLIC_URL). */
+  link?: ReplyLink;
   /** Short summary for notifications and screen readers (Slack `text`, embed fallbacks). */
   summary: string;
 }

@@ -14,6 +14,8 @@ import type { DataSet } from '../data/dataset.js';
 import type { LiveData } from '../data/live.js';
 import { HttpServer } from '../http/server.js';
 import { createWebApp } from './app.js';
+import { companyPath } from './site.js';
+import type {} from '../commands/services.js';
 
 export interface WebHost {
   config: Pick<Config, 'PUBLIC_URL' | 'ADMIN_TOKEN'>;
@@ -23,8 +25,10 @@ export interface WebHost {
   services: Services;
 }
 
-/** Mounts the site on `http` (call before it listens). */
+/** Mounts the site on `http` (call before it listens); with PUBLIC_URL, chat answers link to its pages. */
 export function mountWeb(http: HttpServer, host: WebHost, now?: () => Date): void {
+  const publicUrl = host.config.PUBLIC_URL?.replace(/\/+$/, '');
+  if (publicUrl) host.services.pages = { company: (id) => `${publicUrl}${companyPath(id)}` };
   const app = createWebApp({
     data: host.data,
     status: () => host.live.status(),

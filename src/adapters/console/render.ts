@@ -21,5 +21,6 @@ export function renderPlain(reply: Reply): string {
     out.push('', `Sources${reply.asOf ? ` (as of ${formatDate(reply.asOf)})` : ''}:`);
     out.push(...reply.sources.map((s, i) => `[${i + 1}] ${s.title}${s.date ? ` (${formatDate(s.date)})` : ''}\n    ${s.url}`));
   }
+  if (reply.link) out.push('', `${reply.link.label}: ${reply.link.url}`);
   return out.join('\n');
 }

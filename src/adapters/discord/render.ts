@@ -67,6 +67,8 @@ export function renderEmbed(reply: Reply): APIEmbed {
 
   return {
     title,
+    // The web page with the answer in full (PUBLIC_URL) makes the title a link; only http(s) is ever linked.
+    ...(reply.link && /^https?:\/\//i.test(reply.link.url) ? { url: reply.link.url } : {}),
     color: COLOURS[reply.kind],
     ...(description ? { description } : {}),
     ...(fields.length ? { fields } : {}),
