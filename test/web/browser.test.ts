@@ -82,6 +82,8 @@ describe('GIVEN a person opening the site in chromium', { timeout: 60_000 }, () 
     await expect(chart.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).resolves.toBeGreaterThan(800);
     expect(problems, problems.join('; ')).toEqual([]);
     await screenshot(page, 'web-home');
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot(page, 'web-home-top', false);
     await page.close();
   });
 
