@@ -24,10 +24,22 @@
  * - `fake.failNext({ kind: 'server-error', status?: 500 })`: the next matching request gets a 5xx.
  * - `fake.failNext({ kind: 'api-error', status: 403, code: 50007, message: 'Cannot send messages to this user' })`.
  *   `failNext` takes `{ times, route }` too: how many requests, and a route prefix or predicate to match.
- * - `fake.reset()` forgets recorded requests and scripted failures.
+ * - `fake.delay('/channels/', 5_000)`: answers on routes with that prefix (or matching a predicate) wait that long.
+ * - `fake.revokeToken()`: the bot token is revoked, as after Bot → Reset Token: every bot route answers 401
+ *   (`{ message: '401: Unauthorized', code: 0 }`), and a gateway session is closed with 4004 Authentication failed.
+ * - `fake.reset()` forgets recorded requests, scripted failures, delays and a revocation.
+ *
+ * Interaction webhooks as Discord keeps them: a type-5 (deferred) callback, then PATCH/DELETE of
+ * `@original` and follow-up POSTs, are recorded; `fake.interactionMessages(token)` lists them in order.
+ *
+ * Gateway: `GET /gateway/bot` hands out `ws://127.0.0.1:<port>/gateway`, a real WebSocket speaking Discord's
+ * JSON protocol (HELLO → IDENTIFY → READY, heartbeats acked). `fake.gateway.connected()` waits for a READY
+ * session; `fake.gateway.dispatch('INTERACTION_CREATE', raw)` delivers an event; `fake.gateway.close(4004)`
+ * closes the sessions with a close code; an IDENTIFY with a revoked token is closed with 4004.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface RecordedRequest {
   method: string;
@@ -72,8 +84,27 @@ export interface FakeDiscord {
   requestsTo(method: string, routePrefix: string): RecordedRequest[];
   failChannel(channelId: string, failure: ChannelFailure): void;
   failNext(failure: ScriptedFailure, match?: FailureMatch): void;
+  /** Answers on routes starting with `route` (or matching the predicate) wait `ms` first. */
+  delay(route: string | ((request: RecordedRequest) => boolean), ms: number): void;
+  /** Revokes the bot token: bot routes answer 401 and gateway sessions close with 4004. */
+  revokeToken(): void;
+  /** Webhook calls made with one interaction token (callback, @original edits/deletes, follow-ups), in order. */
+  interactionMessages(token: string): RecordedRequest[];
+  readonly gateway: FakeGateway;
   reset(): void;
   close(): Promise<void>;
+}
+
+export interface FakeGateway {
+  readonly url: string;
+  /** Resolves once a client has identified and been sent READY. */
+  connected(timeoutMs?: number): Promise<void>;
+  /** Sends a dispatch event (op 0) to every connected session. */
+  dispatch(event: string, data: unknown): void;
+  /** Closes every session with this close code (4004: Authentication failed). */
+  close(code: number): void;
+  /** Close codes sent so far, oldest first. */
+  readonly closes: number[];
 }
 
 interface PendingFailure {
@@ -100,13 +131,17 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   const requests: RecordedRequest[] = [];
   const failingChannels = new Map<string, ChannelFailure>();
   let pending: PendingFailure[] = [];
+  let delays: { matches: (request: RecordedRequest) => boolean; ms: number }[] = [];
+  let tokenRevoked = false;
 
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      void record(req, Buffer.concat(chunks)).then((request) => {
+      void record(req, Buffer.concat(chunks)).then(async (request) => {
         requests.push(request);
+        const wait = delays.find((d) => d.matches(request))?.ms;
+        if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
         answer(request, res);
       });
     });
@@ -138,7 +173,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     }
     return {
       method: req.method ?? 'GET',
-      route: url.pathname.replace(/^\/api/, '').replace(/^\/v\d+/, ''),
+      // discord.js percent-encodes `@original`; routes are recorded as Discord reads them.
+      route: decodeURIComponent(url.pathname).replace(/^\/api/, '').replace(/^\/v\d+/, ''),
       query: Object.fromEntries(url.searchParams),
       headers: req.headers,
       body,
@@ -153,7 +189,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     const { method, route } = request;
     const isInteractionCallback = /^\/interactions\/[^/]+\/[^/]+\/callback$/.test(route);
     const isWebhook = route.startsWith('/webhooks/');
-    if (!isInteractionCallback && !isWebhook && !String(request.headers.authorization ?? '').startsWith('Bot ')) {
+    if (!isInteractionCallback && !isWebhook && (tokenRevoked || !String(request.headers.authorization ?? '').startsWith('Bot '))) {
       return json(res, 401, { message: '401: Unauthorized', code: 0 });
     }
 
@@ -199,9 +235,13 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     if ((method === 'POST' && /^\/webhooks\/[^/]+\/[^/]+$/.test(route)) || (method === 'PATCH' && /^\/webhooks\/[^/]+\/[^/]+\/messages\/[^/]+$/.test(route))) {
       return json(res, 200, message('0', request.body, request.files));
     }
+    if (method === 'DELETE' && /^\/webhooks\/[^/]+\/[^/]+\/messages\/[^/]+$/.test(route)) {
+      res.writeHead(204).end();
+      return;
+    }
     if (method === 'GET' && route === '/gateway/bot') {
       return json(res, 200, {
-        url: 'ws://127.0.0.1:9',
+        url: gateway.url,
         shards: 1,
         session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
       });
@@ -234,6 +274,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const gateway = startGateway(server, `ws://127.0.0.1:${port}/gateway`, () => tokenRevoked);
 
   return {
     url: `http://127.0.0.1:${port}/api`,
@@ -247,12 +288,26 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       const matches = typeof route === 'function' ? route : (r: RecordedRequest) => route === undefined || r.route.startsWith(route);
       pending.push({ failure, remaining: times, matches });
     },
+    delay(route, ms) {
+      const matches = typeof route === 'function' ? route : (r: RecordedRequest) => r.route.startsWith(route);
+      delays.push({ matches, ms });
+    },
+    revokeToken() {
+      tokenRevoked = true;
+      gateway.close(4004);
+    },
+    interactionMessages: (token) =>
+      requests.filter((r) => r.route.split('/').includes(token) && (r.route.startsWith('/webhooks/') || r.route.startsWith('/interactions/'))),
+    gateway: gateway.api,
     reset() {
       requests.length = 0;
       failingChannels.clear();
       pending = [];
+      delays = [];
+      tokenRevoked = false;
     },
     async close() {
+      await gateway.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -285,4 +340,69 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+/** Discord gateway opcodes the fake speaks. */
+const Op = { Dispatch: 0, Heartbeat: 1, Identify: 2, Hello: 10, HeartbeatAck: 11 } as const;
+
+function startGateway(server: Server, url: string, revoked: () => boolean) {
+  const wss = new WebSocketServer({ noServer: true });
+  const sessions = new Set<WebSocket>();
+  const closes: number[] = [];
+  let sequence = 0;
+  let readyCount = 0;
+  server.on('upgrade', (req, socket, head) => {
+    if (!(req.url ?? '').startsWith('/gateway')) return socket.destroy();
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws));
+  });
+  const send = (ws: WebSocket, payload: unknown) => ws.send(JSON.stringify(payload));
+  const closeWith = (ws: WebSocket, code: number) => {
+    closes.push(code);
+    ws.close(code, code === 4004 ? 'Authentication failed.' : 'closed by the fake');
+  };
+  wss.on('connection', (ws) => {
+    send(ws, { op: Op.Hello, d: { heartbeat_interval: 41_250 }, s: null, t: null });
+    ws.on('message', (raw) => {
+      const packet = JSON.parse(String(raw)) as { op: number; d: { token?: string } };
+      if (packet.op === Op.Heartbeat) return send(ws, { op: Op.HeartbeatAck, d: null, s: null, t: null });
+      if (packet.op !== Op.Identify) return;
+      if (revoked() || !packet.d.token) return closeWith(ws, 4004);
+      sessions.add(ws);
+      ws.on('close', () => sessions.delete(ws));
+      readyCount += 1;
+      send(ws, {
+        op: Op.Dispatch,
+        t: 'READY',
+        s: ++sequence,
+        d: { v: 10, user: FAKE_BOT_USER, guilds: [], session_id: `session-${readyCount}`, resume_gateway_url: url, shard: [0, 1], application: { id: '500000000000000005', flags: 0 } },
+      });
+    });
+  });
+  const api: FakeGateway = {
+    url,
+    closes,
+    connected: async (timeoutMs = 5_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (sessions.size === 0) {
+        if (Date.now() > deadline) throw new Error(`fake Discord gateway: no session within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    dispatch: (event, data) => {
+      for (const ws of sessions) send(ws, { op: Op.Dispatch, t: event, s: ++sequence, d: data });
+    },
+    close: (code) => {
+      for (const ws of sessions) closeWith(ws, code);
+      sessions.clear();
+    },
+  };
+  return {
+    url,
+    api,
+    close: api.close,
+    stop: async () => {
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
 }

@@ -43,14 +43,21 @@ export function createChartRest(apiUrl?: string): REST {
 }
 
 /**
- * HTTP interactions: edits the original response (already sent as the HTTP answer) to add the chart.
+ * HTTP interactions: edits the answer (the original response, or the follow-up holding a deferred answer) to add the chart.
  * Never rejects; returns whether the image was attached.
  */
-export async function attachChartToInteraction(rest: REST, applicationId: string, interactionToken: string, reply: Reply, logger: Logger): Promise<boolean> {
+export async function attachChartToInteraction(
+  rest: REST,
+  applicationId: string,
+  interactionToken: string,
+  reply: Reply,
+  logger: Logger,
+  messageId = '@original',
+): Promise<boolean> {
   const edit = await chartEdit(reply, logger);
   if (!edit) return false;
   try {
-    await rest.patch(Routes.webhookMessage(applicationId, interactionToken, '@original'), {
+    await rest.patch(Routes.webhookMessage(applicationId, interactionToken, messageId), {
       auth: false,
       body: {
         embeds: [edit.embed],

@@ -32,8 +32,14 @@ const MAX_CHOICES = 25;
 export const DEFAULT_MAX_STRING_LENGTH = 200;
 /** An array without `.max()` still needs a fixed number of Discord options. */
 const DEFAULT_MAX_ITEMS = 5;
-/** Sent as `default_member_permissions` for admin-only commands: Manage Server (the core still checks). */
+/**
+ * Sent as `default_member_permissions` on every command holding an admin-only subcommand: Manage Server by
+ * default, and a server can hand the command to any role or member in Server Settings → Integrations.
+ * Discord enforces it before the interaction is sent, so the adapter trusts that gate (see `gated`).
+ */
 export const MANAGE_GUILD = 0x20n;
+/** InteractionContextType.Guild: admin commands act on a server's channels, so they are not offered in DMs. */
+export const GUILD_ONLY_CONTEXTS = [0];
 
 export interface OptionBinding {
   /** Key in the spec's zod options object. */
@@ -50,6 +56,10 @@ export interface CommandBinding {
   command: string;
   subcommand?: string;
   options: OptionBinding[];
+  /** The command carries `default_member_permissions`: whoever Discord lets invoke it in a server may. */
+  gated: boolean;
+  /** The spec is admin-only: its answers are private, so a deferred answer is deferred privately. */
+  adminOnly: boolean;
 }
 
 export type DiscordCommandJSON = RESTPostAPIChatInputApplicationCommandsJSONBody;
@@ -98,17 +108,18 @@ export function buildDiscordCommands(specs: readonly CommandSpec[]): DiscordComm
       throw new Error(`Discord command /${command} is declared by more than one spec (${group.map((s) => s.id).join(', ')})`);
     }
 
-    const adminOnly = group.every((s) => s.adminOnly);
+    // Discord gates a whole top-level command, not a subcommand: one admin subcommand gates the group.
+    const gated = group.some((s) => s.adminOnly);
     const base = {
       type: 1 as const,
       name: command,
-      ...(adminOnly ? { default_member_permissions: MANAGE_GUILD.toString() } : {}),
+      ...(gated ? { default_member_permissions: MANAGE_GUILD.toString(), contexts: GUILD_ONLY_CONTEXTS } : {}),
     };
     if (!grouped) {
       const spec = group[0]!;
       const { options, optionBindings } = buildOptions(spec);
       json.push({ ...base, description: describe(spec.summary, spec.id), ...(options.length ? { options } : {}) });
-      bindings.push({ specId: spec.id, command, options: optionBindings });
+      bindings.push({ specId: spec.id, command, options: optionBindings, gated, adminOnly: Boolean(spec.adminOnly) });
       continue;
     }
     const subcommands: APIApplicationCommandOption[] = [];
@@ -117,7 +128,7 @@ export function buildDiscordCommands(specs: readonly CommandSpec[]): DiscordComm
       assertName(subcommand, `subcommand of ${spec.id}`);
       const { options, optionBindings } = buildOptions(spec);
       subcommands.push({ type: OptionType.Subcommand, name: subcommand, description: describe(spec.summary, spec.id), ...(options.length ? { options } : {}) });
-      bindings.push({ specId: spec.id, command, subcommand, options: optionBindings });
+      bindings.push({ specId: spec.id, command, subcommand, options: optionBindings, gated, adminOnly: Boolean(spec.adminOnly) });
     }
     if (subcommands.length > MAX_OPTIONS) throw new Error(`Discord command /${command} has more than ${MAX_OPTIONS} subcommands`);
     const names = group.map((s) => s.discord!.subcommand!).join(', ');

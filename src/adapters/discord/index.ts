@@ -14,7 +14,8 @@ import type { Logger } from '../../core/log.js';
 import type { OutboundChannel } from '../../core/outbound.js';
 import type { HttpServer } from '../../http/server.js';
 import { buildDiscordCommands } from './commands.js';
-import { attachGatewayHandler, createGatewayClient } from './gateway.js';
+import { attachGatewayHandler, createGatewayClient, watchGatewayToken } from './gateway.js';
+import { TokenState } from '../token-state.js';
 import { createInteractionsHandler, INTERACTIONS_PATH } from './interactions.js';
 import { createDiscordOutbound } from './outbound.js';
 import { createDiscordRest } from './rest.js';
@@ -39,6 +40,8 @@ export interface StartDiscordOptions {
 export interface DiscordAdapter {
   /** Present when DISCORD_TOKEN is set: the bot can post on its own. */
   outbound?: OutboundChannel;
+  /** Degraded, with the reason, once Discord refused the token (401 or gateway close 4004). */
+  health(): { status: 'ok' | 'degraded'; reason?: string };
   stop(): Promise<void>;
 }
 
@@ -51,14 +54,19 @@ export async function startDiscord({ core, config, http, logger, charts = true }
   if (config.DISCORD_PUBLIC_KEY) {
     if (!http) throw new Error('DISCORD_PUBLIC_KEY is set, so Discord HTTP interactions need the shared HTTP server');
     const chartRest = charts ? createChartRest(config.DISCORD_API_URL) : undefined;
-    http.route('POST', INTERACTIONS_PATH, createInteractionsHandler({ core, commands, publicKey: config.DISCORD_PUBLIC_KEY, logger: log, charts: chartRest }));
+    // Unsigned requests are turned away on their headers, before a byte of their body is read.
+    const signed = { requireHeaders: { 'x-signature-ed25519': /^[0-9a-f]{128}$/i, 'x-signature-timestamp': /^\d{1,12}$/ } };
+    http.route('POST', INTERACTIONS_PATH, createInteractionsHandler({ core, commands, publicKey: config.DISCORD_PUBLIC_KEY, logger: log, charts: chartRest, apiUrl: config.DISCORD_API_URL }), signed);
     log.info({ path: INTERACTIONS_PATH }, 'discord HTTP interactions enabled');
   }
-  if (!config.DISCORD_TOKEN) return { stop: async () => {} };
+  if (!config.DISCORD_TOKEN) return { stop: async () => {}, health: () => ({ status: 'ok' }) };
 
-  const outbound = createDiscordOutbound(createDiscordRest({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL }), charts ? { charts: { logger: log } } : {});
+  // One view of the token for the outbound channel, the gateway and health (a 401 or close 4004 flips it).
+  const tokenState = new TokenState('discord', log);
+  const outbound = createDiscordOutbound(createDiscordRest({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL }), { tokenState, ...(charts ? { charts: { logger: log } } : {}) });
   const client = createGatewayClient(config.DISCORD_API_URL);
   attachGatewayHandler(client, { core, commands, logger: log, charts });
+  watchGatewayToken(client, tokenState);
   client.once('clientReady', (ready) => log.info({ user: ready.user.tag, guilds: ready.guilds.cache.size }, 'discord gateway connected'));
   try {
     await client.login(config.DISCORD_TOKEN);
@@ -68,6 +76,7 @@ export async function startDiscord({ core, config, http, logger, charts = true }
   }
   return {
     outbound,
+    health: () => (tokenState.revoked ? { status: 'degraded', reason: tokenState.reason } : { status: 'ok' }),
     stop: async () => {
       await client.destroy();
     },

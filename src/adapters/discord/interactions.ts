@@ -1,19 +1,25 @@
 /**
  * HTTP interactions: Discord POSTs every interaction to `/discord/interactions` on the shared HTTP server
- * and takes the HTTP response as the answer. The signature is checked over the exact raw bytes before the
- * body is even parsed; anything unsigned, mis-signed or tampered with gets 401 and runs nothing.
+ * and takes the HTTP response as the answer. The signature and its timestamp are checked over the exact raw
+ * bytes before the body is even parsed; anything unsigned, mis-signed, tampered with, signed more than five
+ * minutes away from now, or already answered (a replay) gets 401 and runs nothing.
+ *
+ * A command whose answer is not ready within DEFER_AFTER_MS is deferred (type 5) and its answer follows by
+ * an edit through the interaction webhook (see deferral.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { REST } from 'discord.js';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
 import { errorReply, type Reply } from '../../core/reply.js';
-import type { REST } from 'discord.js';
-import { attachChartToInteraction } from './charts.js';
 import { readRawBody, sendJson, type RouteHandler } from '../../http/server.js';
+import { attachChartToInteraction, createChartRest } from './charts.js';
 import type { DiscordCommandSet } from './commands.js';
+import { DEFER_AFTER_MS, deferPrivately, deferredResponse, finishDeferred, INTERACTION_TOKEN_MS, readyWithin } from './deferral.js';
 import { answerCommand, autocompleteChoices, discordCaller, type InvokedOption } from './invocation.js';
 import { renderMessage } from './render.js';
-import { createSignatureVerifier } from './verify.js';
+import { ReplayGuard } from '../replay-guard.js';
+import { createSignatureVerifier, SIGNATURE_TOLERANCE_SECONDS } from './verify.js';
 
 export const INTERACTIONS_PATH = '/discord/interactions';
 
@@ -21,6 +27,7 @@ export const INTERACTIONS_PATH = '/discord/interactions';
 const InteractionType = { Ping: 1, ApplicationCommand: 2, MessageComponent: 3, Autocomplete: 4, ModalSubmit: 5 } as const;
 const ResponseType = { Pong: 1, ChannelMessageWithSource: 4, AutocompleteResult: 8 } as const;
 const CHAT_INPUT = 1;
+const ONLY_SLASH_COMMANDS = 'This bot only answers slash commands such as /capex; type / to see them.';
 
 /** The parts of a raw interaction (https://discord.com/developers/docs/interactions/receiving-and-responding) we read. */
 interface RawUser {
@@ -47,48 +54,80 @@ export interface InteractionsDeps {
   logger: Logger;
   /** Adds chart images to answers after they went out (webhook edits); without it, text only. */
   charts?: REST;
+  /** `DISCORD_API_URL`: where deferred answers are edited (when no `webhooks` client is given). */
+  apiUrl?: string;
+  /** The client for the interaction webhook routes (deferred answers); default: `charts`, or a new one on `apiUrl`. */
+  webhooks?: REST;
+  /** How long an answer may take before the interaction is deferred (default DEFER_AFTER_MS). */
+  deferAfterMs?: number;
+  /** Injected clock (ms) for the timestamp window and the replay guard. */
+  now?: () => number;
 }
 
-export function createInteractionsHandler({ core, commands, publicKey, logger, charts }: InteractionsDeps): RouteHandler {
-  const verified = createSignatureVerifier(publicKey);
+export function createInteractionsHandler(deps: InteractionsDeps): RouteHandler {
+  const { core, commands, publicKey, logger, charts, now = Date.now } = deps;
+  const verified = createSignatureVerifier(publicKey, { now });
+  const replays = new ReplayGuard(SIGNATURE_TOLERANCE_SECONDS * 1000, undefined, now);
+  let webhooks = deps.webhooks ?? charts;
+  const webhookRest = () => (webhooks ??= createChartRest(deps.apiUrl));
+  const deferAfterMs = deps.deferAfterMs ?? DEFER_AFTER_MS;
+
   return async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readRawBody(req);
     if (!verified(header(req, 'x-signature-ed25519'), header(req, 'x-signature-timestamp'), body)) {
       sendJson(res, 401, { error: 'invalid request signature' });
       return;
     }
-    let interaction: RawInteraction;
-    try {
-      interaction = JSON.parse(body.toString('utf8')) as RawInteraction;
-    } catch {
-      sendJson(res, 400, { error: 'body is not JSON' });
+    const interaction = parseInteraction(body);
+    if (!interaction) {
+      sendJson(res, 400, { error: 'body is not an interaction' });
       return;
     }
-    let answered: Reply | undefined;
-    sendJson(res, 200, await respond(interaction, core, commands, logger, (reply) => (answered = reply)));
-    // The chart edits the message that answer created, so it can only start once the answer is out.
-    if (charts && answered?.chart && interaction.application_id && interaction.token) {
-      await attachChartToInteraction(charts, interaction.application_id, interaction.token, answered, logger);
+    if (!replays.firstTime(interaction.id)) {
+      logger.warn({ interaction: interaction.id, ip: req.socket.remoteAddress }, 'refused a replayed Discord interaction (id already answered)');
+      sendJson(res, 401, { error: 'interaction already answered' });
+      return;
+    }
+
+    if (interaction.type !== InteractionType.ApplicationCommand) {
+      sendJson(res, 200, quickResponse(interaction, core, commands, logger));
+      return;
+    }
+
+    const answering = answerInteraction(interaction, core, commands);
+    let reply = await readyWithin(answering, deferAfterMs);
+    let messageId: string | undefined = '@original';
+    if (reply) {
+      sendJson(res, 200, { type: ResponseType.ChannelMessageWithSource, data: renderMessage(reply) });
+    } else {
+      const privately = deferPrivately(commands, interaction.data);
+      sendJson(res, 200, deferredResponse(privately));
+      reply = await readyWithin(answering, INTERACTION_TOKEN_MS);
+      if (!reply || !interaction.application_id || !interaction.token) {
+        logger.error({ interaction: interaction.id, command: interaction.data?.name }, 'a deferred Discord answer was not ready within the interaction token\'s lifetime; dropped');
+        return;
+      }
+      messageId = await finishDeferred(webhookRest(), interaction.application_id, interaction.token, reply, privately, logger);
+    }
+    // The chart edits the message that holds the answer, so it can only start once the answer is out.
+    if (charts && messageId && reply.chart && interaction.application_id && interaction.token) {
+      await attachChartToInteraction(charts, interaction.application_id, interaction.token, reply, logger, messageId);
     }
   };
 }
 
-/** The HTTP response body for one verified interaction. */
-export async function respond(
-  interaction: RawInteraction,
-  core: Core,
-  commands: DiscordCommandSet,
-  logger: Logger,
-  onAnswer?: (reply: Reply) => void,
-): Promise<unknown> {
-  const user = interaction.member?.user ?? interaction.user;
-  const caller = discordCaller({
-    userId: user?.id ?? 'unknown',
-    userName: user?.global_name ?? user?.username,
-    channelId: interaction.channel?.id ?? interaction.channel_id,
-    permissions: interaction.member?.permissions,
-  });
+function parseInteraction(body: Buffer): RawInteraction | undefined {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as Partial<RawInteraction> | null;
+    if (parsed === null || typeof parsed !== 'object' || typeof parsed.id !== 'string' || typeof parsed.type !== 'number') return undefined;
+    return parsed as RawInteraction;
+  } catch {
+    return undefined;
+  }
+}
 
+/** PING, autocomplete and anything that is not a command: answered at once, no I/O. */
+function quickResponse(interaction: RawInteraction, core: Core, commands: DiscordCommandSet, logger: Logger): unknown {
   switch (interaction.type) {
     case InteractionType.Ping:
       return { type: ResponseType.Pong };
@@ -102,19 +141,24 @@ export async function respond(
       }
       return { type: ResponseType.AutocompleteResult, data: { choices } };
     }
-    case InteractionType.ApplicationCommand: {
-      const data = interaction.data;
-      const reply =
-        data && (data.type ?? CHAT_INPUT) === CHAT_INPUT
-          ? await answerCommand(core, commands, data, caller)
-          : errorReply('This bot only answers slash commands such as /capex; type / to see them.');
-      onAnswer?.(reply);
-      return { type: ResponseType.ChannelMessageWithSource, data: renderMessage(reply) };
-    }
     default:
       // Buttons and modals: the bot sends none, so these can only be stale or forged-but-signed leftovers.
-      return { type: ResponseType.ChannelMessageWithSource, data: renderMessage(errorReply('This bot only answers slash commands such as /capex; type / to see them.')) };
+      return { type: ResponseType.ChannelMessageWithSource, data: renderMessage(errorReply(ONLY_SLASH_COMMANDS)) };
   }
+}
+
+/** The reply to one application command; never rejects (answerCommand turns failures into replies). */
+async function answerInteraction(interaction: RawInteraction, core: Core, commands: DiscordCommandSet): Promise<Reply> {
+  const user = interaction.member?.user ?? interaction.user;
+  const caller = discordCaller({
+    userId: user?.id ?? 'unknown',
+    userName: user?.global_name ?? user?.username,
+    channelId: interaction.channel?.id ?? interaction.channel_id,
+    permissions: interaction.member?.permissions,
+  });
+  const data = interaction.data;
+  if (!data || (data.type ?? CHAT_INPUT) !== CHAT_INPUT) return errorReply(ONLY_SLASH_COMMANDS);
+  return answerCommand(core, commands, data, caller, interaction.member !== undefined);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

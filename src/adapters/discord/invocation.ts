@@ -95,12 +95,18 @@ export function resolveInvocation(commands: DiscordCommandSet, invocation: Invoc
   return { ok: true, binding, options, ...(focused ? { focused } : {}) };
 }
 
-/** Runs a chat-input command through the core; a thrown error becomes the core's "Something went wrong (ref …)". */
-export async function answerCommand(core: Core, commands: DiscordCommandSet, invocation: Invocation, caller: Caller): Promise<Reply> {
+/**
+ * Runs a chat-input command through the core; a thrown error becomes the core's "Something went wrong (ref …)".
+ * `inGuild`: the interaction came from a server (it has a member). A gated command (default_member_permissions)
+ * that Discord delivered from a server was already allowed by Discord — by Manage Server, or by whatever role
+ * the server delegated it to in Server Settings → Integrations — so the caller counts as an admin for it.
+ */
+export async function answerCommand(core: Core, commands: DiscordCommandSet, invocation: Invocation, caller: Caller, inGuild = false): Promise<Reply> {
   try {
     const resolved = resolveInvocation(commands, invocation);
     if (!resolved.ok) return resolved.reply;
-    return await core.handleStructured(resolved.binding.specId, resolved.options, caller);
+    const trusted = resolved.binding.gated && inGuild && !caller.isAdmin ? { ...caller, isAdmin: true } : caller;
+    return await core.handleStructured(resolved.binding.specId, resolved.options, trusted);
   } catch (error) {
     return core.internalError(error, { platform: 'discord', command: invocation.name, caller: caller.userId });
   }

@@ -1,35 +1,70 @@
 /**
- * Posting without an interaction: the scheduler's digests and alerts. Discord failures are mapped to the
- * core's three kinds so one retry policy serves every platform:
- * 429 → RateLimitedError (with Retry-After), 403/404 (Missing Access, Unknown Channel, cannot DM the user)
- * → ChannelUnreachableError, 5xx / timeouts / network errors → TransientError. Anything else (a 400 for a
- * malformed message, a 401 for a revoked token) is rethrown unchanged: retrying cannot fix it.
+ * Posting without an interaction: the scheduler's digests and alerts. Discord failures are classified into
+ * the core's outbound error kinds so the delivery engine's one retry policy serves every platform:
+ * - 429 → RateLimitedError with Retry-After, scope `global` when Discord says the limit is global;
+ * - 401 → TokenRevokedError: @discordjs/rest drops the token after a 401, and the TokenState makes every later
+ *   call fail at once (no second request), turns the adapter's health degraded and logs it once;
+ * - 403 Missing Permissions (50013) → PermissionError; 403 Missing Access / 404 Unknown Channel / cannot DM
+ *   the user → ChannelUnreachableError;
+ * - any other 4xx (a 400 for a malformed message) → PermanentError: the same body fails the same way;
+ * - 5xx, timeouts, network errors → TransientError.
  */
 import { DiscordAPIError, HTTPError, RateLimitError, Routes, type REST } from 'discord.js';
-import { ChannelUnreachableError, RateLimitedError, TransientError, type OutboundChannel } from '../../core/outbound.js';
+import {
+  ChannelUnreachableError,
+  PermanentError,
+  PermissionError,
+  RateLimitedError,
+  TransientError,
+  type OutboundChannel,
+  type PostedMessage,
+} from '../../core/outbound.js';
 import type { Reply } from '../../core/reply.js';
+import type { Logger } from '../../core/log.js';
+import { TokenState } from '../token-state.js';
 import { renderMessage } from './render.js';
 import { CHART_FILENAME, chartEdit } from './charts.js';
-import type { Logger } from '../../core/log.js';
 
 const PREFIX = 'discord:';
+/** Discord's JSON error codes we tell apart (https://discord.com/developers/docs/topics/opcodes-and-status-codes#json). */
+const MISSING_PERMISSIONS = 50013;
+/** Discord's limit for a message nonce. */
+const MAX_NONCE = 25;
+/** What @discordjs/rest throws for a bot route once it has dropped the token after a 401. */
+const DROPPED_TOKEN = /Expected token to be set/;
 
 export interface DiscordOutboundOptions {
   /** When set, a posted reply's chart (e.g. a digest's) is added to the message by an edit right after it. */
   charts?: { logger: Logger };
+  /** Shared with the gateway watcher and health; default: one of its own. */
+  tokenState?: TokenState;
 }
 
 export function createDiscordOutbound(rest: REST, options: DiscordOutboundOptions = {}): OutboundChannel {
-  async function postTo(channelId: string, reply: Reply): Promise<void> {
-    const { flags: _ephemeralMakesNoSenseHere, ...body } = renderMessage(reply);
-    const posted = (await send(() => rest.post(Routes.channelMessages(channelId), { body }), `channel ${channelId}`)) as { id?: string } | undefined;
+  const token = options.tokenState ?? new TokenState('discord');
+
+  async function send<T>(request: () => Promise<T>, target: string): Promise<T> {
+    token.assertUsable();
+    try {
+      return await request();
+    } catch (error) {
+      throw classifyDiscordError(error, target, token);
+    }
+  }
+
+  async function postTo(channelId: string, reply: Reply, idempotencyKey?: string): Promise<string | undefined> {
+    const { flags: _ephemeralMakesNoSenseHere, ...message } = renderMessage(reply);
+    // With enforce_nonce Discord answers a repeated nonce (within minutes) with the first message instead of a second one.
+    const nonce = idempotencyKey ? { nonce: idempotencyKey.slice(0, MAX_NONCE), enforce_nonce: true } : {};
+    const posted = (await send(() => rest.post(Routes.channelMessages(channelId), { body: { ...message, ...nonce } }), `channel ${channelId}`)) as { id?: string } | undefined;
     if (options.charts && reply.chart && posted?.id) await addChart(channelId, posted.id, reply, options.charts.logger);
+    return posted?.id;
   }
 
   /** The message is delivered already, so this never throws: a retry would post it twice. */
   async function addChart(channelId: string, messageId: string, reply: Reply, logger: Logger): Promise<void> {
     const edit = await chartEdit(reply, logger);
-    if (!edit) return;
+    if (!edit || token.revoked) return;
     try {
       await rest.patch(Routes.channelMessage(channelId, messageId), {
         body: { embeds: [edit.embed], attachments: [{ id: 0, filename: CHART_FILENAME, description: edit.description }] },
@@ -42,8 +77,9 @@ export function createDiscordOutbound(rest: REST, options: DiscordOutboundOption
 
   return {
     platform: 'discord',
-    async post(channelId, reply) {
-      await postTo(unprefix(channelId, 'channel'), reply);
+    async post(channelId, reply, postOptions): Promise<PostedMessage | void> {
+      const messageId = await postTo(unprefix(channelId, 'channel'), reply, postOptions?.idempotencyKey);
+      return messageId ? { channelId, messageId } : undefined;
     },
     async sendDirect(userId, reply) {
       const recipient = unprefix(userId, 'user');
@@ -58,24 +94,35 @@ function unprefix(id: string, what: string): string {
   return id.slice(PREFIX.length);
 }
 
-async function send<T>(request: () => Promise<T>, target: string): Promise<T> {
-  try {
-    return await request();
-  } catch (error) {
-    throw mapDiscordError(error, target);
+/** One Discord failure → the outbound error kind the delivery engine acts on (see the file comment). */
+export function classifyDiscordError(error: unknown, target: string, token?: TokenState): unknown {
+  if (error instanceof RateLimitError) {
+    const scope = error.global || error.scope === 'global' ? 'global' : 'channel';
+    return new RateLimitedError(Math.max(0, Math.ceil(error.retryAfter)), { cause: error, scope });
   }
-}
-
-export function mapDiscordError(error: unknown, target: string): unknown {
-  if (error instanceof RateLimitError) return new RateLimitedError(Math.max(0, Math.ceil(error.retryAfter)), { cause: error });
   if (error instanceof DiscordAPIError) {
+    if (error.status === 401) {
+      const reason = 'Discord refused the bot token (401 Unauthorized): it was reset or revoked. Set a new DISCORD_TOKEN (Bot → Reset Token) and restart.';
+      return token ? token.refused(reason, error) : new PermanentError(reason, { cause: error });
+    }
+    if (error.status === 403 && error.code === MISSING_PERMISSIONS) {
+      return new PermissionError(`Discord: the bot lacks a permission in ${target} (Missing Permissions: View Channel, Send Messages, Embed Links, Attach Files)`, { cause: error });
+    }
     if (error.status === 404 || error.status === 403) {
       return new ChannelUnreachableError(`Discord cannot reach ${target}: ${error.message} (code ${error.code})`, { cause: error });
     }
     if (error.status >= 500) return new TransientError(`Discord error ${error.status} for ${target}`, { cause: error });
-    return error;
+    return new PermanentError(`Discord refused the message for ${target}: ${error.message} (HTTP ${error.status}, code ${error.code})`, { cause: error });
   }
-  if (error instanceof HTTPError) return new TransientError(`Discord error ${error.status} for ${target}`, { cause: error });
+  if (error instanceof HTTPError) {
+    return error.status >= 500
+      ? new TransientError(`Discord error ${error.status} for ${target}`, { cause: error })
+      : new PermanentError(`Discord answered HTTP ${error.status} for ${target}`, { cause: error });
+  }
+  if (error instanceof Error && DROPPED_TOKEN.test(error.message)) {
+    const reason = 'the Discord client dropped the bot token after a 401; set a new DISCORD_TOKEN and restart';
+    return token ? token.refused(reason, error) : new PermanentError(reason, { cause: error });
+  }
   // fetch failures (connection refused/reset, DNS) and timeouts (AbortError).
   if (error instanceof Error && (error.name === 'AbortError' || error.name === 'TypeError' || 'code' in error || error.cause)) {
     return new TransientError(`Discord unreachable for ${target}: ${error.message}`, { cause: error });

@@ -162,7 +162,7 @@ describe('posts without an interaction (digests, when a digest carries a chart)'
     expect(decodePng(edit!.files[0]!.bytes).width).toBe(1800);
 
     fake.failNext({ kind: 'api-error', status: 403, code: 50013, message: 'Missing Permissions' }, { route: (r) => r.method === 'PATCH' });
-    await expect(outbound.post('discord:300', reply)).resolves.toBeUndefined();
+    await expect(outbound.post('discord:300', reply)).resolves.toMatchObject({ channelId: 'discord:300' });
     expect(fake.requestsTo('POST', '/channels/300/messages')).toHaveLength(2);
     expect(logLines.some((l) => l.includes('could not add the chart to the Discord post'))).toBe(true);
   });

@@ -52,12 +52,13 @@ const pick = defineCommand({
 describe('buildDiscordCommands', () => {
   const set = buildDiscordCommands([digestAdd, digestList, pick] as CommandSpec[]);
 
-  it('groups specs with a Discord subcommand under one command, admin-only by default permission', () => {
+  it('groups specs with a Discord subcommand under one command, gated by Manage Server (delegable) and offered in servers only', () => {
     expect(set.json[0]).toEqual({
       type: 1,
       name: 'digest',
       description: 'digest: add, list',
       default_member_permissions: '32',
+      contexts: [0],
       options: [
         {
           type: 1,

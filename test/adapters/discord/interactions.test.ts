@@ -215,7 +215,7 @@ describe('commands', () => {
     expect(prose).toContain('\\[x\\](https://evil.example)');
   });
 
-  it('admin rights come from Manage Server', async () => {
+  it("admin commands are gated by Discord: whoever it lets invoke one in a server may; outside a server nobody", async () => {
     const guarded = defineCommand({
       id: 'guarded', path: ['guarded'], summary: 'Admins only', usage: '/guarded', examples: [], adminOnly: true,
       options: z.object({}), fromText: () => ({}),
@@ -230,7 +230,10 @@ describe('commands', () => {
         const body = JSON.stringify(payload);
         return (await (await fetch(`http://127.0.0.1:${port}/discord/interactions`, { method: 'POST', headers: signedHeaders(keys, body), body })).json()) as any;
       };
-      const refused = await send(command('guarded', [], { permissions: '2048' }));
+      // Discord only delivers a gated command to members it allows (Manage Server, or a role given it under Integrations).
+      const delegated = await send(command('guarded', [], { permissions: '2048' }));
+      expect(delegated.data.embeds[0].title).toBe('ok');
+      const refused = await send(command('guarded', [], { dm: true }));
       expect(refused.data.embeds[0].description).toContain('Only admins');
       const allowed = await send(command('guarded', [], { ...ADMIN, userId: '42', channelId: '77' }));
       expect(allowed.data.embeds[0].description).toBe('discord:42 in discord:77');
