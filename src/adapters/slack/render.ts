@@ -5,6 +5,7 @@
  * Block Kit's size limits are respected by truncating gracefully instead of letting Slack reject the message.
  */
 import { deepFreeze, type Reply, type ReplyChart, type ReplySource, type ReplyTable } from '../../core/reply.js';
+import { slackChannelMentions } from './syntax.js';
 
 /** Documented Block Kit limits (docs.slack.dev/reference/block-kit/blocks), plus a cap for the fallback text. */
 export const BLOCK_KIT_LIMITS = {
@@ -50,7 +51,9 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 export function escapeSlack(text: string): string {
   // Most strings contain none of the three: skip the replace (this runs for every string of every answer).
-  return /[&<>]/.test(text) ? text.replace(/[&<>]/g, (c) => ENTITIES[c]!) : text;
+  const escaped = /[&<>]/.test(text) ? text.replace(/[&<>]/g, (c) => ENTITIES[c]!) : text;
+  // The bot's own channel references become <#C123> only now, after escaping, so no text can forge markup.
+  return slackChannelMentions(escaped);
 }
 
 /**

@@ -54,7 +54,8 @@ function allText(message: SlackMessage): string[] {
 function controlSequenceViolations(message: SlackMessage): string[] {
   const problems: string[] = [];
   for (const text of allText(message)) {
-    const withoutLinks = text.replace(/<https?:\/\/[^<>|\s]+\|[^<>]*>/g, '');
+    // The only markup the bot writes itself: source links and its own channel mentions (<#C123>, see adapters/slack/syntax.ts).
+    const withoutLinks = text.replace(/<https?:\/\/[^<>|\s]+\|[^<>]*>/g, '').replace(/<#[CGD][A-Z0-9]{2,20}>/g, '');
     if (/[<>]/.test(withoutLinks)) problems.push(`raw < or > in: ${text.slice(0, 120)}`);
     if (/&(?!amp;|lt;|gt;)/.test(text)) problems.push(`bare & in: ${text.slice(0, 120)}`);
   }
