@@ -9,6 +9,7 @@
  */
 import { randomBytes, createHash } from 'node:crypto';
 import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { bodyLimit } from 'hono/body-limit';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
@@ -206,6 +207,10 @@ export function createWebApp(options: WebOptions): Hono {
 
   app.notFound((c) => send(c, notFoundPage(context())));
   app.onError((error, c) => {
+    // Refusals the middleware raise on purpose (a form from another site: 403) are pages, not failures.
+    if (error instanceof HTTPException && error.status < 500) {
+      return send(c, messagePage(context(), error.status === 403 ? 403 : 400, 'Not accepted', 'This form can only be sent from this site’s own page. Open the page again and send it from there.'), { 'cache-control': 'no-store' });
+    }
     const ref = randomBytes(4).toString('hex');
     options.logger.error({ err: error, ref, path: c.req.path }, 'web page failed');
     try {

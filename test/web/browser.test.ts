@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCore } from '../../src/app.js';
 import type { Reply } from '../../src/core/reply.js';
 import { decodePng } from '../helpers/png.js';
-import { startSite, TODAY, type WebSite } from './harness.js';
+import { ADMIN_TOKEN, startSite, TODAY, type WebSite } from './harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -121,6 +121,24 @@ describe('GIVEN a person opening the site in chromium', { timeout: 60_000 }, () 
     expect(problems, problems.join('; ')).toEqual([]);
     await screenshot(page, 'web-compare');
     await page.close();
+  });
+
+  it('THEN an admin signs in through the form (the browser sends the form and keeps the cookie) and sees schedule health', async () => {
+    // Without a session /admin answers 401 with the sign-in form (so not through `open`, which wants a 200).
+    const admin = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const first = await admin.goto(`${site.url}/admin`);
+    expect(first?.status()).toBe(401);
+    await expect(admin.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Admin sign-in');
+    await admin.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await admin.waitForURL(`${site.url}/admin`);
+    await expect(admin.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Schedule health');
+    await expect(admin.locator('.data-version').first().innerText()).resolves.toBe(site.live.current().version);
+    const cookies = await admin.context().cookies();
+    expect(cookies.find((c) => c.name === 'capex_admin')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
+    expect(admin.url()).not.toContain(ADMIN_TOKEN);
+    await screenshot(admin, 'web-admin', false);
+    await admin.close();
   });
 
   it('THEN on a phone-sized screen the page does not scroll sideways (wide tables scroll inside their box)', async () => {

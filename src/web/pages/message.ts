@@ -5,7 +5,7 @@
 import { h, page, type Footer, type Html } from '../html.js';
 
 export interface PageResult {
-  status: 200 | 400 | 401 | 404 | 429 | 500;
+  status: 200 | 400 | 401 | 403 | 404 | 429 | 500;
   body: Html;
 }
 
