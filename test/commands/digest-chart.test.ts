@@ -8,7 +8,7 @@ import { Core } from '../../src/core/core.js';
 import type { Caller } from '../../src/core/command.js';
 import { commands } from '../../src/commands/index.js';
 import { DIGEST_COMMANDS } from '../../src/commands/digest.js';
-import { renderPlain } from '../../src/adapters/console/render.js';
+import { ALL_SYNTAXES, shown } from '../core/shown.js';
 import { bundledData } from '../helpers/core.js';
 import { RecordingOutbound } from '../helpers/recording-outbound.js';
 import { Harness } from '../schedule/harness.js';
@@ -25,14 +25,14 @@ const allCommands = [...commands, ...DIGEST_COMMANDS.filter((d) => !commands.som
 beforeEach(async () => {
   outbound = new RecordingOutbound('slack', () => h.clock.now());
   h = new Harness({ start: NOW, outbounds: [outbound] });
-  core = new Core({ commands: allCommands, data: () => bundledData, services: { digest: h.service }, now: () => new Date(h.clock.now()) });
+  core = new Core({ commands: allCommands, data: () => bundledData, services: { digest: h.service }, now: () => new Date(h.clock.now()), syntaxes: ALL_SYNTAXES });
   await ask('/capex-digest add 09:00 daily', admin);
 });
 afterEach(async () => h.cleanup());
 
 async function ask(line: string, caller: Caller) {
   const reply = await core.handleText(line, caller);
-  return { reply, text: renderPlain(reply) };
+  return { reply, text: shown(reply, caller.platform) };
 }
 
 describe('/capex-digest chart', () => {

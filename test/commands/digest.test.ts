@@ -8,7 +8,7 @@ import { Core } from '../../src/core/core.js';
 import type { Caller } from '../../src/core/command.js';
 import { commands } from '../../src/commands/index.js';
 import { DIGEST_COMMANDS } from '../../src/commands/digest.js';
-import { renderPlain } from '../../src/adapters/console/render.js';
+import { ALL_SYNTAXES, shown } from '../core/shown.js';
 import { bundledData } from '../helpers/core.js';
 import { RecordingOutbound } from '../helpers/recording-outbound.js';
 import { Harness } from '../schedule/harness.js';
@@ -30,13 +30,19 @@ const allCommands = [...commands, ...DIGEST_COMMANDS.filter((d) => !commands.som
 beforeEach(() => {
   outbound = new RecordingOutbound('slack', () => h.clock.now());
   h = new Harness({ start: NOW, outbounds: [outbound, new RecordingOutbound('console'), new RecordingOutbound('discord')] });
-  core = new Core({ commands: allCommands, data: () => bundledData, services: { digest: h.service }, now: () => new Date(h.clock.now()) });
+  core = new Core({
+    commands: allCommands,
+    data: () => bundledData,
+    services: { digest: h.service },
+    now: () => new Date(h.clock.now()),
+    syntaxes: ALL_SYNTAXES,
+  });
 });
 afterEach(async () => h.cleanup());
 
 async function ask(line: string, caller: Caller) {
   const reply = await core.handleText(line, caller);
-  return { reply, text: renderPlain(reply) };
+  return { reply, text: shown(reply, caller.platform) };
 }
 
 describe('/capex-digest add', () => {
@@ -44,7 +50,7 @@ describe('/capex-digest add', () => {
     const { reply, text } = await ask('/capex-digest add 09:00 weekdays', slackAdmin);
     expect(reply.kind).toBe('answer');
     expect(reply.visibility).toBe('private');
-    expect(text).toContain('Schedule 1: the AI-capex digest posts in #CHERE on weekdays (Mon–Fri) at 09:00 (Europe/Berlin).');
+    expect(text).toContain('Schedule 1: the AI-capex digest posts in <#CHERE> on weekdays (Mon–Fri) at 09:00 (Europe/Berlin).');
     expect(text).toContain('Next run: Mon 2 Jun 2025 09:00 Europe/Berlin (07:00 UTC).');
     expect(text).toContain('Time zone Europe/Berlin is yours');
     expect(await h.store.listSchedules()).toMatchObject([{ id: 1, channelId: 'slack:CHERE', time: '09:00', days: 'weekdays', zone: 'Europe/Berlin', createdBy: 'slack:UADMIN' }]);
@@ -53,7 +59,7 @@ describe('/capex-digest add', () => {
 
   it('takes a channel mention, a zone and a cron expression', async () => {
     const { text } = await ask('/capex-digest add cron "30 7 * * 1" America/New_York <#C0OTHER99|random>', slackAdmin);
-    expect(text).toContain('posts in #C0OTHER99 cron "30 7 * * 1": on Mon at 07:30 (America/New_York).');
+    expect(text).toContain('posts in <#C0OTHER99> cron "30 7 * * 1": on Mon at 07:30 (America/New_York).');
     expect(text).toContain('Next run: Mon 2 Jun 2025 07:30 America/New_York (11:30 UTC).');
   });
 
@@ -110,9 +116,9 @@ describe('list, next, pause, resume, remove, send, preview', () => {
     await h.runUntil('2025-06-02T07:01:00Z');
     const { text } = await ask('/capex-digest list', slackAdmin);
     expect(text).toContain(
-      '1 · #CHERE · on weekdays (Mon–Fri) at 09:00 (Europe/Berlin) · active · next: Tue 3 Jun 2025 09:00 Europe/Berlin (07:00 UTC) · last: delivered Mon 2 Jun 2025 09:00 · created by alice',
+      '1 · <#CHERE> · on weekdays (Mon–Fri) at 09:00 (Europe/Berlin) · active · next: Tue 3 Jun 2025 09:00 Europe/Berlin (07:00 UTC) · last: delivered Mon 2 Jun 2025 09:00 · created by alice',
     );
-    expect(text).toContain('2 · #C0SECOND1 · every day at 18:00 (UTC) · active · next: Mon 2 Jun 2025 18:00 UTC · last: no digest yet · created by alice');
+    expect(text).toContain('2 · <#C0SECOND1> · every day at 18:00 (UTC) · active · next: Mon 2 Jun 2025 18:00 UTC · last: no digest yet · created by alice');
   });
 
   it('next shows three runs in local time and UTC, across a DST change', async () => {
@@ -150,7 +156,7 @@ describe('list, next, pause, resume, remove, send, preview', () => {
   it('send posts the digest in the schedule channel now, once, without moving the regular runs', async () => {
     await ask('/capex-digest add 09:00', slackAdmin);
     const { text } = await ask('/capex-digest send 1', slackAdmin);
-    expect(text).toContain('Posted the digest of schedule 1 in #CHERE.');
+    expect(text).toContain('Posted the digest of schedule 1 in <#CHERE>.');
     expect(outbound.posts.map((p) => p.channelId)).toEqual(['slack:CHERE']);
     expect(outbound.posts[0]!.reply).toMatchObject({ visibility: 'public', title: 'AI capex digest — Monday 2 June 2025' });
     expect(h.service.nextRuns((await h.store.getSchedule(1))!, 1)[0]!.key).toBe('2025-06-02T09:00');
@@ -174,7 +180,7 @@ describe('list, next, pause, resume, remove, send, preview', () => {
   it('without a database the commands say scheduling is not set up', async () => {
     const bare = new Core({ commands: allCommands, data: () => bundledData });
     const reply = await bare.handleText('/capex-digest list', consoleUser);
-    expect(renderPlain(reply)).toContain('Scheduled digests are not set up in this run of the bot');
+    expect(shown(reply, 'console')).toContain('Scheduled digests are not set up in this run of the bot');
   });
 });
 
