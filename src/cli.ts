@@ -4,13 +4,16 @@
  *   capex-bot ask "<command>"   answer one command and exit: 0 answered, 1 user error, 2 configuration error
  *     [--chart out.png]         also write the answer's chart as a PNG image
  *   capex-bot import sec <ticker …>   merge SEC-reported capex into the data file (src/sec/cli.ts)
+ *   capex-bot data check [--file <yaml>] [--today YYYY-MM-DD]   list weak sourcing; exit 1 when a headline
+ *                               figure rests on aggregators only (src/data/check.ts)
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './core/log.js';
-import { DataFileError } from './data/loader.js';
+import { BUNDLED_DATA_FILE, DataFileError, loadDataFile } from './data/loader.js';
+import { checkData, formatCheckReport } from './data/check.js';
 import { createRuntime } from './runtime.js';
 import { CONSOLE_CALLER, createConsoleOutbound } from './adapters/console/console.js';
 import type { DigestService } from './schedule/service.js';
@@ -26,15 +29,39 @@ const USAGE = `Usage:
   capex-bot [start]            start the bot (console when no Slack/Discord variables are set)
   capex-bot ask "<command>"    answer one command and exit, e.g. capex-bot ask "/capex alibaba"
       [--chart <file.png>]     also write the answer's chart as a PNG, e.g. --chart compare.png
+  capex-bot data check         check the data file's sourcing (exit 1 when a headline figure has only aggregators)
+      [--file <data.yaml>]     another file than DATA_FILE or the bundled one
+      [--today <YYYY-MM-DD>]   the date figures' ages are measured from (default: today)
 ${IMPORT_USAGE}`;
+
+/** `data check`: the file is validated by the loader first (a broken file is exit 2, with row, field and line). */
+function dataCheck(argv: string[]): number {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: false, options: { file: { type: 'string' }, today: { type: 'string' } } });
+  if (positionals[0] !== 'check') {
+    process.stderr.write(`Unknown data command '${String(positionals[0] ?? '').slice(0, 40)}'.\n${USAGE}\n`);
+    return EXIT.userError;
+  }
+  const today = typeof values.today === 'string' ? new Date(`${values.today}T12:00:00Z`) : new Date();
+  if (Number.isNaN(today.getTime())) {
+    process.stderr.write(`--today needs a date such as 2026-11-30\n`);
+    return EXIT.userError;
+  }
+  const file = typeof values.file === 'string' ? values.file : (process.env.DATA_FILE || BUNDLED_DATA_FILE);
+  const data = loadDataFile(file);
+  const report = checkData(data, today);
+  process.stdout.write(`${formatCheckReport(report, data)}\n`);
+  return report.failed ? EXIT.userError : EXIT.ok;
+}
 
 async function ask(line: string, chartFile?: string): Promise<number> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  const runtime = await createRuntime(config, log);
+  // Only the commands that keep state (schedules, alerts, feeds, news) open the database, so plain questions
+  // never create an SQLite file.
+  const stateful = /^\s*\/capex-(digest|news)\b/i.test(line);
+  const runtime = await createRuntime(config, log, { database: stateful });
   try {
     // `/capex-digest send` posts to the schedule's channel: in a one-shot run the console is that channel.
-    // Only digest commands open the database, so plain questions never create a SQLite file.
     if (/^\s*\/capex-digest\b/i.test(line)) {
       (runtime.services.digest as DigestService).scheduler.connect(createConsoleOutbound(process.stdout));
     }
@@ -98,6 +125,8 @@ export async function cli(argv: string[]): Promise<number> {
           return EXIT.userError;
         }
         return await ask(rest.join(' '), values.chart);
+      case 'data':
+        return dataCheck(argv.slice(argv.indexOf('data') + 1));
       case 'import':
         // Re-parsed by the verb itself: it has options taking values (--from-file <path>).
         return await importCli(argv.slice(argv.indexOf('import') + 1), { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });

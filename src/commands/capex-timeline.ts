@@ -1,32 +1,38 @@
 /**
- * Chart data for `/capex <company>`: every annual guidance and reported figure, by period, on the date it
+ * Chart data for `/capex <company>`: every annual guidance and reported capex figure, by period, on the date it
  * was announced — how the plan for a year moved and where it ended up. The bars carry the same story in
- * brief (each period's current value) for text renderers.
+ * brief (each period's current value, on one definition) for text renderers.
  */
 import type { ChartBar, ChartSeries, ReplyChart } from '../core/reply.js';
 import type { DataSet } from '../data/dataset.js';
 import { usdOf } from '../data/money.js';
-import { fiscalYear, isCounted, yearFigure } from '../data/queries.js';
-import type { Company } from '../data/schema.js';
+import { calendarYearFigure, fiscalYearFigure, isCounted } from '../data/queries.js';
+import { isCapexDefinition } from '../data/definitions.js';
+import type { Company, Figure } from '../data/schema.js';
 
 /** Older periods are cut: more lines than this turn the picture into a tangle. */
 export const MAX_TIMELINE_PERIODS = 5;
 
 export function capexTimeline(data: DataSet, company: Company): ReplyChart | undefined {
-  const annual = data.figuresOf(company.id).filter((f) => isCounted(f) && (f.metric === 'guidance' || f.metric === 'reported'));
-  const byYear = new Map<number, typeof annual>();
-  for (const f of annual) (byYear.get(fiscalYear(f)) ?? byYear.set(fiscalYear(f), []).get(fiscalYear(f))!).push(f);
-  const years = [...byYear.keys()].sort((a, b) => a - b).slice(-MAX_TIMELINE_PERIODS);
+  const annual = data
+    .figuresOf(company.id)
+    .filter((f) => isCounted(f) && (f.metric === 'guidance' || f.metric === 'reported') && isCapexDefinition(f.definition));
+  // One line per period (its own twelve months: a fiscal year stays a fiscal year).
+  const byPeriod = new Map<string, Figure[]>();
+  for (const f of annual) {
+    const key = `${f.period.end}|${f.period.start}`;
+    (byPeriod.get(key) ?? byPeriod.set(key, []).get(key)!).push(f);
+  }
+  const periods = [...byPeriod.keys()].sort().slice(-MAX_TIMELINE_PERIODS);
   // A single value over time is no picture; the text already says it.
-  if (years.reduce((n, y) => n + byYear.get(y)!.length, 0) < 2) return undefined;
+  if (periods.reduce((n, p) => n + byPeriod.get(p)!.length, 0) < 2) return undefined;
   // Short period names: "FY2025 (Jul 2024-Jun 2025)" → "FY2025"; the full period is in the text answer.
-  // Taken from the data's own label, so a disputed period ("FY2027 or CY2026") stays honest.
-  const periodName = (year: number) => byYear.get(year)!.at(-1)!.period.label.split(' (')[0]!.trim();
+  const periodName = (key: string) => byPeriod.get(key)!.at(-1)!.period.label.split(' (')[0]!.trim();
 
-  const series: ChartSeries[] = years.map((year) => {
-    const figures = [...byYear.get(year)!].sort((a, b) => a.announced.localeCompare(b.announced));
+  const series: ChartSeries[] = periods.map((key) => {
+    const figures = [...byPeriod.get(key)!].sort((a, b) => a.announced.localeCompare(b.announced));
     return {
-      label: periodName(year),
+      label: periodName(key),
       key: company.id,
       points: figures.map((f) => {
         const usd = usdOf(f, data);
@@ -34,14 +40,17 @@ export function capexTimeline(data: DataSet, company: Company): ReplyChart | und
       }),
     };
   });
-  const bars: ChartBar[] = years.flatMap((year) => {
-    const entry = yearFigure(data, company, year);
+  const bars: ChartBar[] = periods.flatMap((key) => {
+    const sample = byPeriod.get(key)![0]!;
+    const year = Number(sample.period.end.slice(0, 4));
+    const calendar = sample.period.start === `${year}-01` && sample.period.end === `${year}-12`;
+    const entry = calendar ? calendarYearFigure(data, company, year) : fiscalYearFigure(data, company, year);
     if (!entry || entry.basis === 'commitment') return [];
-    return [{ label: `${periodName(year)} ${entry.basis}`, key: company.id, low: entry.usdPerYear.low, high: entry.usdPerYear.high }];
+    return [{ label: `${periodName(key)} ${entry.basis}`, key: company.id, low: entry.usdPerYear.low, high: entry.usdPerYear.high }];
   });
   return {
     kind: 'timeline',
-    title: `${company.name}: AI capex guidance and reported capex, US$ billion per year`,
+    title: `${company.name}: capex guidance and reported capex, US$ billion per year`,
     unit: 'US$ billion per year',
     bars,
     series,

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import { defineCommand, UserError } from '../core/command.js';
 import { deepFreeze, type Reply, type ReplyField } from '../core/reply.js';
 import type { DataSet } from '../data/dataset.js';
-import { formatDate, formatNative, formatUsd } from '../data/money.js';
-import { headlineFigure, isCounted, revisionHistory, seriesOf, yearFigure, type YearFigure } from '../data/queries.js';
+import { formatDate, formatNative, formatUsd, formatWithUsd } from '../data/money.js';
+import { calendarYearFigure, headlineFigure, isCounted, monthsIn, pledgesOf, revisionHistory, seriesOf, type YearFigure } from '../data/queries.js';
+import { DEFINITION_WORDS, isCapexDefinition } from '../data/definitions.js';
 import type { Company, Figure } from '../data/schema.js';
 import { capexTimeline } from './capex-timeline.js';
 import {
@@ -32,18 +33,30 @@ export const capexCommand = defineCommand({
     if (args.length === 0) throw new UserError('Name a company.', USAGE);
     return { company: args.join(' ') };
   },
-  run: ({ company: query }, { data, now }) => {
+  run: ({ company: query }, { data, now, services }) => {
     const company = resolveCompany(data, query, USAGE);
     // The answer depends only on the data set, the company and the year, so it is built once per set.
     const cache = answers.get(data) ?? answers.set(data, new Map()).get(data)!;
     const key = `${company.id}|${now.getUTCFullYear()}`;
-    const cached = cache.get(key);
-    if (cached) return cached;
-    const reply = deepFreeze(companyAnswer(data, company, now));
-    cache.set(key, reply);
-    return reply;
+    let reply = cache.get(key);
+    if (!reply) {
+      reply = deepFreeze(companyAnswer(data, company, now));
+      cache.set(key, reply);
+    }
+    return withPageLink(reply, company, services.pages?.company(company.id));
   },
 });
+
+/** The answer with a link to the company's web page (PUBLIC_URL), frozen and kept beside it so renderers' caches still hit. */
+const linked = new WeakMap<Reply, Reply>();
+function withPageLink(reply: Reply, company: Company, url: string | undefined): Reply {
+  if (!url) return reply;
+  const hit = linked.get(reply);
+  if (hit?.link?.url === url) return hit;
+  const copy = deepFreeze({ ...reply, link: { label: `${company.name} on the web: every figure, with sources`, url } });
+  linked.set(reply, copy);
+  return copy;
+}
 
 /**
  * A data set never changes once loaded (a reload builds a new one). Cached answers are deep-frozen, so no
@@ -54,34 +67,42 @@ const answers = new WeakMap<DataSet, Map<string, Reply>>();
 function companyAnswer(data: DataSet, company: Company, now: Date): Reply {
   const headline = headlineFigure(data, company, now);
   if (!headline) {
-    const weak = data.figuresOf(company.id).length;
+    // Only weak figures and estimates are left: say how many, and where to see them.
+    const weak = data.figuresOf(company.id).filter((f) => !isCounted(f)).length;
     throw new UserError(
-      `No reliable capex figure for ${company.name} yet${weak ? ` (${weak} low-reliability figure${weak > 1 ? 's' : ''}: /capex sources ${company.id})` : ''}.`,
+      `No reliable figure for ${company.name} yet${weak ? ` (${weak} low-reliability figure${weak > 1 ? 's' : ''} or estimate${weak > 1 ? 's' : ''}: /capex sources ${company.id})` : ''}.`,
     );
   }
   const lead = headline.figures.at(-1)!;
-  const history = revisionHistory(seriesOf(data, lead));
-  const context = contextFigures(headline, data.figuresOf(company.id).filter(isCounted), data);
+  const history = headline.derivation ? [] : revisionHistory(seriesOf(data, lead));
+  const context = contextFigures(headline, data, now);
   const shown = [...history.map((h) => h.figure), ...headline.figures, ...context.figures];
   const name = displayName(company);
-  const headlineText = `${BASIS_WORDS[headline.basis]}: ${describeYearValue(headline, data)} — ${lead.period.label}${firstAnnounced(history.map((h) => h.figure), lead)}.`;
+  const newest = newestCompanyFigure(data, company);
+  const headlineText = `${headlineWords(headline)}: ${describeYearValue(headline, data)} — ${headline.periodLabel}${firstAnnounced(history.map((h) => h.figure), lead, now)}.`;
 
   const fields: ReplyField[] = [
-    { label: headline.basis === 'commitment' ? 'Commitment' : `${BASIS_WORDS[headline.basis]} ${lead.period.label}`, value: describeYearValue(headline, data) },
-    { label: 'Announced', value: formatDate(lead.announced) },
-    ...(headline.basis === 'commitment' ? [{ label: 'Per year', value: `${formatUsd(headline.usdPerYear, true)} (spread evenly over ${lead.period.label})` }] : []),
+    { label: `${headlineWords(headline)} ${headline.periodLabel}`, value: describeYearValue(headline, data) },
+    { label: 'Announced', value: `${formatDate(lead.announced)} (${ageWords(lead.announced, now)})` },
+    ...(headline.basis === 'commitment' ? [{ label: 'Per year', value: `${formatUsd(headline.usdPerYear, true)} if spread evenly over ${lead.period.label} (a pledge, not annual capex)` }] : []),
     ...context.fields,
   ];
+  const lines = [headlineText];
+  if (newest && newest !== lead && newest.announced > lead.announced) {
+    lines.push(`Newest figure from ${company.name}: ${describeFigure(newest, data)}, ${ageWords(newest.announced, now)}.`);
+    shown.push(newest);
+  }
   const reply: Reply = {
     kind: 'answer',
     visibility: 'public',
     title: `${name} — AI capex`,
-    lines: [headlineText],
+    lines,
     fields,
     chart: capexTimeline(data, company),
     notes: [
       ...disputeNotes(shown, data),
-      ...(headline.fiscal ? [`${company.name}'s fiscal year ends in ${monthName(company.fiscalYearEndMonth)}; FY figures are not calendar years.`] : []),
+      ...(company.fiscalYearEndMonth !== 12 ? [`${company.name}'s fiscal year ends in ${monthName(company.fiscalYearEndMonth)}; FY figures are not calendar years.`] : []),
+      ...context.notes,
     ],
     sources: sourcesOf(shown),
     asOf: newestDate(shown),
@@ -107,43 +128,96 @@ function companyAnswer(data: DataSet, company: Company, now: Date): Reply {
   return reply;
 }
 
+/** "Capex guidance", "Reported capex", "Pledge", or for a company with neither, what the figure is. */
+function headlineWords(entry: YearFigure): string {
+  if (entry.basis === 'commitment') return `Multi-year ${DEFINITION_WORDS[entry.definition]}`;
+  if (!isCapexDefinition(entry.definition)) return `Latest figure (${DEFINITION_WORDS[entry.definition]}, not capex)`;
+  const figure = entry.figures[0]!;
+  // A company with no annual capex leads with what it has: a cumulative or quarterly figure, named as such.
+  if (figure.metric !== 'reported' && figure.metric !== 'guidance' && !entry.derivation) return `Latest figure (${figure.label})`;
+  return BASIS_WORDS[entry.basis];
+}
+
+/** The company's newest counted figure of any kind (a quarter, a contract), to say what is newest and how old. */
+function newestCompanyFigure(data: DataSet, company: Company): Figure | undefined {
+  return data.figuresOf(company.id).filter(isCounted).at(-1);
+}
+
+/** "3 months ago", "13 days ago", "1 year 2 months ago". Month-only dates count from the 1st. */
+export function ageWords(announced: string, now: Date): string {
+  const then = new Date(`${announced.length === 7 ? `${announced}-01` : announced}T00:00:00Z`);
+  const days = Math.max(0, Math.floor((now.getTime() - then.getTime()) / 86_400_000));
+  if (days < 45) return days === 0 ? 'today' : `${days} day${days === 1 ? '' : 's'} ago`;
+  const months = Math.round(days / 30.44);
+  if (months < 12) return `${months} months ago`;
+  const years = Math.floor(months / 12);
+  const rest = months % 12;
+  return `${years} year${years > 1 ? 's' : ''}${rest ? ` ${rest} month${rest > 1 ? 's' : ''}` : ''} ago`;
+}
+
 function describeChange(pct: number | undefined): string {
   if (pct === undefined) return 'first';
   if (pct === 0) return 'same';
   return `${pct > 0 ? '+' : ''}${pct.toFixed(1)}%`;
 }
 
-function firstAnnounced(series: Figure[], lead: Figure): string {
+function firstAnnounced(series: Figure[], lead: Figure, now: Date): string {
   const first = series[0];
-  if (!first || first === lead) return `, announced ${formatDate(lead.announced)}`;
-  return `, announced ${formatDate(lead.announced)} (first announced ${formatDate(first.announced)})`;
+  const age = ageWords(lead.announced, now);
+  if (!first || first === lead) return `, announced ${formatDate(lead.announced)} (${age})`;
+  return `, announced ${formatDate(lead.announced)} (${age}; first announced ${formatDate(first.announced)})`;
 }
 
-/** Other figures worth a line: last reported year next to a guidance, the newest commitment next to capex. */
-function contextFigures(headline: YearFigure, counted: Figure[], data: Parameters<typeof yearFigure>[0]) {
+/**
+ * Other figures worth a line: the year before the headline (every definition reported for it, each named,
+ * never a dispute), the calendar year summed from quarters, the newest pledge (not capex), newer figures only
+ * weak pages state, and figures a newer one superseded.
+ */
+function contextFigures(headline: YearFigure, data: DataSet, now: Date) {
   const fields: ReplyField[] = [];
   const figures: Figure[] = [];
-  const add = (label: string, entry: YearFigure | undefined) => {
-    if (!entry) return;
-    fields.push({ label, value: describeYearValue(entry, data) });
-    figures.push(...entry.figures);
-  };
-  if (headline.basis !== 'commitment') {
-    const previous = yearFigure(data, headline.company, headline.year - 1);
-    if (previous) add(`${BASIS_WORDS[previous.basis]} ${previous.figures[0]!.period.label}`, previous);
-    const commitment = counted.filter((f) => f.metric === 'commitment').at(-1);
-    if (commitment) {
-      fields.push({ label: 'Multi-year commitment', value: describeFigure(commitment, data) });
-      figures.push(commitment);
+  const notes: string[] = [];
+  const company = headline.company;
+  const all = data.figuresOf(company.id);
+  const counted = all.filter(isCounted);
+  if (headline.basis !== 'commitment' && isCapexDefinition(headline.definition)) {
+    const previousYear = headline.year - 1;
+    const actuals = counted.filter((f) => f.metric === 'reported' && isCapexDefinition(f.definition) && Number(f.period.end.slice(0, 4)) === (headline.fiscal ? previousYear : previousYear) && monthsIn(f) === 12);
+    const periods = [...new Set(actuals.map((f) => f.period.label))];
+    for (const period of periods) {
+      const onPeriod = actuals.filter((f) => f.period.label === period);
+      fields.push({ label: `Reported ${period}`, value: onPeriod.map((f) => `${formatWithUsd(f, data)} ${DEFINITION_WORDS[f.definition]}`).join(' · ') });
+      figures.push(...onPeriod);
     }
-  } else {
-    const reported = counted.filter((f) => f.metric === 'reported').at(-1);
+    const calendar = calendarYearFigure(data, company, previousYear);
+    if (calendar?.derivation) {
+      fields.push({ label: `Calendar ${previousYear}`, value: describeYearValue(calendar, data) });
+      figures.push(...calendar.figures);
+    }
+  } else if (headline.basis === 'commitment') {
+    const reported = counted.filter((f) => f.metric === 'reported' && isCapexDefinition(f.definition)).at(-1);
     if (reported) {
       fields.push({ label: `Reported capex ${reported.period.label}`, value: describeFigure(reported, data) });
       figures.push(reported);
     }
   }
-  return { fields, figures };
+  if (headline.basis !== 'commitment') {
+    const pledge = pledgesOf(data, company)[0];
+    if (pledge) {
+      fields.push({ label: 'Pledge (not capex, not compared)', value: describeFigure(pledge, data) });
+      figures.push(pledge);
+    }
+  }
+  const newest = headline.figures.reduce((max, f) => (f.announced > max ? f.announced : max), '');
+  const newerWeak = all.filter((f) => f.status === 'weak' && f.announced > newest && isCapexDefinition(f.definition));
+  for (const f of newerWeak) {
+    fields.push({ label: 'Newer, weakly sourced (not used)', value: `${describeFigure(f, data)} — ${f.source.title}` });
+  }
+  for (const f of all.filter((x) => x.supersededBy)) {
+    const by = all.find((x) => x.id === f.supersededBy);
+    notes.push(`Superseded: ${formatWithUsd(f, data)} (${f.label}, ${formatDate(f.announced)})${by ? ` was replaced by ${formatWithUsd(by, data)} (${formatDate(by.announced)}, ${ageWords(by.announced, now)})` : ''}.`);
+  }
+  return { fields, figures, notes };
 }
 
 const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];

@@ -3,12 +3,13 @@ import { z } from 'zod';
 import { defineCommand, UserError } from '../core/command.js';
 import { deepFreeze, type Reply } from '../core/reply.js';
 import { splitCompanyList } from '../core/parse.js';
-import { formatUsd, midpoint } from '../data/money.js';
-import { yearFigure, yearsWithData, type YearFigure } from '../data/queries.js';
+import { formatDate, formatUsd, formatWithUsd, midpoint } from '../data/money.js';
+import { pledgesOf, yearFigure, yearsWithData, type YearFigure } from '../data/queries.js';
+import { DEFINITION_MEANINGS, DEFINITION_WORDS } from '../data/definitions.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Company } from '../data/schema.js';
 import { chartOf } from './chart.js';
-import { basisCell, billionsCell, companyOption, disputeNotes, newestDate, resolveCompany, sourcesOf } from './shared.js';
+import { billionsCell, companyOption, definitionCell, disputeNotes, newestDate, periodCell, resolveCompany, rowBasisCell, rowQualifier, sourcesOf } from './shared.js';
 
 const USAGE = '/compare <company> <company> [… up to 6] — e.g. /compare meta amazon, /compare msft, googl, alibaba';
 export const MAX_COMPARED = 6;
@@ -16,7 +17,7 @@ export const MAX_COMPARED = 6;
 export const compareCommand = defineCommand({
   id: 'compare',
   path: ['compare'],
-  summary: 'Two to six companies side by side, in US$ per year',
+  summary: 'Two to six companies’ annual capex side by side, in US$',
   usage: USAGE,
   examples: ['/compare meta amazon', '/compare microsoft alphabet amazon meta'],
   options: z.object({
@@ -53,44 +54,92 @@ const answers = new WeakMap<DataSet, Map<string, Reply>>();
 const MAX_CACHED_COMPARISONS = 1_000;
 
 function comparison(data: DataSet, companies: Company[], now: Date): Reply {
-  const shared = sharedYear(data, companies, now);
+  // Pledges and purchase contracts are never compared with annual capex: companies with only those are listed.
+  const withCapex = companies.filter((c) => yearsWithCapex(data, c));
+  const pledgeOnly = companies.filter((c) => !withCapex.includes(c));
+  if (withCapex.length < 2) {
+    const listed = pledgeOnly.map((c) => pledgeWords(data, c)).filter(Boolean);
+    throw new UserError(
+      `Only annual capex is compared, and ${pledgeOnly.map((c) => c.name).join(', ')} ${pledgeOnly.length === 1 ? 'has' : 'have'} none in the data${listed.length ? ` (${listed.join('; ')})` : ''}. Try /capex <company> for each.`,
+      USAGE,
+    );
+  }
+  const shared = sharedYear(data, withCapex, now);
   if (!shared) {
-    throw new UserError(`${companies.map((c) => c.name).join(', ')} have no year with figures for all of them. Try /capex <company> for each.`, USAGE);
+    throw new UserError(`${withCapex.map((c) => c.name).join(', ')} have no year with capex figures for all of them. Try /capex <company> for each.`, USAGE);
   }
   const { year, entries } = shared;
   const base = entries[0]!;
   const figures = entries.flatMap((e) => e.figures);
-  const mixedYears = entries.some((e) => e.fiscal) && entries.some((e) => !e.fiscal);
+  const pledges = companies.flatMap((c) => pledgesOf(data, c).slice(0, 1));
   const reply: Reply = {
     kind: 'answer',
     visibility: 'public',
     title: `${entries.map((e) => e.company.name).join(' vs ')} — ${year}`,
     lines: [
-      `AI capex for ${year}, in US$ per year. Difference and ratio are against ${base.company.name}${entries.some((e) => e.usdPerYear.low !== e.usdPerYear.high) ? ', using the midpoint of ranges' : ''}.`,
+      `Annual capex for ${year}, in US$ (calendar year unless a fiscal year is named). Difference and ratio are against ${base.company.name}${entries.some((e) => e.usdPerYear.low !== e.usdPerYear.high) ? ', using the midpoint of ranges' : ''}.`,
+      ...(pledges.length
+        ? [`Pledges, not compared (multi-year, not annual capex): ${pledges.map((f) => `${data.company(f.company)!.name} ${formatWithUsd(f, data)} ${DEFINITION_WORDS[f.definition]} (${f.period.label}, ${formatDate(f.announced)})`).join('; ')}.`]
+        : []),
+      ...(pledgeOnly.length ? [`Not compared (no annual capex in the data): ${pledgeOnly.map((c) => c.name).join(', ')}.`] : []),
     ],
     table: {
-      columns: ['Company', 'US$B / year', 'Basis', 'Period', `vs ${base.company.name}`],
-      numericColumns: [1, 4],
+      columns: ['Company', 'US$B', 'Definition', 'Basis', 'Period', `vs ${base.company.name}`],
+      numericColumns: [1, 5],
       rows: entries.map((e) => [
         e.company.name,
-        billionsCell(e.usdPerYear, e.disputed),
-        basisCell(e.basis),
-        e.figures[0]!.period.label,
+        billionsCell(e.usdPerYear, e.disputed, rowQualifier(e)),
+        definitionCell(e),
+        rowBasisCell(e),
+        periodCell(e),
         e === base ? '—' : versus(e, base),
       ]),
     },
-    chart: chartOf(`AI capex ${year}, US$ billion per year`, entries),
+    chart: chartOf(`Annual capex ${year}, US$ billion`, entries),
     notes: [
-      ...(mixedYears ? [`Fiscal and calendar years differ: ${entries.filter((e) => e.fiscal).map((e) => `${e.company.name} ${e.figures[0]!.period.label}`).join(', ')} vs calendar ${year}.`] : []),
-      ...(entries.some((e) => e.basis === 'commitment') ? ['Multi-year commitments are spread evenly per year.'] : []),
-      ...(entries.some((e) => e.disputed) ? ['⚠ = sources disagree; the range spans the disagreeing values.'] : []),
-      ...disputeNotes(figures, data),
+      ...periodWarning(entries),
+      ...definitionNote(entries),
+      ...entries.filter((e) => e.derivation).map((e) => `${e.company.name}: ${e.derivation!.text}.`),
+      ...(entries.some((e) => e.disputed) ? ['⚠ = sources disagree on the same definition; the range spans the disagreeing values.'] : []),
+      ...disputeNotes([...figures, ...pledges], data),
     ],
-    sources: sourcesOf(figures),
+    sources: sourcesOf([...figures, ...pledges]),
     asOf: newestDate(figures),
-    summary: `${year}: ${entries.map((e) => `${e.company.name} ${formatUsd(e.usdPerYear, true)}`).join(', ')}.`,
+    summary: `${year}: ${entries.map((e) => `${e.company.name} ${formatUsd(e.usdPerYear, true)} (${e.periodLabel.split(' (')[0]})`).join(', ')}.`,
   };
   return reply;
+}
+
+/** Whenever the compared twelve months are not the same ones: fiscal vs calendar, or fiscal years ending apart. */
+function periodWarning(entries: readonly YearFigure[]): string[] {
+  const spans = entries.map((e) => ({ e, span: spanOf(e) }));
+  if (new Set(spans.map((s) => s.span)).size <= 1) return [];
+  return [`⚠ Periods differ: ${spans.map(({ e, span }) => `${e.company.name} ${e.periodLabel.split(' (')[0]} = ${span}`).join('; ')}. The figures cover different twelve months.`];
+}
+
+function definitionNote(entries: readonly YearFigure[]): string[] {
+  const used = [...new Set(entries.map((e) => e.definition))];
+  if (used.length <= 1) return [];
+  return [`Definitions differ (not a disagreement): ${used.map((d) => `${DEFINITION_WORDS[d]} = ${DEFINITION_MEANINGS[d]}`).join('; ')}.`];
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const monthYear = (ym: string) => `${MONTHS[Number(ym.slice(5, 7)) - 1]} ${ym.slice(0, 4)}`;
+
+/** "Jun 2025–May 2026": the months a row covers (its figures share one period; summed quarters span four). */
+function spanOf(entry: YearFigure): string {
+  const starts = entry.figures.map((f) => f.period.start).sort();
+  const ends = entry.figures.map((f) => f.period.end).sort();
+  return `${monthYear(starts[0]!)}–${monthYear(ends.at(-1)!)}`;
+}
+
+function yearsWithCapex(data: DataSet, company: Company): boolean {
+  return yearsWithData(data).some((y) => yearFigure(data, company, y) !== undefined);
+}
+
+function pledgeWords(data: DataSet, company: Company): string {
+  const pledge = pledgesOf(data, company)[0];
+  return pledge ? `${company.name}: ${formatWithUsd(pledge, data)} ${DEFINITION_WORDS[pledge.definition]}, ${pledge.period.label}` : '';
 }
 
 /** "+US$65B (1.5×)" */

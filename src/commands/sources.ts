@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineCommand, UserError } from '../core/command.js';
 import { formatDate, formatWithUsd } from '../data/money.js';
+import { BASIS_WORDS, DEFINITION_WORDS, rankedSources, SOURCE_KIND_WORDS } from '../data/definitions.js';
 import { companyOption, displayName, resolveCompany, sourcesOf } from './shared.js';
 
 const USAGE = '/capex sources <company> — e.g. /capex sources meta';
@@ -11,7 +12,7 @@ const STATUS_WORDS = { confirmed: '', disputed: ' ⚠ disputed', weak: ' ✗ low
 export const sourcesCommand = defineCommand({
   id: 'capex-sources',
   path: ['capex', 'sources'],
-  summary: 'Every figure for a company with its source, date and any conflict',
+  summary: 'Every figure for a company with its definition, basis, source kind, date and any conflict',
   usage: USAGE,
   examples: ['/capex sources meta', '/capex sources alibaba'],
   options: z.object({ company: companyOption }),
@@ -28,10 +29,21 @@ export const sourcesCommand = defineCommand({
       title: `${displayName(company)} — all figures and sources`,
       lines: [`${figures.length} figure${figures.length === 1 ? '' : 's'}, newest first.`],
       table: {
-        columns: ['Announced', 'What', 'Figure', 'Period', 'Status'],
-        rows: figures.map((f) => [formatDate(f.announced), f.label, formatWithUsd(f, data), f.period.label, (STATUS_WORDS[f.status].trim() || 'ok')]),
+        columns: ['Announced', 'What', 'Figure', 'Definition', 'Basis', 'Period', 'Best source', 'Status'],
+        rows: figures.map((f) => [
+          formatDate(f.announced),
+          f.label,
+          formatWithUsd(f, data),
+          DEFINITION_WORDS[f.definition],
+          BASIS_WORDS[f.basis],
+          f.period.label,
+          SOURCE_KIND_WORDS[rankedSources(f)[0]!.kind],
+          f.supersededBy ? 'superseded' : STATUS_WORDS[f.status].trim() || 'ok',
+        ]),
       },
-      notes: figures.filter((f) => f.status !== 'confirmed').map((f) => `${formatDate(f.announced)} ${f.label}${STATUS_WORDS[f.status]}: ${f.dispute ?? f.note ?? ''}`.trim()),
+      notes: figures
+        .filter((f) => f.status !== 'confirmed' || f.supersededBy || f.basis === 'estimate')
+        .map((f) => `${formatDate(f.announced)} ${f.label}${f.basis === 'estimate' && f.status === 'confirmed' ? ' (an estimate: never a headline or in totals)' : STATUS_WORDS[f.status]}: ${f.dispute ?? f.note ?? ''}`.trim()),
       sources: sourcesOf(figures),
       summary: `${figures.length} figures for ${company.name} with their sources.`,
     };

@@ -2,21 +2,23 @@
 import { z } from 'zod';
 import { defineCommand } from '../core/command.js';
 import type { Reply } from '../core/reply.js';
-import { formatUsd, formatWithUsd, sumRanges } from '../data/money.js';
+import { formatUsd, formatWithUsd, rangeOf, sumRanges } from '../data/money.js';
 import { defaultYear, firstGuidance, rankYear, type YearFigure } from '../data/queries.js';
+import { DEFINITION_MEANINGS, DEFINITION_WORDS } from '../data/definitions.js';
+import type { Figure } from '../data/schema.js';
 import { chartOf } from './chart.js';
-import { basisCell, billionsCell, disputeNotes, newestDate, sourcesOf } from './shared.js';
+import { billionsCell, definitionCell, disputeNotes, exactUsd, newestDate, periodCell, rowBasisCell, rowQualifier, sourcesOf } from './shared.js';
 
 const USAGE = '/capex top [year] — e.g. /capex top, /capex top 2025';
 
 /** The four US hyperscalers whose combined 2025 guidance the press reported as ~US$320B. */
-export const US_BIG_FOUR = ['microsoft', 'meta', 'amazon', 'alphabet'] as const;
+export const US_BIG_FOUR = ['microsoft', 'alphabet', 'amazon', 'meta'] as const;
 
 export const topCommand = defineCommand({
   id: 'capex-top',
   path: ['capex', 'top'],
   aliases: [['top']],
-  summary: 'All tracked companies ranked by AI capex for a year, with the total',
+  summary: 'Companies ranked by AI capex for a calendar year, with the total',
   usage: USAGE,
   examples: ['/capex top', '/capex top 2025'],
   options: z.object({
@@ -32,7 +34,7 @@ export const topCommand = defineCommand({
   run: ({ year: asked }, { data, now }) => {
     const year = asked ?? defaultYear(data, now);
     const ranking = rankYear(data, year);
-    if (ranking.annual.length === 0) {
+    if (ranking.annual.length === 0 && ranking.fiscal.length === 0) {
       return {
         kind: 'error',
         visibility: 'private',
@@ -43,40 +45,51 @@ export const topCommand = defineCommand({
     }
     const shown = ranking.annual;
     const pledges = ranking.commitments.map((e) => e.figures.at(-1)!);
-    const figures = [...shown.flatMap((e) => e.figures), ...pledges];
-    const lines = [`Combined ${year} AI capex of the ${ranking.annual.length} companies below: ${formatUsd(ranking.total, true)}.`];
-    const bigFour = bigFourLine(ranking.annual, data, year);
-    if (bigFour) lines.push(bigFour.text);
+    const figures = [...shown.flatMap((e) => e.figures), ...ranking.fiscal.flatMap((e) => e.figures), ...pledges];
+    const lines = [
+      `Calendar ${year} (January–December) capex of the ${shown.length} companies ranked below: ${formatUsd(ranking.total, true)}. Each row is one company on one definition (named in the table); actuals where reported, else the latest guidance; analyst estimates, pledges and contracts are never counted.`,
+    ];
+    const bigFour = bigFourLine(shown, data, year);
+    if (bigFour) lines.push(...bigFour.lines);
+    if (ranking.fiscal.length) {
+      // Their calendar year cannot be built from the data (no quarters), so they are neither ranked nor added.
+      lines.push(
+        `Fiscal-year companies, shown apart (not ranked, not in the total; their calendar ${year} cannot be derived from the data): ${ranking.fiscal
+          .map((e) => `${e.company.name} ${e.periodLabel} ${exactUsdOrRange(e)} ${definitionCell(e)}, ${rowBasisCell(e)}`)
+          .join('; ')}.`,
+      );
+    }
     if (pledges.length) {
       // Pledges are not annual capex, and some have no stated end, so they are listed, not ranked or summed.
-      lines.push(`Also pledged over several years (not ranked, not in the total): ${pledges.map((f) => `${data.company(f.company)!.name} ${formatWithUsd(f, data)} (${f.period.label})`).join('; ')}.`);
+      lines.push(
+        `Multi-year pledges and purchase contracts covering ${year} (not capex: never ranked, compared or totalled): ${pledges
+          .map((f) => `${data.company(f.company)!.name} ${formatWithUsd(f, data)} ${DEFINITION_WORDS[f.definition]} (${f.period.label})`)
+          .join('; ')}.`,
+      );
     }
+    const derived = shown.filter((e) => e.derivation);
     const reply: Reply = {
       kind: 'answer',
       visibility: 'public',
-      title: `Top AI capex ${year}`,
+      title: `Top AI capex ${year} (calendar year)`,
       lines,
       table: {
-        columns: ['#', 'Company', 'US$B / year', 'Basis', 'Period'],
+        columns: ['#', 'Company', 'US$B', 'Definition', 'Basis', 'Period'],
         numericColumns: [0, 2],
-        rows: shown.map((e, i) => [
-          String(i + 1),
-          e.company.name,
-          billionsCell(e.usdPerYear, e.disputed),
-          basisCell(e.basis),
-          e.figures[0]!.period.label,
-        ]),
-        footer: ['', 'Total', billionsCell(ranking.total), '', ''],
+        rows: shown.map((e, i) => [String(i + 1), e.company.name, billionsCell(e.usdPerYear, e.disputed, rowQualifier(e)), definitionCell(e), rowBasisCell(e), periodCell(e)]),
+        footer: ['', 'Total', billionsCell(ranking.total), '', '', `CY${year}`],
       },
-      chart: chartOf(`AI capex ${year}, US$ billion per year`, shown),
+      chart: chartOf(`AI capex, calendar ${year}, US$ billion`, shown),
       notes: [
-        ...(shown.some((e) => e.disputed) ? ['⚠ = sources disagree; the range spans the disagreeing values.'] : []),
-        ...(shown.some((e) => e.fiscal) ? ['Fiscal years are named by the year they end (Microsoft FY ends June, Oracle May, Alibaba March).'] : []),
+        ...derived.map((e) => `${e.company.name}: ${e.derivation!.text} = ${exactUsd(e.usdPerYear)}.`),
+        'Calendar years run January–December. Where a company states no full calendar year, its four reported quarters of one definition are added up (named above); fiscal-year companies without such quarters are listed apart.',
+        ...definitionLegend(shown),
+        ...(shown.some((e) => e.disputed) ? ['⚠ = sources disagree on the same definition; the range spans the disagreeing values.'] : []),
         ...disputeNotes(figures, data),
       ],
       sources: sourcesOf([...figures, ...(bigFour?.figures ?? [])]),
       asOf: newestDate(figures),
-      summary: `Top AI capex ${year}: ${shown
+      summary: `Top AI capex, calendar ${year}: ${shown
         .slice(0, 3)
         .map((e) => `${e.company.name} ${formatUsd(e.usdPerYear, true)}`)
         .join(', ')}; total ${formatUsd(ranking.total, true)}.`,
@@ -85,16 +98,37 @@ export const topCommand = defineCommand({
   },
 });
 
-/** The US four: now, and as first guided (the press's ~US$320B for 2025). */
+function exactUsdOrRange(e: YearFigure): string {
+  return e.figures.length === 1 ? formatUsd(rangeOf(e.figures[0]!)) : exactUsd(e.usdPerYear);
+}
+
+/** One line per definition the rows use: what "capex incl. leases" or "gross capex" includes. */
+function definitionLegend(rows: readonly YearFigure[]): string[] {
+  const used = [...new Set(rows.map((e) => e.definition))];
+  return [`Definitions: ${used.map((d) => `${DEFINITION_WORDS[d]} = ${DEFINITION_MEANINGS[d]}`).join('; ')}.`];
+}
+
+/**
+ * The US four: their calendar year as reported (or summed from quarters), with the exact sum and its addends,
+ * and what they planned at the start of the year (the press's ~US$320B for 2025).
+ */
 function bigFourLine(annual: YearFigure[], data: Parameters<typeof rankYear>[0], year: number) {
-  const entries = annual.filter((e) => (US_BIG_FOUR as readonly string[]).includes(e.company.id));
-  if (entries.length !== US_BIG_FOUR.length) return undefined;
+  const entries = US_BIG_FOUR.map((id) => annual.find((e) => e.company.id === id));
+  if (entries.some((e) => e === undefined)) return undefined;
+  const rows = entries as YearFigure[];
+  const total = sumRanges(rows.map((e) => e.usdPerYear));
+  const addends = rows.map((e) => `${e.company.name} ${exactUsd(e.usdPerYear).replace(/^US\$|B$/g, '')} ${definitionCell(e)}${e.derivation ? ' (sum of 4 quarters)' : ''}`).join(' + ');
+  const what = rows.every((e) => e.basis === 'reported') ? 'reported' : rows.every((e) => e.basis === 'guidance') ? 'guided' : 'reported or guided';
+  const lines = [`Microsoft, Alphabet, Amazon and Meta, calendar ${year} (${what}): ${exactUsd(total)} = ${addends}.`];
   const first = US_BIG_FOUR.map((id) => firstGuidance(data, data.company(id)!, year));
-  const now = formatUsd(sumRanges(entries.map((e) => e.usdPerYear)), true);
-  if (first.some((f) => f === undefined)) return { text: `Microsoft, Meta, Amazon and Alphabet together: ${now}.`, figures: [] };
+  if (first.some((f) => f === undefined)) return { lines, figures: [] as Figure[] };
   const firstTotal = sumRanges(first.map((f) => f!.usd));
-  return {
-    text: `Microsoft, Meta, Amazon and Alphabet together: ${now} now; their first ${year} guidance added up to ${formatUsd(firstTotal, true)} (${first.map((f) => formatUsd(f!.usd)).join(' + ')}).`,
-    figures: first.map((f) => f!.figure),
-  };
+  const firstWords = first.map((f) => {
+    const fig = f!.figure;
+    const calendar = fig.period.start === `${year}-01` && fig.period.end === `${year}-12`;
+    const name = data.company(fig.company)!.name;
+    return `${name} ${fig.qualifier === 'about' ? 'about ' : ''}${formatUsd(f!.usd)}${fig.qualifier === 'implied' ? ' implied' : ''}${calendar ? '' : ` for ${fig.period.label}`}`;
+  });
+  lines.push(`Planned at the start of the year: their first ${year} guidance added up to ${formatUsd(firstTotal, true)} (${firstWords.join(' + ')}).`);
+  return { lines, figures: first.map((f) => f!.figure) };
 }

@@ -385,13 +385,15 @@ function computeHeadline(data: DataSet, company: Company): YearFigure | undefine
     (best, f) => (!best || f.announced > best.announced || (f.announced === best.announced && f.period.end > best.period.end) ? f : best),
     undefined,
   );
-  if (newestAnnual) {
+  const pledges = pledgesOf(data, company);
+  // A pledge restated after the newest annual figure is the newer news (Alibaba's RMB380B vs its 2024 capex).
+  const pledgeIsNewer = pledges.length > 0 && (!newestAnnual || pledges[0]!.announced > newestAnnual.announced);
+  if (newestAnnual && !pledgeIsNewer) {
     // The newest figure's own period, as a row (so same-day figures on another definition do not mix in).
     const fiscal = !isCalendarYear(newestAnnual, fiscalYear(newestAnnual));
     const row = fiscal ? fiscalYearFigure(data, company, fiscalYear(newestAnnual)) : calendarYearFigure(data, company, fiscalYear(newestAnnual));
     if (row) return row;
   }
-  const pledges = pledgesOf(data, company);
   if (pledges.length > 0) return pledgeRow(data, company, Number(pledges[0]!.period.start.slice(0, 4)), newestGroup(pledges));
   const other = counted.filter((f) => f.metric !== 'commitment');
   const newest = other.at(-1);
