@@ -14,6 +14,7 @@ import type { OutboundChannel } from './core/outbound.js';
 import { startDigests } from './schedule/wire.js';
 import { startNews } from './news/wire.js';
 import { startAlerts } from './alerts/wire.js';
+import { startProposals } from './proposals/wire.js';
 import { mountWeb, startWebBesideConsole } from './web/index.js';
 
 export interface RunningBot {
@@ -56,6 +57,8 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
   startNews(runtime, outbound);
   // Announces what changed while the bot was down, then every new data version.
   await startAlerts(runtime, outbound);
+  // Proposed figures from SEC filings and headlines (posts to admin channels; publishing needs an approval).
+  startProposals(runtime, outbound);
   return { runtime, http, registry, outbound, adapters, stop: () => runtime.close() };
 }
 
@@ -72,6 +75,7 @@ export async function main(): Promise<void> {
     if (process.stdin.isTTY) await startDigests(runtime, [consoleOutbound]);
     if (process.stdin.isTTY) startNews(runtime, [consoleOutbound]);
     if (process.stdin.isTTY) await startAlerts(runtime, [consoleOutbound]);
+    if (process.stdin.isTTY) startProposals(runtime, [consoleOutbound]);
     await runConsole({ core: runtime.core, input: process.stdin, output: process.stdout, interactive: Boolean(process.stdin.isTTY) });
     await runtime.close();
     return;

@@ -14,6 +14,7 @@ import { LiveData } from './data/live.js';
 import { installDigestService } from './schedule/wire.js';
 import { installNewsService } from './news/wire.js';
 import { installAlertService } from './alerts/wire.js';
+import { installProposalService } from './proposals/wire.js';
 
 export interface Runtime {
   config: Config;
@@ -59,6 +60,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   installNewsService({ config, data, logger, services, onClose: (fn) => closers.push(fn) });
   // `services.alerts`: revision alerts in the same database; installed last so it stops first.
   installAlertService({ config, data, logger, services, onClose: (fn) => closers.push(fn) });
+  // `services.proposals`: proposed figures from filings and headlines, same database; stops before alerts.
+  installProposalService({ config, data, logger, services, onClose: (fn) => closers.push(fn) });
   const core = createCore({ data, services, logger });
   return {
     config,

@@ -10,6 +10,7 @@ import { DIGEST_COMMANDS } from './digest.js';
 import { newsCommand } from './news.js';
 import { digestFeedsCommand } from './feeds.js';
 import { ALERT_COMMANDS } from './alerts.js';
+import { PROPOSAL_COMMANDS } from './proposals.js';
 
 export const commands: CommandSpec[] = [
   capexCommand,
@@ -22,4 +23,5 @@ export const commands: CommandSpec[] = [
   ...DIGEST_COMMANDS,
   digestFeedsCommand,
   ...ALERT_COMMANDS,
+  ...PROPOSAL_COMMANDS,
 ] as unknown as CommandSpec[];

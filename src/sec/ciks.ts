@@ -15,6 +15,8 @@ export interface SecFiler {
    * cannot put another company's figures under this one.
    */
   verified: boolean;
+  /** Files 20-F/6-K instead of 10-K/8-K (no 8-K feed to watch for earnings releases). */
+  foreignPrivateIssuer?: true;
 }
 
 export const SEC_FILERS: Readonly<Record<string, SecFiler>> = {
@@ -30,7 +32,7 @@ export const SEC_FILERS: Readonly<Record<string, SecFiler>> = {
   // Seen in EDGAR archive links in several public repositories; not checked against EDGAR itself.
   coreweave: { cik: '0001769628', ticker: 'CRWV', verified: false },
   // Nebius Group N.V. (formerly Yandex N.V.), a foreign private issuer filing 20-F/6-K. Same caveat as above.
-  nebius: { cik: '0001513845', ticker: 'NBIS', verified: false },
+  nebius: { cik: '0001513845', ticker: 'NBIS', verified: false, foreignPrivateIssuer: true },
 };
 
 export function padCik(cik: string | number): string {

@@ -36,9 +36,9 @@ export interface MergeResult {
 }
 
 // Free text is double-quoted like the hand-written entries; ids and enums stay plain.
-const QUOTED_KEYS = new Set(['label', 'basis', 'start', 'end', 'announced', 'title', 'url', 'note']);
+const QUOTED_KEYS = new Set(['label', 'basis', 'definitionNote', 'start', 'end', 'announced', 'title', 'url', 'note']);
 
-function styledNode(doc: Document, figure: SecFigure): YAMLMap {
+function styledNode(doc: Document, figure: object): YAMLMap {
   const node = doc.createNode(figure) as YAMLMap;
   const quote = (map: YAMLMap) => {
     for (const pair of map.items) {
@@ -136,6 +136,35 @@ export function mergeSecFigures(text: string, file: string, figuresByCompany: Re
   // Throws DataFileError naming row, field and line: the caller writes nothing then.
   const data = parseDataText(newText, file);
   return { text: newText, changed, versionBefore, versionAfter, stats, data };
+}
+
+export interface AddFigureResult {
+  text: string;
+  versionBefore: string;
+  versionAfter: string;
+  /** The validated data of `text`. */
+  data: DataSet;
+}
+
+/**
+ * Adds one new figure (an approved proposal) in its company's block, bumps the version and validates the
+ * result with the loader; throws DataFileError (nothing to write) when the result would be invalid, and an
+ * Error when the id is already taken.
+ */
+export function addFigure(text: string, file: string, figure: { id: string; company: string }, today: Date): AddFigureResult {
+  const doc = parseDocument(text);
+  const figuresNode = doc.get('figures', true);
+  if (!isSeq(figuresNode)) throw new Error(`${file} has no figures list`);
+  const seq = figuresNode as YAMLSeq;
+  if (seq.items.some((item) => isMap(item) && item.get('id') === figure.id)) throw new Error(`${file} already has a figure with id ${figure.id}`);
+  seq.items.splice(insertionIndex(seq, figure.company), 0, styledNode(doc, figure));
+  const versionBefore = String(doc.get('version'));
+  const versionAfter = bumpVersion(versionBefore, today);
+  const versionNode = doc.get('version', true);
+  if (isScalar(versionNode)) versionNode.value = versionAfter;
+  else doc.set('version', versionAfter);
+  const newText = doc.toString(YAML_OUTPUT);
+  return { text: newText, versionBefore, versionAfter, data: parseDataText(newText, file) };
 }
 
 /** After the company's last figure, so imported figures sit in that company's block; else at the end. */

@@ -1,0 +1,87 @@
+/**
+ * Where an approved proposal goes.
+ *
+ * - DATA_FILE (the default): into the data file, through the same validated, atomic YAML writer the SEC
+ *   import uses (src/sec/merge.ts: comments and hand-written rows kept, the whole result validated by the
+ *   loader before anything is written, temp file + rename). Then the live data is re-read at once, so the
+ *   bot answers with the figure and revision alerts announce it through their normal path.
+ * - DATA_URL: the bot does NOT write. The URL's owner (typically a reviewed file in a repository) stays the
+ *   single source of truth; a database overlay would fork it silently, and the next version served from the
+ *   URL could contradict it with nobody noticing. Approving answers with the exact YAML row to add there;
+ *   the figure goes live (and is announced) when the URL serves a version containing it.
+ */
+import { readFileSync } from 'node:fs';
+import { isMap, isSeq, parseDocument, stringify } from 'yaml';
+import { addFigure, writeFileAtomically, YAML_OUTPUT } from '../sec/merge.js';
+import type { ProposalRecord } from '../store/proposals.js';
+import { figureIdOf, toDataFigure } from './figure.js';
+
+export interface WriteOutcome {
+  figureId: string;
+  version: string;
+}
+
+export interface FigureWriter {
+  readonly kind: 'file' | 'url';
+  write(p: ProposalRecord, approvedBy: string, now: Date): Promise<WriteOutcome>;
+}
+
+/** DATA_URL deployments: the row to add at the source, for the approving admin. */
+export class NotWritableError extends Error {
+  constructor(
+    readonly source: string,
+    readonly yaml: string,
+    readonly figureId: string,
+  ) {
+    super(`the data comes from ${source}, which the bot does not write`);
+    this.name = 'NotWritableError';
+  }
+}
+
+/** The data file's figures carry DATA's `definition`/`basis`/`source.kind` fields: write them too. */
+function fileHasDefinitions(text: string): boolean {
+  const figures = parseDocument(text).get('figures', true);
+  if (!isSeq(figures)) return false;
+  const first = figures.items.find(isMap);
+  return Boolean(first && first.has('definition'));
+}
+
+export class DataFileWriter implements FigureWriter {
+  readonly kind = 'file';
+
+  constructor(
+    private readonly file: string,
+    /**
+     * Re-read the data now (LiveData.check), so answers and alerts follow without waiting for the file watcher.
+     * Not awaited: revision alerts post from the reload, and the approving admin's answer must not wait for them.
+     */
+    private readonly reload: () => void,
+  ) {}
+
+  async write(p: ProposalRecord, approvedBy: string, now: Date): Promise<WriteOutcome> {
+    const text = readFileSync(this.file, 'utf8');
+    const figureId = figureIdOf(p);
+    const figure = toDataFigure(p, { id: figureId, approvedBy, approvedOn: now.toISOString().slice(0, 10), definitions: fileHasDefinitions(text) });
+    // Throws DataFileError naming row and field when the result would be invalid: nothing is written then.
+    const result = addFigure(text, this.file, figure as { id: string; company: string }, now);
+    writeFileAtomically(this.file, result.text);
+    this.reload();
+    return { figureId, version: result.versionAfter };
+  }
+}
+
+export class DataUrlWriter implements FigureWriter {
+  readonly kind = 'url';
+
+  constructor(
+    private readonly url: string,
+    /** The current data text (for which fields the rows carry); the fallback file is a fair sample. */
+    private readonly sample: () => string,
+  ) {}
+
+  async write(p: ProposalRecord, approvedBy: string, now: Date): Promise<WriteOutcome> {
+    const figureId = figureIdOf(p);
+    const figure = toDataFigure(p, { id: figureId, approvedBy, approvedOn: now.toISOString().slice(0, 10), definitions: fileHasDefinitions(this.sample()) });
+    throw new NotWritableError(this.url, stringify([figure], YAML_OUTPUT), figureId);
+  }
+}
