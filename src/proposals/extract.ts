@@ -25,7 +25,7 @@ import { CompanyTagger } from '../news/companies.js';
 import { fiscalYearOf, monthRange, shift, yearMonthText, type YearMonth } from '../sec/periods.js';
 
 export type ProposedMetric = 'guidance' | 'reported' | 'guidance-quarter' | 'reported-quarter';
-export type Qualifier = 'at-least' | 'at-most' | 'about';
+export type Qualifier = 'at-least' | 'at-most' | 'up-to' | 'about';
 
 export interface ProposedPeriod {
   label: string;
@@ -320,7 +320,8 @@ const REAFFIRMED = /\b(?:reaffirm\w*|maintain\w*|reiterat\w*)\b/iu;
 
 const QUALIFIERS: [Qualifier, RegExp][] = [
   ['at-least', /(?:more than|over|exceed(?:s|ing)?|at least|upwards of|north of|in excess of|above|surpass(?:es)?)\s*$/iu],
-  ['at-most', /(?:up to|as much as|at most|under|less than|no more than|below|as high as)\s*$/iu],
+  ['up-to', /(?:up to|as much as|as high as)\s*$/iu],
+  ['at-most', /(?:at most|under|less than|no more than|below)\s*$/iu],
   ['about', /(?:about|approximately|approx\.?|around|roughly|~|nearly|close to|some|an estimated|circa)\s*$/iu],
 ];
 

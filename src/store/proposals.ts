@@ -18,7 +18,7 @@ export interface ProposedFigure {
   amount?: number;
   low?: number;
   high?: number;
-  qualifier?: 'at-least' | 'at-most' | 'about';
+  qualifier?: 'at-least' | 'at-most' | 'up-to' | 'about';
   currency: string;
   period: { label: string; start: string; end: string };
   basis?: string;
