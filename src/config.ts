@@ -39,6 +39,8 @@ export const configSchema = z
     DATA_URL: optionalUrl,
     /** How often DATA_URL is polled (and DATA_FILE re-checked besides being watched); 0 turns polling off. */
     DATA_REFRESH_MINUTES: z.coerce.number().min(0).default(15),
+    /** Data files (and DATA_URL bodies) larger than this many bytes are refused like any invalid version. */
+    DATA_MAX_BYTES: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
 
     /** Minutes between fetches of each news feed (a failing feed backs off further on its own). */
     FEED_REFRESH_MINUTES: optionalText.pipe(z.coerce.number<string | undefined>().min(1).max(1440).default(30)),

@@ -2,7 +2,7 @@
  * Loads and validates the data file. A bad file is refused as a whole with the file, the row and the
  * field named (and the YAML line), so whoever edited it can fix it; the bot never runs on half-valid data.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -43,34 +43,82 @@ export function describeProblem(p: DataProblem): string {
   return `- ${p.file}${where.length ? `, ${where.join(', ')}` : ''}: ${p.message}`;
 }
 
-export function loadDataFile(file: string = BUNDLED_DATA_FILE): DataSet {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new DataFileError(file, [{ file, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); check DATA_FILE` }]);
-  }
-  return parseDataText(text, file);
+/** DATA_MAX_BYTES' default: the bundled file is ~70 KB; 5 MB is some 70 years of figures. */
+export const DEFAULT_DATA_MAX_BYTES = 5 * 1024 * 1024;
+/**
+ * Aliases a data file may use (`*anchor`). The data needs none; a few are harmless, while thousands of nested
+ * ones expand exponentially ("billion laughs") and would take the process down.
+ */
+export const MAX_YAML_ALIASES = 100;
+
+export interface LoadOptions {
+  /** Refuse files larger than this many bytes (DATA_MAX_BYTES). */
+  maxBytes?: number;
 }
 
-/** Validates YAML (or JSON, which is YAML) text; `file` is only used in messages. */
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** The refusal for a file (or body) over the size limit: a version like any invalid one. */
+export function tooLargeError(file: string, bytes: number, maxBytes: number): DataFileError {
+  return new DataFileError(file, [
+    { file, message: `is ${megabytes(bytes)}, over the ${megabytes(maxBytes)} limit (DATA_MAX_BYTES); split it or raise the limit` },
+  ]);
+}
+
+/** Reads and validates a data file; throws DataFileError (never anything else) when it cannot be used. */
+export function loadDataFile(file: string = BUNDLED_DATA_FILE, options: LoadOptions = {}): DataSet {
+  return parseDataText(readDataFile(file, options), file);
+}
+
+/** The file's text, after checking its size on disk; DataFileError when it cannot be read or is too large. */
+export function readDataFile(file: string, { maxBytes = DEFAULT_DATA_MAX_BYTES }: LoadOptions = {}): string {
+  try {
+    const { size } = statSync(file);
+    if (size > maxBytes) throw tooLargeError(file, size, maxBytes);
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof DataFileError) throw error;
+    throw new DataFileError(file, [{ file, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); check DATA_FILE` }]);
+  }
+}
+
+export type Validation = { ok: true; data: DataFile } | { ok: false; problems: DataProblem[] };
+
+/**
+ * Validates YAML (or JSON, which is YAML) text into plain data, never throwing: whatever goes wrong — bad
+ * YAML, too many aliases, a schema or cross-check problem, an error inside the YAML library — is a problem
+ * naming the file. Plain data so it can cross from the parse worker (./parse-worker.ts).
+ */
+export function validateDataText(text: string, file: string): Validation {
+  try {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+    if (doc.errors.length > 0) {
+      return { ok: false, problems: doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: `not valid YAML: ${e.message.split('\n')[0]}` })) };
+    }
+    let raw: unknown;
+    try {
+      raw = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+    } catch (error) {
+      // yaml throws a ReferenceError for an alias bomb ("Excessive alias count…").
+      return { ok: false, problems: [{ file, message: `cannot be expanded: ${(error as Error).message.split('\n')[0]} (at most ${MAX_YAML_ALIASES} aliases)` }] };
+    }
+    const parsed = dataFileSchema.safeParse(raw);
+    if (!parsed.success) {
+      return { ok: false, problems: parsed.error.issues.slice(0, 20).map((issue) => locateIssue(issue, raw, doc.contents, lineCounter, file)) };
+    }
+    const problems = crossCheck(parsed.data, file);
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, data: parsed.data };
+  } catch (error) {
+    return { ok: false, problems: [{ file, message: `could not be validated: ${(error as Error)?.message?.split('\n')[0] ?? String(error)}` }] };
+  }
+}
+
+/** Validates YAML (or JSON, which is YAML) text; `file` is only used in messages. Throws DataFileError only. */
 export function parseDataText(text: string, file: string): DataSet {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new DataFileError(
-      file,
-      doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line, message: `not valid YAML: ${e.message.split('\n')[0]}` })),
-    );
-  }
-  const raw: unknown = doc.toJS();
-  const parsed = dataFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new DataFileError(file, parsed.error.issues.slice(0, 20).map((issue) => locateIssue(issue, raw, doc.contents, lineCounter, file)));
-  }
-  const problems = crossCheck(parsed.data, file);
-  if (problems.length > 0) throw new DataFileError(file, problems);
-  return new DataSet(parsed.data);
+  const result = validateDataText(text, file);
+  if (!result.ok) throw new DataFileError(file, result.problems);
+  return new DataSet(result.data);
 }
 
 function locateIssue(issue: z.core.$ZodIssue, raw: unknown, root: Node | null, lines: LineCounter, file: string): DataProblem {

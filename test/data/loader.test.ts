@@ -2,7 +2,9 @@ import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_DATA_FILE, DataFileError, loadDataFile, parseDataText } from '../../src/data/loader.js';
+import { BUNDLED_DATA_FILE, DataFileError, loadDataFile, MAX_YAML_ALIASES, parseDataText } from '../../src/data/loader.js';
+import { parseDataTextOffThread } from '../../src/data/parse-worker.js';
+import { aliasBomb } from '../http/data-versions.js';
 
 const bundled = readFileSync(BUNDLED_DATA_FILE, 'utf8');
 
@@ -64,4 +66,38 @@ describe('data file validation', () => {
     writeFileSync(file, bundled.replace(/(\n\s+)currency: USD(\n\s+period:)/, '$1currency: dollars$2'));
     expect(() => loadDataFile(file)).toThrow(/bad\.yaml.*row figures\[\d+\].*field currency/s);
   });
+
+  it('GIVEN a YAML alias bomb THEN it is refused as a DataFileError naming the file, not thrown as a ReferenceError', () => {
+    const error = refusal(aliasBomb());
+    expect(error.message).toMatch(/fixture\.yaml: cannot be expanded: Excessive alias count/);
+    expect(error.message).toContain(`at most ${MAX_YAML_ALIASES} aliases`);
+  });
+
+  it('GIVEN a file over the size limit THEN it is refused before it is read, naming its size and DATA_MAX_BYTES', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'capex-data-'));
+    const file = join(dir, 'big.yaml');
+    writeFileSync(file, bundled + '#'.repeat(200_000));
+    expect(() => loadDataFile(file, { maxBytes: 100_000 })).toThrow(DataFileError);
+    expect(() => loadDataFile(file, { maxBytes: 100_000 })).toThrow(/big\.yaml: is 0\.3 MB, over the 0\.1 MB limit \(DATA_MAX_BYTES\)/);
+    expect(loadDataFile(file).version).toBe(loadDataFile().version);
+  });
 });
+
+describe('validation off the event loop', () => {
+  it('GIVEN the bundled file THEN the worker validates it and the main thread gets the same data set', async () => {
+    const data = await parseDataTextOffThread(bundled, 'bundled.yaml');
+    expect(data.version).toBe(loadDataFile().version);
+    expect(data.figures).toEqual(loadDataFile().figures);
+  });
+
+  it('GIVEN an alias bomb or bad data THEN the worker refuses it with the same problems as in-thread', async () => {
+    await expect(parseDataTextOffThread(aliasBomb(), 'bomb.yaml')).rejects.toThrow(/bomb\.yaml: cannot be expanded/);
+    const bad = bundled.replace(/company: meta\n/, 'company: metaa\n');
+    await expect(parseDataTextOffThread(bad, 'fixture.yaml')).rejects.toThrow(refusal(bad).message);
+  });
+
+  it('GIVEN a validation that takes too long THEN it is refused when the time is up', async () => {
+    await expect(parseDataTextOffThread(bundled, 'slow.yaml', { timeoutMs: 1 })).rejects.toThrow(/slow\.yaml: took longer than 0 s to validate/);
+  });
+});
+
