@@ -12,8 +12,8 @@ import { BUNDLED_DATA_FILE, loadDataFile } from './data/loader.js';
 import type { DataSet } from './data/dataset.js';
 import { LiveData } from './data/live.js';
 import { installDigestService } from './schedule/wire.js';
-import { installNewsService } from './news/wire.js';
-import { installAlertService } from './alerts/wire.js';
+import { installNewsService, newsHeadlines } from './news/wire.js';
+import { figureArrivals, installAlertService } from './alerts/wire.js';
 import { installProposalService } from './proposals/wire.js';
 
 export interface Runtime {
@@ -55,7 +55,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   }
   const data = () => live.current();
   // `services.digest`: the schedule store opens on first use; it closes last on shutdown.
-  installDigestService({ config, data, logger, services, onClose: (fn) => closers.push(fn) });
+  installDigestService({ config, data, logger, services, headlines: newsHeadlines(services), arrivals: figureArrivals(services), onClose: (fn) => closers.push(fn) });
   // `services.news`: feeds and headlines in the same database; installed after digests so it stops before the store closes.
   installNewsService({ config, data, logger, services, onClose: (fn) => closers.push(fn) });
   // `services.alerts`: revision alerts in the same database; installed last so it stops first.

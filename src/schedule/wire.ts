@@ -14,8 +14,7 @@ import type { Logger } from '../core/log.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
 import { createDigestService, type DigestService } from './service.js';
-import { newsHeadlines } from '../news/wire.js';
-import { figureArrivals } from '../alerts/wire.js';
+import type { FigureArrivals, HeadlineSource } from './digest.js';
 
 export interface DigestHost {
   config: Pick<Config, 'DATABASE_URL' | 'DEFAULT_TIMEZONE' | 'DIGEST_GRACE_MINUTES'>;
@@ -28,13 +27,22 @@ export interface DigestHost {
 /** How long SIGTERM waits for digest posts already in flight before closing the database anyway. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
-export function installDigestService(host: DigestHost): void {
+/**
+ * What the digest shows from news and alerts is passed in by start-up (src/runtime.ts), so schedule/ never imports
+ * news/ or alerts/: they import schedule/ (the digest's HeadlineSource / FigureArrivals), not the other way round.
+ */
+export interface DigestSources {
+  headlines: HeadlineSource;
+  arrivals: FigureArrivals;
+}
+
+export function installDigestService(host: DigestHost & DigestSources): void {
   const built = installLazyService(host.services, 'digest', () =>
     createDigestService(host.config, {
       data: host.data,
       logger: host.logger,
-      headlines: newsHeadlines(host.services),
-      arrivals: figureArrivals(host.services),
+      headlines: host.headlines,
+      arrivals: host.arrivals,
     }),
   );
   host.onClose(async () => {
