@@ -102,8 +102,13 @@ export class FakeEdgar {
 
   static async start(): Promise<FakeEdgar> {
     const edgar = new FakeEdgar(await FeedServer.start());
-    edgar.server.route('/cgi-bin/browse-edgar', (req, res) => edgar.answerFeed(req, res));
+    edgar.restoreFeed();
     return edgar;
+  }
+
+  /** Serves the company feeds normally again (after a test replaced the route with a broken one). */
+  restoreFeed(): void {
+    this.server.route('/cgi-bin/browse-edgar', (req, res) => this.answerFeed(req, res));
   }
 
   get base(): string {
