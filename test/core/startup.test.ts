@@ -3,7 +3,8 @@
  * starts with Slack and Discord configured while both fake APIs are down (their port refuses connections):
  * it stays up, serves HTTP, reports `/healthz` degraded with each platform's reason, answers Discord HTTP
  * interactions (they need no API), and once the APIs come up it connects in the background — /healthz turns ok
- * and a signed Slack command is answered — with no restart.
+ * and a signed Slack command is answered — with no restart. Once up, the same running bot answers a wrong
+ * `/capex-digest add` on Slack and `/digest add` on Discord each in its own platform's syntax.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -186,4 +187,36 @@ describe('capex-bot start while Slack and Discord are unreachable', () => {
     expect(log).toMatch(/slack is not connected: Slack is unreachable/);
     expect(log).toMatch(/slack connected after retrying/);
   }, 60_000);
+
+  it('GIVEN the running bot THEN Slack and Discord users are each told their own commands and channels', async () => {
+    // Slack: signed slash command from a workspace admin; the answer names Slack's commands.
+    slack!.addUser({ id: 'U0ADMIN', name: 'alice', is_admin: true, tz: 'Europe/Berlin' });
+    const slackAnswer = await postSlash(`${base}/slack/events`, { command: '/capex-digest', text: 'add 09:00 #general', user_id: 'U0ADMIN' });
+    const slackText = visibleText(slackAnswer.json);
+    expect(slackText).toContain("pick the channel from Slack's list");
+    expect(slackText).toContain('/capex-digest add &lt;HH:MM&gt;');
+    expect(slackText).not.toMatch(/(^|[^\w-])\/digest |\/help\b|time:|Discord/);
+    const noCommand = visibleText((await postSlash(`${base}/slack/events`, { command: '/capex', text: 'help zzz' })).json);
+    expect(noCommand).toContain('/capex help lists them all');
+    expect(noCommand).not.toMatch(/(^|[^\w])\/help\b/);
+
+    // /capex-digest status names the data source without the server's file system, and lists each adapter's health.
+    const status = visibleText((await postSlash(`${base}/slack/events`, { command: '/capex-digest', text: 'status', user_id: 'U0ADMIN' })).json);
+    expect(status).toContain('file capex-data.yaml');
+    expect(status).not.toContain(fileURLToPath(new URL('../../src/data/', import.meta.url)));
+    expect(status).toMatch(/discord: ok.*slack: ok/s);
+
+    // Discord: signed interaction; the answer (at once, or by editing a deferred one) names Discord's commands.
+    discord!.reset();
+    const body = JSON.stringify(command('capex-help', [{ name: 'command', type: 3, value: 'zzz' }]));
+    const res = await fetch(`${base}/discord/interactions`, { method: 'POST', headers: signedHeaders(keys, body), body });
+    const answer = (await res.json()) as { type: number; data?: { embeds?: unknown[] } };
+    const embeds =
+      answer.type === 4
+        ? answer.data?.embeds
+        : ((await waitFor('the deferred answer', async () => discord!.requestsTo('PATCH', '/webhooks/'), (r) => r.length > 0))[0]!.body as { embeds?: unknown[] }).embeds;
+    const discordText = JSON.stringify(embeds);
+    expect(discordText).toContain('/capex-help lists them all');
+    expect(discordText).not.toMatch(/\/capex-digest|\/capex help|Slack/);
+  }, 30_000);
 });
