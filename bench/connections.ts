@@ -68,7 +68,10 @@ function discordRequest(): { headers: Record<string, string>; body: string } {
   return { headers: { 'content-type': 'application/json', 'x-signature-ed25519': signature, 'x-signature-timestamp': timestamp }, body };
 }
 
-const slackBody = new URLSearchParams({ command: '/capex', text: 'alibaba', user_id: 'U0BENCH', user_name: 'bench', channel_id: 'C0BENCH', team_id: 'T0BENCH', response_url: 'http://127.0.0.1:9/unused', trigger_id: '1.2.3' }).toString();
+let triggers = 0;
+/** A slash command with its own trigger_id: the bot answers a repeated trigger_id once (Slack retries). */
+const slackBody = () =>
+  new URLSearchParams({ command: '/capex', text: 'alibaba', user_id: 'U0BENCH', user_name: 'bench', channel_id: 'C0BENCH', team_id: 'T0BENCH', response_url: 'http://127.0.0.1:9/unused', trigger_id: `${process.pid}.${++triggers}.bench` }).toString();
 
 /** Valid signed requests, IN_FLIGHT at a time, for `ms`: latencies in ms and failures. */
 async function timeValidRequests(base: string, ms: number): Promise<{ latencies: number[]; failures: number }> {
@@ -83,7 +86,7 @@ async function timeValidRequests(base: string, ms: number): Promise<{ latencies:
       try {
         const res = discord
           ? await fetch(`${base}/discord/interactions`, { method: 'POST', ...discordRequest() })
-          : await fetch(`${base}/slack/events`, signedSlackRequest(SLACK_SECRET, slackBody));
+          : await fetch(`${base}/slack/events`, signedSlackRequest(SLACK_SECRET, slackBody()));
         const text = await res.text();
         if (res.status !== 200 || !text.includes('Alibaba')) failures++;
         else latencies.push(performance.now() - started);
