@@ -17,7 +17,7 @@ export const MAX_COMPARED = 6;
 export const compareCommand = defineCommand({
   id: 'compare',
   path: ['compare'],
-  summary: 'Two to six companies’ annual capex side by side, in US$',
+  summary: 'Two to six companies side by side, in US$ per year',
   usage: USAGE,
   examples: ['/compare meta amazon', '/compare microsoft alphabet amazon meta'],
   options: z.object({
@@ -95,7 +95,7 @@ function comparison(data: DataSet, companies: Company[], now: Date): Reply {
         e === base ? '—' : versus(e, base),
       ]),
     },
-    chart: chartOf(`Annual capex ${year}, US$ billion`, entries),
+    chart: chartOf(`AI capex ${year}, US$ billion per year`, entries),
     notes: [
       ...periodWarning(entries),
       ...definitionNote(entries),

@@ -12,7 +12,7 @@ const STATUS_WORDS = { confirmed: '', disputed: ' ⚠ disputed', weak: ' ✗ low
 export const sourcesCommand = defineCommand({
   id: 'capex-sources',
   path: ['capex', 'sources'],
-  summary: 'Every figure for a company with its definition, basis, source kind, date and any conflict',
+  summary: 'Every figure for a company with its source, date and any conflict',
   usage: USAGE,
   examples: ['/capex sources meta', '/capex sources alibaba'],
   options: z.object({ company: companyOption }),

@@ -18,7 +18,7 @@ export const topCommand = defineCommand({
   id: 'capex-top',
   path: ['capex', 'top'],
   aliases: [['top']],
-  summary: 'Companies ranked by AI capex for a calendar year, with the total',
+  summary: 'All tracked companies ranked by AI capex for a year, with the total',
   usage: USAGE,
   examples: ['/capex top', '/capex top 2025'],
   options: z.object({
@@ -79,7 +79,7 @@ export const topCommand = defineCommand({
         rows: shown.map((e, i) => [String(i + 1), e.company.name, billionsCell(e.usdPerYear, e.disputed, rowQualifier(e)), definitionCell(e), rowBasisCell(e), periodCell(e)]),
         footer: ['', 'Total', billionsCell(ranking.total), '', '', `CY${year}`],
       },
-      chart: chartOf(`AI capex, calendar ${year}, US$ billion`, shown),
+      chart: chartOf(`AI capex ${year}, US$ billion per year`, shown),
       notes: [
         ...derived.map((e) => `${e.company.name}: ${e.derivation!.text} = ${exactUsd(e.usdPerYear)}.`),
         'Calendar years run January–December. Where a company states no full calendar year, its four reported quarters of one definition are added up (named above); fiscal-year companies without such quarters are listed apart.',

@@ -16,7 +16,7 @@ import type { DataSet } from '../data/dataset.js';
 import type { Figure } from '../data/schema.js';
 import { formatDate, formatUsd, formatWithUsd } from '../data/money.js';
 import { defaultYear, isCounted, rankYear, seriesOf } from '../data/queries.js';
-import { basisCell, billionsCell, disputeNotes, newestDate, sourcesOf } from '../commands/shared.js';
+import { billionsCell, definitionCell, disputeNotes, newestDate, rowBasisCell, rowQualifier, sourcesOf } from '../commands/shared.js';
 
 export const TOP_SPENDERS = 5;
 export const MAX_CHANGES = 10;
@@ -137,7 +137,7 @@ export function buildDigest(input: DigestInput): Digest {
   const lines: string[] = [];
   if (ranking.annual.length > 0) {
     lines.push(
-      `Combined tracked AI capex for ${year}: ${formatUsd(ranking.total, true)} across ${ranking.annual.length} companies (reported where available, else the latest guidance).`,
+      `Combined tracked AI capex for ${year}: ${formatUsd(ranking.total, true)} across ${ranking.annual.length} companies (calendar year; reported where available, else the latest guidance; pledges and estimates never counted).`,
     );
   } else {
     lines.push(`No annual capex figures are tracked for ${year} yet.`);
@@ -165,7 +165,9 @@ export function buildDigest(input: DigestInput): Digest {
     const due = DateTime.fromMillis(input.late.dueAt, { zone }).toFormat('ccc d LLL HH:mm');
     notes.push(`Posted late: this digest was due at ${due} (${zone}) while the bot was offline.`);
   }
-  if (top.some((e) => e.disputed)) notes.push('⚠ = sources disagree; the range spans the disagreeing values.');
+  if (top.some((e) => e.disputed)) notes.push('⚠ = sources disagree on the same definition; the range spans the disagreeing values.');
+  // How a calendar year was obtained, when a company states none (Microsoft: four reported quarters).
+  notes.push(...top.filter((e) => e.derivation).map((e) => `${e.company.name}: ${e.derivation!.text}.`));
   notes.push(...disputeNotes([...topFigures, ...changedFigures], data).slice(0, 4));
 
   const sources: ReplySource[] = [
@@ -184,8 +186,8 @@ export function buildDigest(input: DigestInput): Digest {
         rows: top.map((e, i) => [
           String(i + 1),
           e.company.name,
-          billionsCell(e.usdPerYear, e.disputed),
-          basisCell(e.basis),
+          billionsCell(e.usdPerYear, e.disputed, rowQualifier(e)),
+          `${rowBasisCell(e)}, ${definitionCell(e)}`,
         ]),
       },
     }),

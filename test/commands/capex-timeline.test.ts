@@ -31,14 +31,15 @@ describe('/capex <company> chart data', () => {
     expect(text).toContain(bars);
   });
 
-  it('GIVEN microsoft THEN fiscal periods keep their data label, so a disputed period is not renamed', async () => {
+  it('GIVEN microsoft THEN each period keeps its own label: fiscal years stay fiscal, calendar 2026 stays calendar', async () => {
     const { reply } = await ask('/capex msft');
     const labels = reply.chart!.series!.map((s) => s.label);
-    expect(labels).toContain('FY2025');
-    expect(labels.some((l) => l.includes(' or '))).toBe(true);
-    // Two sources that define FY2025 capex differently: both values are on the chart.
+    expect(labels).toEqual(['FY2023', 'FY2024', 'FY2025', 'CY2026']);
+    // Two definitions of FY2025 capex: both values are on the chart; the bar uses the headline definition.
     const fy2025 = reply.chart!.series!.find((s) => s.label === 'FY2025')!;
     expect(fy2025.points.filter((p) => p.kind === 'reported').map((p) => p.high).sort()).toEqual([64.55, 88.2]);
+    expect(reply.chart!.bars.find((b) => b.label === 'FY2025 reported')!.high).toBe(88.2);
+    expect(reply.chart!.bars.find((b) => b.label === 'CY2026 guidance')!.high).toBe(190);
   });
 
   it('GIVEN a company with a single annual figure (alibaba) THEN no chart: one point is no picture', async () => {
