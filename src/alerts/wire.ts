@@ -1,7 +1,7 @@
 /**
  * How start-up installs revision alerts, mirroring src/news/wire.ts:
  * - `installAlertService(host)` when the runtime is built: `services.alerts` appears and opens on first use,
- *   over the digest store's SQLite handle (one database file, one set of migrations). Installed after the
+ *   over the digest store's database (SQLite or PostgreSQL: one database, one set of migrations). Installed after the
  *   digest service, so on shutdown it stops before the database closes.
  * - `figureArrivals(services)`: the digest's view of which figures entered the data since its previous
  *   post, looked up at call time so the services can be created lazily in any order.
@@ -15,9 +15,7 @@ import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
 import type { FigureArrivals } from '../schedule/digest.js';
 import type { DigestService } from '../schedule/service.js';
-import { SqliteStore } from '../store/sqlite.js';
 import { AlertService, type LiveSource } from './service.js';
-import { SqliteAlertStore } from './store.js';
 
 export interface AlertHost {
   config?: Partial<Config>;
@@ -27,7 +25,7 @@ export interface AlertHost {
   onClose(fn: () => void | Promise<void>): void;
 }
 
-/** The running service, or undefined when there is no SQLite database. */
+/** The running service, or undefined when no database is open. */
 export function alertsOf(services: Services): AlertService | undefined {
   return services.alerts as AlertService | undefined;
 }
@@ -35,10 +33,10 @@ export function alertsOf(services: Services): AlertService | undefined {
 export function installAlertService(host: AlertHost): void {
   const built = installLazyService(host.services, 'alerts', () => {
     const digest = host.services.digest as DigestService | undefined;
-    // Alerts live in the same SQLite file as the schedules; another store kind has no alert tables yet.
-    if (!(digest?.store instanceof SqliteStore)) return undefined;
+    // Alerts live in the same database as the schedules: no database opened, no alerts.
+    if (!digest) return undefined;
     return new AlertService({
-      store: new SqliteAlertStore(digest.store.db),
+      store: digest.store.alerts,
       data: host.data,
       logger: host.logger,
       scheduleCreators: async () => [...new Set((await digest.store.listSchedules()).map((s) => s.createdBy))],
@@ -57,7 +55,7 @@ export function figureArrivals(services: Services): FigureArrivals {
 export async function startAlerts(host: AlertHost & { live: LiveSource }, outbounds: readonly OutboundChannel[]): Promise<AlertService | undefined> {
   const service = alertsOf(host.services);
   if (!service) {
-    host.logger.warn('revision alerts are off: they need the SQLite database (DATABASE_URL)');
+    host.logger.warn('revision alerts are off: they need the database (DATABASE_URL)');
     return undefined;
   }
   await service.start(outbounds, host.live);

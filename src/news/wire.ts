@@ -1,7 +1,7 @@
 /**
  * How start-up installs news, mirroring src/schedule/wire.ts:
  * - `installNewsService(host)` when the runtime is built: `services.news` appears and opens on first use,
- *   over the digest store's SQLite handle (one database file, one set of migrations). Installed after the
+ *   over the digest store's database (SQLite or PostgreSQL: one database, one set of migrations). Installed after the
  *   digest service, so on shutdown it stops before the database closes.
  * - `newsHeadlines(services)`: the digest's HeadlineSource, looked up at call time, so the digest service
  *   and the news service can each be created lazily in any order.
@@ -14,9 +14,7 @@ import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
 import type { HeadlineSource } from '../schedule/digest.js';
 import type { DigestService } from '../schedule/service.js';
-import { SqliteStore } from '../store/sqlite.js';
 import { NewsService } from './service.js';
-import { SqliteNewsStore } from './store.js';
 
 export interface NewsHost {
   config: Pick<Config, 'FEED_REFRESH_MINUTES' | 'ALLOW_PRIVATE_FEEDS'>;
@@ -29,9 +27,9 @@ export interface NewsHost {
 export function installNewsService(host: NewsHost): void {
   const built = installLazyService(host.services, 'news', () => {
     const store = (host.services.digest as DigestService | undefined)?.store;
-    // News lives in the same SQLite file as the schedules; another store kind has no news tables yet.
-    if (!(store instanceof SqliteStore)) return undefined;
-    return new NewsService({ store: new SqliteNewsStore(store.db), data: host.data, config: host.config, logger: host.logger });
+    // News lives in the same database as the schedules: no database opened, no news.
+    if (!store) return undefined;
+    return new NewsService({ store: store.news, data: host.data, config: host.config, logger: host.logger });
   });
   host.onClose(async () => {
     await built()?.stop();
@@ -52,7 +50,7 @@ export function newsHeadlines(services: Services): HeadlineSource {
 export function startNews(host: NewsHost, outbounds: readonly OutboundChannel[]): NewsService | undefined {
   const service = host.services.news as NewsService | undefined;
   if (!service) {
-    host.logger.warn('news feeds are off: they need the SQLite database (DATABASE_URL)');
+    host.logger.warn('news feeds are off: they need the database (DATABASE_URL)');
     return undefined;
   }
   service.start(outbounds);

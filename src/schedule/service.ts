@@ -11,7 +11,6 @@ import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Config } from '../config.js';
-import { openStore } from '../store/index.js';
 import type { ScheduleRecord, ScheduleStatus, ScheduleSummary, Store } from '../store/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Digest, FigureArrivals, HeadlineSource } from './digest.js';
@@ -180,10 +179,10 @@ export class DigestService {
   }
 }
 
-/** The service with the store DATABASE_URL names; main.ts and the CLI call this. */
+/** The service over the store the runtime opened (openStore: DATABASE_URL); main.ts and the CLI call this. */
 export function createDigestService(
-  config: Pick<Config, 'DATABASE_URL' | 'DEFAULT_TIMEZONE' | 'DIGEST_GRACE_MINUTES'>,
-  options: Omit<DigestServiceOptions, 'store' | 'config'> & { store?: Store },
+  config: Pick<Config, 'DEFAULT_TIMEZONE' | 'DIGEST_GRACE_MINUTES'>,
+  options: Omit<DigestServiceOptions, 'config'>,
 ): DigestService {
-  return new DigestService({ ...options, store: options.store ?? openStore(config), config });
+  return new DigestService({ ...options, config });
 }

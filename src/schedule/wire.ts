@@ -1,8 +1,8 @@
 /**
  * How the bot's start-up code installs digests, in two calls:
- * - `installDigestService(runtime)` when the runtime is built: `services.digest` appears, and the database
- *   opens on first use (a `/capex-digest` command, or the scheduler starting), so one-shot commands that
- *   never touch schedules never create a database file.
+ * - `installDigestService(runtime)` when the runtime is built, over the store the runtime opened (none for
+ *   one-shot questions that never touch schedules, so they never create a database file): `services.digest`
+ *   appears, built on first use.
  * - `startDigests(runtime, outbounds)` after the adapters are up: recovery, catch-up and the minute
  *   heartbeat. Its shutdown hook runs before earlier ones (hooks run in reverse), so on SIGTERM the
  *   scheduler stops taking work and finishes posts in flight (bounded) while adapters are still up; the
@@ -15,12 +15,15 @@ import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
 import { createDigestService, type DigestService } from './service.js';
 import type { FigureArrivals, HeadlineSource } from './digest.js';
+import type { Store } from '../store/types.js';
 
 export interface DigestHost {
   config: Pick<Config, 'DATABASE_URL' | 'DEFAULT_TIMEZONE' | 'DIGEST_GRACE_MINUTES'>;
   data: () => DataSet;
   logger: Logger;
   services: Services;
+  /** The open store; without one there are no digests (services.digest stays undefined). */
+  store?: Store;
   onClose(fn: () => void | Promise<void>): void;
 }
 
@@ -37,8 +40,11 @@ export interface DigestSources {
 }
 
 export function installDigestService(host: DigestHost & DigestSources): void {
+  const store = host.store;
+  if (!store) return;
   const built = installLazyService(host.services, 'digest', () =>
     createDigestService(host.config, {
+      store,
       data: host.data,
       logger: host.logger,
       headlines: host.headlines,

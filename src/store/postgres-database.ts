@@ -59,6 +59,7 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
     throw error;
   }
   const kysely = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  let closing: Promise<void> | undefined;
   return {
     kind: 'postgres',
     pool,
@@ -74,7 +75,9 @@ export async function openPostgres(url: string, options: PostgresOptions): Promi
       // Nothing to watch: a server that goes away fails the next query, and that caller reports it.
     },
     async close() {
-      await kysely.destroy(); // ends the pool
+      // Idempotent: the runtime and a service may both close on shutdown (pg refuses a second end()).
+      closing ??= kysely.destroy(); // ends the pool
+      await closing;
     },
   };
 }

@@ -81,7 +81,23 @@ function withStatementCache(db: SqliteHandle): KyselySqliteDatabase {
   return { prepare, close: () => db.close() };
 }
 
-export function openSqlite(path: string, options: SqliteOptions): SqliteDatabase {
+interface Connection {
+  handle: SqliteHandle;
+  kysely: Kysely<Tables>;
+  guard?: FileGuard;
+  migrationVersion: number;
+  users: number;
+}
+
+/**
+ * One connection per file per process. Kysely runs a transaction across awaits; a second better-sqlite3
+ * connection to the same file in the same process would wait for that transaction's lock synchronously
+ * (busy_timeout), blocking the very event loop that has to finish it — a deadlock. Stores opened twice on one
+ * file (a test playing the CLI beside the bot) therefore share the connection and its Kysely queue.
+ */
+const connections = new Map<string, Connection>();
+
+function connect(path: string, options: SqliteOptions): Connection {
   const memory = path === ':memory:';
   if (!memory) assertWritablePath(path);
   let handle: SqliteHandle;
@@ -105,7 +121,22 @@ export function openSqlite(path: string, options: SqliteOptions): SqliteDatabase
   }
   const guard = memory ? undefined : new FileGuard(path, options.fileCheckIntervalMs);
   const kysely = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+  return { handle, kysely, guard, migrationVersion, users: 0 };
+}
+
+export function openSqlite(path: string, options: SqliteOptions): SqliteDatabase {
+  const memory = path === ':memory:';
   const location = memory ? ':memory:' : resolve(path);
+  let connection = memory ? undefined : connections.get(location);
+  // A file deleted under an open connection is another file now: open the new one.
+  if (!connection || connection.guard?.check()) {
+    connection = connect(path, options);
+    if (!memory) connections.set(location, connection);
+  }
+  connection.users++;
+  const { handle, kysely, guard, migrationVersion } = connection;
+  const shared = connection;
+  let closed = false;
   return {
     kind: 'sqlite',
     path,
@@ -125,6 +156,11 @@ export function openSqlite(path: string, options: SqliteOptions): SqliteDatabase
       guard?.onLost(listener);
     },
     async close() {
+      // Idempotent: the runtime and a service may both close on shutdown.
+      if (closed) return;
+      closed = true;
+      if (--shared.users > 0) return;
+      if (connections.get(location) === shared) connections.delete(location);
       guard?.stop();
       await kysely.destroy(); // closes the handle
     },

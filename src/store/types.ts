@@ -1,9 +1,13 @@
 /**
- * The store interface the scheduler, the digest service and the commands use. It is async so a server
- * database (Postgres) can implement it later without touching them; the SQLite implementation answers
- * synchronously inside. The one operation that carries the exactly-once guarantee is `claimSlot`:
- * an atomic insert against UNIQUE(schedule_id, slot).
+ * The store interface the scheduler, the digest service and the commands use, implemented once (store.ts,
+ * Kysely) for SQLite and PostgreSQL. The one operation that carries the digests' exactly-once guarantee is
+ * `claimSlot`: an atomic insert against UNIQUE(schedule_id, slot). Alerts and news live in the same database
+ * and are reached through `store.alerts` and `store.news`.
  */
+import type { AlertStore } from './alerts.js';
+import type { Database, DatabaseHealth } from './database.js';
+import type { NewsStore } from './news.js';
+
 
 export type ScheduleStatus = 'active' | 'paused' | 'failing' | 'removed';
 
@@ -156,5 +160,13 @@ export interface Store {
   audit(entry: NewAuditEntry): Promise<void>;
   auditLog(limit?: number): Promise<AuditEntry[]>;
 
+  /** Revision alerts: subscriptions, their announcement ledger, the figures seen, data-version state. */
+  readonly alerts: AlertStore;
+  /** News feeds, kept headlines, the headlines each channel was shown. */
+  readonly news: NewsStore;
+  /** The open database, for the stores inside src/store (no module outside it touches a handle). */
+  readonly database: Database;
+  /** Dialect, migration version, location, and whether writes can still be kept (for /healthz). */
+  health(): DatabaseHealth;
   close(): Promise<void>;
 }

@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCore } from '../../src/app.js';
 import { AlertService } from '../../src/alerts/service.js';
-import { SqliteAlertStore } from '../../src/alerts/store.js';
 import type { Caller } from '../../src/core/command.js';
 import type { Core } from '../../src/core/core.js';
 import { silentLogger, type Logger } from '../../src/core/log.js';
@@ -81,7 +80,7 @@ export class AlertHarness {
     this.live = new LiveData({ source: { file: this.dataFile }, initial, refreshMinutes: 0, logger });
     if (options.fallback !== undefined) await this.live.check();
     const alerts = new AlertService({
-      store: new SqliteAlertStore(this.store.db),
+      store: this.store.alerts,
       data: () => this.live.current(),
       outbounds,
       clock: this.clock,

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteAlertStore } from '../../src/alerts/store.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 
 const dirs: string[] = [];
@@ -12,7 +11,7 @@ function open(dir = mkdtempSync(join(tmpdir(), 'capex-alert-store-'))) {
   if (!dirs.includes(dir)) dirs.push(dir);
   const db = new SqliteStore(join(dir, 'capex-bot.sqlite'));
   opened.push(db);
-  return { dir, db, alerts: new SqliteAlertStore(db.db) };
+  return { dir, db, alerts: db.alerts };
 }
 afterEach(async () => {
   for (const db of opened.splice(0)) await db.close();

@@ -10,7 +10,6 @@ import type { Caller } from '../../src/core/command.js';
 import type { OutboundChannel } from '../../src/core/outbound.js';
 import { addressPolicy } from '../../src/news/address-policy.js';
 import { NewsService, type NewsServiceOptions } from '../../src/news/service.js';
-import { SqliteNewsStore } from '../../src/news/store.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { bundledData } from '../helpers/core.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -43,7 +42,7 @@ export class NewsHarness {
 
   private build(): NewsService {
     return new NewsService({
-      store: new SqliteNewsStore(this.store.db),
+      store: this.store.news,
       data: () => bundledData,
       outbounds: this.options.outbounds ?? [],
       clock: this.clock,

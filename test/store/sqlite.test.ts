@@ -19,7 +19,7 @@ const newSchedule = { channelId: 'slack:C1', kind: 'time' as const, time: '09:00
 describe('SqliteStore', () => {
   it('creates the file and its directory on first start, in WAL mode, at the latest schema version', async () => {
     const file = join(dir, 'nested', 'data', 'bot.sqlite');
-    const store = openStore({ DATABASE_URL: file }) as SqliteStore;
+    const store = (await openStore({ DATABASE_URL: file })) as SqliteStore;
     expect(existsSync(file)).toBe(true);
     expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);

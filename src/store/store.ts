@@ -1,0 +1,114 @@
+/**
+ * The Store over any open Database: each area keeps its own queries (schedules.ts, digest-ledger.ts, audit.ts,
+ * alerts.ts, news.ts, data-state.ts) and this class only puts them behind the one interface the services use.
+ */
+import type { AlertStore } from './alerts.js';
+import { KyselyAlertStore } from './alerts.js';
+import { readAuditLog, writeAudit } from './audit.js';
+import type { Database, DatabaseHealth } from './database.js';
+import { DigestLedger } from './digest-ledger.js';
+import { KyselyNewsStore, type NewsStore } from './news.js';
+import { ScheduleStore } from './schedules.js';
+import type {
+  AuditEntry,
+  ClaimRequest,
+  DeliveryRecord,
+  NewAuditEntry,
+  NewSchedule,
+  ScheduleRecord,
+  ScheduleStatus,
+  ScheduleSummary,
+  Store,
+} from './types.js';
+import { writeOnce } from './write.js';
+
+export class KyselyStore implements Store {
+  readonly schedules: ScheduleStore;
+  readonly ledger: DigestLedger;
+  readonly alerts: AlertStore;
+  readonly news: NewsStore;
+
+  constructor(readonly database: Database) {
+    this.schedules = new ScheduleStore(database);
+    this.ledger = new DigestLedger(database);
+    this.alerts = new KyselyAlertStore(database);
+    this.news = new KyselyNewsStore(database);
+  }
+
+  health(): DatabaseHealth {
+    return this.database.health();
+  }
+
+  createSchedule(input: NewSchedule, now: number): Promise<ScheduleRecord> {
+    return this.schedules.create(input, now);
+  }
+  getSchedule(id: number): Promise<ScheduleRecord | undefined> {
+    return this.schedules.get(id);
+  }
+  listSchedules(channelPrefix?: string): Promise<ScheduleRecord[]> {
+    return this.schedules.list(channelPrefix);
+  }
+  activeSchedules(): Promise<ScheduleRecord[]> {
+    return this.schedules.active();
+  }
+  setScheduleStatus(id: number, status: ScheduleStatus, change: { now: number; reason?: string; rearm?: boolean; audit?: NewAuditEntry }) {
+    return this.schedules.setStatus(id, status, change);
+  }
+  setScheduleChart(id: number, chart: boolean, change: { now: number; audit?: NewAuditEntry }) {
+    return this.schedules.setChart(id, chart, change);
+  }
+
+  lastScheduledDueAt(scheduleIds: number[]): Promise<Map<number, number>> {
+    return this.ledger.lastScheduledDueAt(scheduleIds);
+  }
+  claimSlot(req: ClaimRequest): Promise<DeliveryRecord | undefined> {
+    return this.ledger.claimSlot(req);
+  }
+  claimSlots(reqs: ClaimRequest[]): Promise<(DeliveryRecord | undefined)[]> {
+    return this.ledger.claimSlots(reqs);
+  }
+  recordMissed(rows: Omit<ClaimRequest, 'late' | 'kind'>[]): Promise<number> {
+    return this.ledger.recordMissed(rows);
+  }
+  markSending(id: number): Promise<void> {
+    return this.ledger.markSending(id);
+  }
+  release(id: number, nextAttemptAt: number, error?: string): Promise<void> {
+    return this.ledger.release(id, nextAttemptAt, error);
+  }
+  markDelivered(id: number, now: number, seenFigureIds: string[]): Promise<void> {
+    return this.ledger.markDelivered(id, now, seenFigureIds);
+  }
+  markFailed(id: number, error: string): Promise<void> {
+    return this.ledger.markFailed(id, error);
+  }
+  markMissed(id: number, error: string): Promise<void> {
+    return this.ledger.markMissed(id, error);
+  }
+  requeueRecovered(id: number, now: number): Promise<void> {
+    return this.ledger.requeueRecovered(id, now);
+  }
+  unfinishedDeliveries(): Promise<DeliveryRecord[]> {
+    return this.ledger.unfinished();
+  }
+  previousDelivery(channelId: string, before: number): Promise<DeliveryRecord | undefined> {
+    return this.ledger.previous(channelId, before);
+  }
+  summaries(scheduleIds: number[]): Promise<Map<number, ScheduleSummary>> {
+    return this.ledger.summaries(scheduleIds);
+  }
+  deliveriesOf(scheduleId: number): Promise<DeliveryRecord[]> {
+    return this.ledger.of(scheduleId);
+  }
+
+  audit(entry: NewAuditEntry): Promise<void> {
+    return writeOnce(this.database, (db) => writeAudit(db, entry));
+  }
+  auditLog(limit = 100): Promise<AuditEntry[]> {
+    return readAuditLog(this.database.kysely, limit);
+  }
+
+  close(): Promise<void> {
+    return this.database.close();
+  }
+}
