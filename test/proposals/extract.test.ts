@@ -80,6 +80,14 @@ describe('capex statement extractor on the fixture set', () => {
     });
   });
 
+  it('GIVEN a long release THEN the outlook sentence deep inside it is found whole, and nothing else', () => {
+    const filler = 'Revenue was $51.24 billion, an increase of 26% year-over-year, and costs and expenses were $30.71 billion. ';
+    const outlook = 'We expect 2026 capital expenditures, including principal payments on finance leases, to be in the range of $141-157 billion. ';
+    const text = filler.repeat(800) + outlook + filler.repeat(800);
+    const found = extractStatements(text, { date: '2026-10-29', companies: COMPANIES, subject: COMPANIES.find((c) => c.id === 'meta') });
+    expect(found.map((s) => [s.low, s.high, s.sentence])).toEqual([[141, 157, outlook.trim()]]);
+  });
+
   it('GIVEN "from X to Y" THEN it reads two amounts, not a range; GIVEN "$16B to $20B" THEN a range', () => {
     expect(findMoney('from $125 billion to $135 billion').map((m) => [m.low, m.high])).toEqual([[125, 125], [135, 135]]);
     expect(findMoney('of $16B to $20B').map((m) => [m.low, m.high])).toEqual([[16, 20]]);
