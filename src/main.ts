@@ -67,7 +67,7 @@ export async function main(): Promise<void> {
   if (AdapterRegistry.fromConfig(config).isEmpty) {
     const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
     const runtime = await createRuntime(config, logger, { watchData: true });
-    const consoleOutbound = createConsoleOutbound(process.stdout, runtime.core);
+    const consoleOutbound = createConsoleOutbound(process.stdout);
     // The web pages run beside an interactive console, on PORT; piped input stays a plain question/answer stream.
     const web = process.stdin.isTTY && webEnabled(config) ? await startWebBesideConsole(runtime) : undefined;
     if (web) process.stdout.write(`Web pages: ${web}\n`);

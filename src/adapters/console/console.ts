@@ -10,6 +10,7 @@ import type { OutboundChannel } from '../../core/outbound.js';
 import type { Reply } from '../../core/reply.js';
 import { renderPlain } from './render.js';
 import { consoleSyntax } from './syntax.js';
+import { localize } from '../../core/syntax.js';
 
 /** The console user is the local operator, so they are an admin of their own bot. */
 export const CONSOLE_CALLER: Caller = {
@@ -50,13 +51,16 @@ export async function runConsole({ core, input, output, interactive }: ConsoleOp
   lines.close();
 }
 
+/** The console's syntax for posts; the text grammar needs no command list. */
+const POST_SYNTAX = consoleSyntax([]);
+
 /**
- * Scheduled posts to the console "channel" are printed, so digests can be tried without any platform. With the
- * core, replies are written in the console's syntax first (`#general`, `/capex-digest list`).
+ * Scheduled posts to the console "channel" are printed, so digests can be tried without any platform; their
+ * command and channel references are written in the console's syntax first (`#general`, `/capex-digest list`).
  */
-export function createConsoleOutbound(output: Writable, core?: Pick<Core, 'localize'>): OutboundChannel {
+export function createConsoleOutbound(output: Writable): OutboundChannel {
   const print = async (to: string, reply: Reply) => {
-    output.write(`\n[${to}] ${renderPlain(core ? core.localize(reply, 'console') : reply)}\n`);
+    output.write(`\n[${to}] ${renderPlain(localize(reply, POST_SYNTAX))}\n`);
   };
   return { platform: 'console', post: print, sendDirect: print };
 }
