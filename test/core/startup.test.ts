@@ -220,3 +220,69 @@ describe('capex-bot start while Slack and Discord are unreachable', () => {
     expect(discordText).not.toMatch(/\/capex-digest|\/capex help|Slack/);
   }, 30_000);
 });
+
+describe('capex-bot start with a Discord token Discord refuses', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capex-startup-token-'));
+  let slack: FakeSlack;
+  let discord: FakeDiscord;
+  let bot: ChildProcess;
+  let base: string;
+  let log = '';
+
+  beforeAll(async () => {
+    slack = await startFakeSlack({ validToken: BOT_TOKEN });
+    discord = await startFakeDiscord();
+    discord.revokeToken();
+    bot = spawn(process.execPath, [BIN, 'start'], {
+      env: {
+        PATH: process.env.PATH,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        DISCORD_TOKEN: 'a-token-discord-refuses',
+        DISCORD_API_URL: discord.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        WEB: 'off',
+        DATABASE_URL: join(dir, 'bot.sqlite'),
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    bot.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    base = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`bot did not start:\n${log}`)), 30_000);
+      bot.stderr!.on('data', () => {
+        const port = /"port":(\d+)[^\n]*HTTP server listening/.exec(log)?.[1];
+        if (port) {
+          clearTimeout(timer);
+          resolve(`http://127.0.0.1:${port}`);
+        }
+      });
+      bot.once('exit', (code) => reject(new Error(`bot exited (${code}):\n${log}`)));
+    });
+  }, 40_000);
+
+  afterAll(async () => {
+    if (bot && bot.exitCode === null) {
+      const exited = new Promise((resolve) => bot.once('exit', resolve));
+      bot.kill('SIGTERM');
+      await exited;
+    }
+    await slack?.close();
+    await discord?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GIVEN Discord refuses the token THEN Slack keeps working and /healthz says Discord is degraded and why', async () => {
+    const { code, body } = await health(base);
+    expect(code).toBe(200);
+    expect(body.status).toBe('degraded');
+    expect(body.platforms.slack!.status).toBe('ok');
+    expect(body.platforms.discord!.status).toBe('degraded');
+    expect(body.platforms.discord!.reason).toMatch(/Discord did not accept DISCORD_TOKEN/);
+    const res = await postSlash(`${base}/slack/events`, { command: '/capex', text: 'companies' });
+    expect(visibleText(res.json)).toContain('Alibaba');
+    expect(bot.exitCode).toBeNull();
+  });
+});
