@@ -124,7 +124,8 @@ export function createWebApp(options: WebOptions): Hono {
     if (matchesEtag(c.req.header('if-none-match'), etag)) return c.body(null, 304, { etag, 'cache-control': REVALIDATE });
     const png = await charts.png(ctx.data, key, () => source(ctx));
     if (!png) return send(c, notFoundPage(ctx));
-    return c.body(new Uint8Array(png), 200, { 'content-type': 'image/png', etag, 'cache-control': REVALIDATE });
+    // A view of the cached bytes, not a copy (the Buffer is never written to).
+    return c.body(new Uint8Array(png.buffer as ArrayBuffer, png.byteOffset, png.byteLength), 200, { 'content-type': 'image/png', etag, 'cache-control': REVALIDATE });
   };
   const chartOf = async (answer: Promise<{ ok: true; reply: ChartSource } | { ok: false }>) => {
     const a = await answer;

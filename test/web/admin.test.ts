@@ -55,7 +55,7 @@ beforeAll(async () => {
   mountWeb(http, runtime);
   const address = await http.listen(0, '127.0.0.1');
   url = `http://127.0.0.1:${address.port}`;
-});
+}, 60_000);
 
 afterAll(async () => {
   await http?.close();
@@ -151,7 +151,7 @@ describe('GIVEN a session', () => {
     expect(view.status).toBe(200);
     page = await view.text();
     await fresh.close();
-  });
+  }, 30_000);
 
   it('THEN it lists schedules per platform and channel with next run, last delivery, missed slots, failures and the reason', () => {
     expect(page).toContain('<h1>Schedule health</h1>');

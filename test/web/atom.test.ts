@@ -57,7 +57,7 @@ function assertValidAtom(feed: Node): void {
   }
 }
 
-describe('GIVEN the revisions feed', () => {
+describe('GIVEN the revisions feed', { timeout: 30_000 }, () => {
   it('THEN it is valid Atom with the required feed and entry elements, newest change first, links absolute under PUBLIC_URL', async () => {
     const { feed } = await readFeed();
     assertValidAtom(feed);

@@ -39,7 +39,7 @@ async function csvRows(): Promise<Record<string, string>[]> {
   return parse(await res.text(), { columns: true, bom: true, skip_empty_lines: true }) as Record<string, string>[];
 }
 
-describe('GIVEN /figures.csv', () => {
+describe('GIVEN /figures.csv', { timeout: 30_000 }, () => {
   it('THEN it parses back to one row per figure with every field of the data file, the same values', async () => {
     const data = site.live.current();
     const rows = await csvRows();
@@ -88,7 +88,7 @@ describe('GIVEN /figures.csv', () => {
   });
 });
 
-describe('GIVEN /figures.json', () => {
+describe('GIVEN /figures.json', { timeout: 30_000 }, () => {
   it('THEN it is the data file figures, unchanged, each with the derived values apart, under a versioned schema', async () => {
     const res = await fetch(`${site.url}/figures.json`);
     const doc = (await res.json()) as { schema: string; schemaVersion: number; dataVersion: string; figures: (Figure & { derived: Record<string, unknown> })[]; companies: unknown[] };

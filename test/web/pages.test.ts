@@ -199,7 +199,7 @@ describe('GIVEN any response', () => {
   });
 });
 
-describe('GIVEN a chart image', () => {
+describe('GIVEN a chart image', { timeout: 30_000 }, () => {
   it('THEN it is the chat renderer PNG with an ETag, and the same ETag is answered 304 without a body', async () => {
     const first = await get('/chart/top/2026.png');
     expect(first.status).toBe(200);
