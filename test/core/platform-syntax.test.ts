@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderPlain } from '../../src/adapters/console/render.js';
+import { buildDiscordCommands } from '../../src/adapters/discord/commands.js';
 import { renderMessage as renderDiscord } from '../../src/adapters/discord/render.js';
 import { renderMessage as renderSlack } from '../../src/adapters/slack/render.js';
 import { loadConfig } from '../../src/config.js';
@@ -179,5 +180,23 @@ describe('platform-specific words', () => {
     expect((await ask('discord')).lines[0]).toContain('Manage Server');
     expect((await ask('slack')).lines[0]).toContain('workspace admin');
     expect((await ask('slack')).lines[0]).not.toContain('Discord');
+  });
+
+  it('GIVEN the Discord command registration THEN no description names a Slack command or promises a zone Discord never sends', () => {
+    const descriptions: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'description' && typeof value === 'string') descriptions.push(value);
+          else walk(value);
+        }
+      }
+    };
+    walk(buildDiscordCommands(runtime.core.commands).json);
+    expect(descriptions.length).toBeGreaterThan(40);
+    for (const [what, pattern] of FOREIGN.discord) expect(descriptions.filter((d) => pattern.test(d)), what).toEqual([]);
+    // Discord tells a user's locale, never their time zone: the default is the bot's.
+    expect(descriptions.filter((d) => /\byours\b/i.test(d))).toEqual([]);
   });
 });
