@@ -4,8 +4,13 @@
  * and read its JSON log lines. Used by the hardening tests (hostile input, HTTP limits, data files).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { command, generateKeys, signedHeaders, type TestKeys } from '../adapters/discord/signing.js';
+import { BOT_TOKEN, SIGNING_SECRET } from '../adapters/slack/harness.js';
+import { startFakeSlack } from '../helpers/fake-slack.js';
 
 export const BIN = fileURLToPath(new URL('../../bin/capex-bot.js', import.meta.url));
 
@@ -94,6 +99,26 @@ export async function startBotProcess({ env, keys = generateKeys(), timeoutMs = 
       const code = await exited;
       clearTimeout(timer);
       return code;
+    },
+  };
+}
+
+/** The bot with both platforms on (Slack at a fake Slack API, Discord HTTP interactions) and its own SQLite file. */
+export async function startBotWithSlack(): Promise<{ bot: BotProcess; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'capex-bot-process-'));
+  const fake = await startFakeSlack({ validToken: BOT_TOKEN });
+  const bot = await startBotProcess({
+    env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, DATABASE_URL: join(dir, 'bot.sqlite') },
+  }).catch(async (error: unknown) => {
+    await fake.close();
+    throw error;
+  });
+  return {
+    bot,
+    close: async () => {
+      await bot.stop();
+      await fake.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

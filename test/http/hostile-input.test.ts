@@ -4,30 +4,21 @@
  * structured options (Discord), and are never echoed back; signed bodies that are JSON but no request
  * (`null`) get a 4xx, never a 500.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
-import { BOT_TOKEN, postSlash, sign, SIGNING_SECRET, visibleText } from '../adapters/slack/harness.js';
+import { postSlash, sign, SIGNING_SECRET, visibleText } from '../adapters/slack/harness.js';
 import { signedHeaders } from '../adapters/discord/signing.js';
-import { startBotProcess, type BotProcess } from './bot-process.js';
+import { startBotWithSlack, type BotProcess } from './bot-process.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'capex-hostile-'));
-let fake: FakeSlack;
+let running: Awaited<ReturnType<typeof startBotWithSlack>> | undefined;
 let bot: BotProcess;
 
 beforeAll(async () => {
-  fake = await startFakeSlack({ validToken: BOT_TOKEN });
-  bot = await startBotProcess({
-    env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, DATABASE_URL: join(dir, 'bot.sqlite') },
-  });
+  running = await startBotWithSlack();
+  bot = running.bot;
 }, 60_000);
 
 afterAll(async () => {
-  await bot?.stop();
-  await fake?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await running?.close();
 });
 
 const REFUSED = /control characters or invisible text-direction marks/;

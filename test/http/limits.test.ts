@@ -5,15 +5,11 @@
  * server alone, with small limits so the test stays small: the connection cap and the server-wide body budget.
  */
 import { connect, type Socket } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bufferedBodyBytes, DEFAULT_HTTP_LIMITS, HttpServer, readRawBody, sendJson } from '../../src/http/server.js';
-import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
-import { BOT_TOKEN, postSlash, SIGNING_SECRET, visibleText } from '../adapters/slack/harness.js';
+import { postSlash, visibleText } from '../adapters/slack/harness.js';
 import { command, signedHeaders } from '../adapters/discord/signing.js';
-import { startBotProcess, type BotProcess } from './bot-process.js';
+import { startBotWithSlack, type BotProcess } from './bot-process.js';
 
 /** Opens a raw TCP connection and writes `head`; resolves with the socket and everything it receives. */
 async function rawRequest(port: number, head: string): Promise<{ socket: Socket; received: () => string; closed: Promise<number> }> {
@@ -31,21 +27,16 @@ async function rawRequest(port: number, head: string): Promise<{ socket: Socket;
 const portOf = (base: string) => Number(new URL(base).port);
 
 describe('the running bot', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'capex-http-limits-'));
-  let fake: FakeSlack;
+  let running: Awaited<ReturnType<typeof startBotWithSlack>> | undefined;
   let bot: BotProcess;
 
   beforeAll(async () => {
-    fake = await startFakeSlack({ validToken: BOT_TOKEN });
-    bot = await startBotProcess({
-      env: { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: fake.apiUrl, DATABASE_URL: join(dir, 'bot.sqlite') },
-    });
+    running = await startBotWithSlack();
+    bot = running.bot;
   }, 60_000);
 
   afterAll(async () => {
-    await bot?.stop();
-    await fake?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await running?.close();
   });
 
   it('answers 413 (not a connection reset) to a signed Discord body over 1 MB, with or without Content-Length', async () => {
