@@ -34,6 +34,8 @@ export const configSchema = z
     DATABASE_URL: z.string().default('./data/capex-bot.sqlite'),
     DEFAULT_TIMEZONE: z.string().default('UTC'),
     DIGEST_GRACE_MINUTES: z.coerce.number().int().min(0).default(120),
+    // How long a replica holds a claimed post without renewing it: a dead replica's posts are taken over after this.
+    DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(2).max(600).default(30),
 
     DATA_FILE: optionalText,
     DATA_URL: optionalUrl,
@@ -67,6 +69,10 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     if (c.SLACK_BOT_TOKEN && !c.SLACK_SIGNING_SECRET && !c.SLACK_APP_TOKEN) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'set SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) with SLACK_BOT_TOKEN' });
+    }
+    if (c.SLACK_APP_TOKEN && !c.SLACK_APP_TOKEN.startsWith('xapp-')) {
+      // Socket Mode would retry a bot or user token forever: apps.connections.open only takes app-level tokens.
+      ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'must be an app-level token starting with xapp- ("Basic Information" → App-Level Tokens, scope connections:write); leave it empty for HTTP mode' });
     }
     if (!c.SLACK_BOT_TOKEN && (c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN)) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'set SLACK_BOT_TOKEN (the xoxb- token from "OAuth & Permissions") to use Slack' });

@@ -7,6 +7,19 @@
 /** Slack caps slash-command text at 4,000 characters; we accept far less, nothing legitimate is longer. */
 export const MAX_INPUT_CHARS = 500;
 
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * Characters as a person counts them (code points), not UTF-16 units: an emoji is one character, not two.
+ * Text without surrogates (nearly all) is counted by its length.
+ */
+export function characterCount(text: string): number {
+  if (!SURROGATE.test(text)) return text.length;
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
 export type ParseErrorCode = 'empty' | 'too_long' | 'control_chars' | 'no_slash' | 'unbalanced_quote';
 
 export type ParsedLine =
@@ -34,7 +47,7 @@ export function checkStructuredOptions(options: unknown): ParseErrorCode | undef
   let total = 0;
   const walk = (value: unknown, depth: number): ParseErrorCode | undefined => {
     if (typeof value === 'string') {
-      total += value.length;
+      total += characterCount(value);
       if (total > MAX_INPUT_CHARS) return 'too_long';
       return hasUnsafeChars(value) ? 'control_chars' : undefined;
     }
@@ -49,7 +62,7 @@ export function checkStructuredOptions(options: unknown): ParseErrorCode | undef
 }
 
 export function parseCommandLine(input: string): ParsedLine {
-  if (input.length > MAX_INPUT_CHARS) return { ok: false, code: 'too_long' };
+  if (characterCount(input) > MAX_INPUT_CHARS) return { ok: false, code: 'too_long' };
   if (hasUnsafeChars(input)) return { ok: false, code: 'control_chars' };
   const line = input.trim();
   if (line === '') return { ok: false, code: 'empty' };

@@ -11,7 +11,11 @@
  * - users.info {user}      → the user added with `addUser` (admin flags, `tz`), else `user_not_found`
  * - conversations.open {users} → a DM channel `D<user>` (stable per user)
  * - apps.connections.open  → `{ ok, url }`: the fake's own Socket Mode WebSocket endpoint (`ws://…/socket-mode`)
- * - files.getUploadURLExternal {filename, length, alt_text} → `{ ok, upload_url, file_id }` (an upload URL on this server)
+ * - files.getUploadURLExternal {filename, length, alt_txt} → `{ ok, upload_url, file_id }` (an upload URL on this server).
+ *   As in Slack, the alt text is read from `alt_txt` only; an `alt_text` argument is ignored (the SDK's spelling).
+ * - conversations.info {channel} → the channel added with `addChannel` (is_private, is_member, is_im, is_mpim);
+ *   an unknown `C…` channel is a public one the bot may post in; a private channel the bot is not in, like any
+ *   unknown `G…`/`D…` id, is `channel_not_found` (Slack hides private conversations from non-members)
  * - POST /upload/<file_id>  → `OK - <length>` (Slack's answer); the bytes (raw, or the file part of a multipart
  *   form, as the WebClient sends them) are kept in `fake.uploads`
  * - files.completeUploadExternal {files, channel_id} → `{ ok, files }`; the shared files are in `fake.sharedFiles`
@@ -31,7 +35,8 @@
  *   `failNext` takes `{ times, method }` too: how many requests (default 1), and which Web API method
  *   (`'chat.postMessage'`) or predicate they must match (default: any Web API call, never response_url posts).
  * - `fake.delay('users.info', 300)`: answers of that method wait 300 ms (for ack-deadline tests).
- * - `fake.reset()` forgets recorded requests, scripted failures and delays (users stay).
+ * - `fake.revokeToken()`: the bot token is revoked (app uninstalled): every Web API call answers `token_revoked`.
+ * - `fake.reset()` forgets recorded requests, scripted failures, delays and a revocation (users and channels stay).
  *
  * Socket Mode: a Bolt app started with an `xapp-` token connects to `ws://127.0.0.1:<port>/socket-mode` (the URL
  * apps.connections.open hands out) and gets Slack's `hello`. `await fake.socketMode.connected()` waits for it;
@@ -81,6 +86,15 @@ export interface FakeSlackUser {
   tz?: string;
 }
 
+export interface FakeSlackChannel {
+  id: string;
+  is_private?: boolean;
+  /** Whether the bot is a member. */
+  is_member?: boolean;
+  is_im?: boolean;
+  is_mpim?: boolean;
+}
+
 export interface FakeSlackOptions {
   /** When set, only this bot token is accepted; otherwise any `xoxb-`/`xapp-` token is. */
   validToken?: string;
@@ -102,6 +116,9 @@ export interface FakeSlack {
   /** Resolves once `check` returns a truthy value (polled), or rejects after `timeoutMs`. */
   waitFor<T>(check: () => T | undefined | false | null, timeoutMs?: number): Promise<T>;
   addUser(user: FakeSlackUser): void;
+  addChannel(channel: FakeSlackChannel): void;
+  /** Every later Web API call answers `token_revoked`, as after the app is uninstalled. */
+  revokeToken(): void;
   failChannel(channel: string, error: string): void;
   failNext(failure: SlackScriptedFailure, match?: SlackFailureMatch): void;
   delay(api: string, ms: number): void;
@@ -151,6 +168,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const users = new Map((options.users ?? []).map((u) => [u.id, u]));
   const channelFailures = new Map<string, string>();
   const delays = new Map<string, number>();
+  const channels = new Map<string, FakeSlackChannel>();
+  let tokenRevoked = false;
   let rules: ScriptedRule[] = [];
   let messageCounter = 0;
   let fileCounter = 0;
@@ -180,6 +199,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       }
     },
     addUser: (user) => void users.set(user.id, user),
+    addChannel: (channel) => void channels.set(channel.id, channel),
+    revokeToken: () => {
+      tokenRevoked = true;
+    },
     failChannel: (channel, error) => void channelFailures.set(channel, error),
     failNext: (failure, match = {}) => {
       const method = match.method;
@@ -198,6 +221,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       rules = [];
       channelFailures.clear();
       delays.clear();
+      tokenRevoked = false;
     },
     close: async () => {
       await sockets.close();
@@ -267,6 +291,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
 
   function answer(request: SlackRecordedRequest): Record<string, unknown> {
     if (!tokenValid(request.token)) return { ok: false, error: request.token ? 'invalid_auth' : 'not_authed' };
+    if (tokenRevoked && !request.token?.startsWith('xapp-')) return { ok: false, error: 'token_revoked' };
     const body = request.body;
     switch (request.api) {
       case 'auth.test':
@@ -313,7 +338,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         if (!filename || !Number.isInteger(length) || length <= 0) return { ok: false, error: 'invalid_arguments' };
         fileCounter += 1;
         const fileId = `F${String(fileCounter).padStart(8, '0')}`;
-        uploads.set(fileId, { fileId, filename, announcedLength: length, ...(body.alt_text ? { altText: String(body.alt_text) } : {}) });
+        uploads.set(fileId, { fileId, filename, announcedLength: length, ...(body.alt_txt ? { altText: String(body.alt_txt) } : {}) });
         return { ok: true, upload_url: `${baseUrl}/upload/${fileId}`, file_id: fileId };
       }
       case 'files.completeUploadExternal': {
@@ -331,6 +356,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         if (done.length === 0) return { ok: false, error: 'invalid_arguments' };
         sharedFiles.push(...done);
         return { ok: true, files: done.map((f) => ({ id: f.id, title: f.title ?? f.upload.filename, name: f.upload.filename, mimetype: 'image/png' })) };
+      }
+      case 'conversations.info': {
+        const id = String(body.channel ?? '');
+        const known = channels.get(id);
+        if (!known) return id.startsWith('C') ? { ok: true, channel: { id, is_channel: true, is_private: false, is_member: false, is_im: false, is_mpim: false } } : { ok: false, error: 'channel_not_found' };
+        if (known.is_private && !known.is_member && !known.is_im && !known.is_mpim) return { ok: false, error: 'channel_not_found' };
+        return { ok: true, channel: { is_channel: !known.is_im && !known.is_mpim, is_private: false, is_member: false, is_im: false, is_mpim: false, ...known } };
       }
       case 'apps.connections.open':
         return request.token?.startsWith('xapp-') ? { ok: true, url: fake.socketMode.url } : { ok: false, error: 'not_allowed_token_type' };

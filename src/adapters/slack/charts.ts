@@ -1,7 +1,7 @@
 /**
  * Chart images in Slack. The text answer goes out first (in the slash command's ack, complete on its own
  * for notifications and screen readers); then the chart is rendered and uploaded into the same channel with
- * the files API (files.uploadV2: files.getUploadURLExternal → upload the bytes → files.completeUploadExternal),
+ * the files API (files.getUploadURLExternal with `alt_txt` → upload the bytes → files.completeUploadExternal),
  * so it appears right under the answer. Anything that goes wrong here is logged and costs only the image.
  *
  * Sharing a file needs the bot in the channel (slash commands do not): when Slack says `not_in_channel`,
@@ -11,10 +11,13 @@ import type { RespondFn, webApi } from '@slack/bolt';
 import { renderChartSafely } from '../../charts/render.js';
 import type { Logger } from '../../core/log.js';
 import type { Reply } from '../../core/reply.js';
+import { cutAt } from './render.js';
 
 export const CHART_FILENAME = 'chart.png';
 /** Slack's limit for an image's alt text. */
 const MAX_ALT_TEXT = 1000;
+/** The PNG is ~100 KB; an upload URL that takes longer than this is not coming back. */
+const UPLOAD_TIMEOUT_MS = 20_000;
 /** Errors that mean "the bot may not share files here", which an /invite fixes. */
 const NOT_A_MEMBER = new Set(['not_in_channel', 'channel_not_found']);
 /** Errors that mean "this installation may not upload at all": no point trying again until it is reinstalled. */
@@ -41,13 +44,7 @@ export class SlackChartUploader {
     const png = await renderChartSafely(reply.chart, { asOf: reply.asOf }, this.logger);
     if (!png) return false;
     try {
-      await this.client.files.uploadV2({
-        channel_id: target.channelId,
-        file: png,
-        filename: CHART_FILENAME,
-        title: reply.chart.title,
-        alt_text: altText(reply),
-      });
+      await this.upload(target.channelId, png, reply.chart.title, altText(reply));
       return true;
     } catch (error) {
       const code = (error as { data?: { error?: string } }).data?.error;
@@ -62,6 +59,22 @@ export class SlackChartUploader {
       }
       return false;
     }
+  }
+
+  /**
+   * files.uploadV2's three steps by hand, because its `alt_text` argument is sent under that name while
+   * files.getUploadURLExternal reads the alt text from `alt_txt` (Slack's spelling): through the SDK the
+   * image would reach screen readers with no description.
+   */
+  private async upload(channelId: string, png: Buffer, title: string, alt: string): Promise<void> {
+    const target = (await this.client.apiCall('files.getUploadURLExternal', { filename: CHART_FILENAME, length: png.length, alt_txt: alt })) as {
+      upload_url?: string;
+      file_id?: string;
+    };
+    if (!target.upload_url || !target.file_id) throw new Error('files.getUploadURLExternal returned no upload URL');
+    const sent = await fetch(target.upload_url, { method: 'POST', body: png, headers: { 'content-type': 'image/png' }, signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS) });
+    if (!sent.ok) throw new Error(`Slack refused the chart bytes (HTTP ${sent.status})`);
+    await this.client.files.completeUploadExternal({ files: [{ id: target.file_id, title }], channel_id: channelId });
   }
 
   private async tellOnce(channelId: string, respond: RespondFn | undefined): Promise<void> {
@@ -82,5 +95,5 @@ export class SlackChartUploader {
 /** What a screen reader says for the image: the chart's title and the answer's own summary. */
 export function altText(reply: Reply): string {
   const text = `${reply.chart?.title ?? 'Chart'}. ${reply.summary}`;
-  return text.length <= MAX_ALT_TEXT ? text : `${text.slice(0, MAX_ALT_TEXT - 1)}…`;
+  return text.length <= MAX_ALT_TEXT ? text : `${cutAt(text, MAX_ALT_TEXT - 1)}…`;
 }

@@ -17,6 +17,9 @@ import { createOutboundWebClient, createSlackOutbound } from './outbound.js';
 import { SharedHttpReceiver } from './receiver.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { SlackUserDirectory } from './users.js';
+import { SlackChannelCheck } from './channel-check.js';
+import { registerLifecycleEvents } from './events.js';
+import { TokenState } from '../token-state.js';
 import { combinedHealth, deferredOutbound, KeepTrying, type Failure } from '../lifecycle.js';
 import { SLACK_EVENTS_PATH } from './receiver.js';
 import { slackSyntax } from './syntax.js';
@@ -44,6 +47,8 @@ export interface SlackAdapter {
   /** Slash commands routed, e.g. ['capex', 'compare']. */
   commands: string[];
   outbound: OutboundChannel;
+  /** Degraded, with the reason, once Slack refused the token (token_revoked, app_uninstalled, tokens_revoked…). */
+  health(): { status: 'ok' | 'degraded'; reason?: string };
   /** Resolves when no Slack request is still being processed (HTTP mode; Socket Mode resolves at once). */
   idle(): Promise<void>;
   /** Stops taking requests and waits briefly for those in progress. */
@@ -104,15 +109,20 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs, char
   const users = new SlackUserDirectory(app.client);
   // Uploads get their own client: a longer timeout than interactive calls, still no retry loop of its own.
   const charts = withCharts ? new SlackChartUploader(createOutboundWebClient({ token, slackApiUrl, logger, timeoutMs: 20_000 }), logger) : undefined;
-  const commands = registerSlashCommands(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, ackBudgetMs, charts });
+  const channels = new SlackChannelCheck(app.client, logger);
+  const commands = registerSlashCommands(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, ackBudgetMs, charts, channels });
+  // One view of the token for the outbound channel, the lifecycle events and health.
+  const tokenState = new TokenState('slack', logger);
+  registerLifecycleEvents(app, { tokenState });
   await app.start();
   logger.info({ mode, commands }, 'Slack adapter started');
 
-  const outbound = createSlackOutbound(createOutboundWebClient({ token, slackApiUrl, logger }), { charts });
+  const outbound = createSlackOutbound(createOutboundWebClient({ token, slackApiUrl, logger }), { charts, tokenState });
   return {
     mode,
     commands,
     outbound,
+    health: () => (tokenState.revoked ? { status: 'degraded', reason: tokenState.reason } : { status: 'ok' }),
     idle: async () => httpReceiver?.idle(),
     stop: async () => {
       await app.stop();

@@ -20,8 +20,13 @@ export type SlackManifest = webApi.AppsManifestCreateArguments['manifest'];
  * - im:write: conversations.open to DM an admin when a schedule keeps failing.
  * - files:write: chart images (files.getUploadURLExternal / files.completeUploadExternal) under /compare,
  *   /capex top and /capex <company> answers.
+ * - channels:read, groups:read, im:read, mpim:read: conversations.info when a digest or alert is set up, to
+ *   refuse a DM, a group DM or a private channel the bot is not in at once instead of at the first slot.
  */
-export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'im:write', 'files:write'] as const;
+export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'im:write', 'files:write', 'channels:read', 'groups:read', 'im:read', 'mpim:read'] as const;
+
+/** Events about the installation itself (no scope needed): a revoked token stops posting and degrades health. */
+export const BOT_EVENTS = ['app_uninstalled', 'tokens_revoked'] as const;
 
 /** Placeholder request URL in the committed manifest; docs/slack.md says where to put the real one. */
 export const PLACEHOLDER_BASE_URL = 'https://capex-bot.example.com';
@@ -94,6 +99,7 @@ export function buildSlackManifest(commands: readonly CommandSpec[], options: Ma
     },
     oauth_config: { scopes: { bot: [...BOT_SCOPES] } },
     settings: {
+      event_subscriptions: { ...(url ? { request_url: url } : {}), bot_events: [...BOT_EVENTS] },
       org_deploy_enabled: false,
       socket_mode_enabled: socketMode,
       token_rotation_enabled: false,

@@ -1,13 +1,20 @@
 /**
  * Posting to Slack without a slash command in front (scheduled digests, alerts to admins). Slack's errors
- * are translated into the core's three failure kinds so the scheduler's one retry policy serves every
- * platform; the WebClient used here must not retry on its own (see `createOutboundWebClient`).
+ * are classified into the core's outbound error kinds so the delivery engine's one retry policy serves every
+ * platform; the WebClient used here must not retry on its own (see `createOutboundWebClient`):
+ * - token errors (`token_revoked`, `invalid_auth`, `account_inactive`, …) → TokenRevokedError, and the shared
+ *   TokenState stops every later call before it reaches Slack (the adapter's health turns degraded);
+ * - `missing_scope` and friends → PermissionError (an admin must reinstall with the scope);
+ * - errors about the message itself (`invalid_blocks`, `msg_too_long`, …) → PermanentError;
+ * - errors about the conversation → ChannelUnreachableError; Slack's temporary errors and 5xx → TransientError.
+ * None of the permanent kinds is retried: the same call would fail the same way.
  */
 import { webApi } from '@slack/bolt';
-import type { OutboundChannel } from '../../core/outbound.js';
-import { ChannelUnreachableError, RateLimitedError, TransientError } from '../../core/outbound.js';
+import type { OutboundChannel, PostedMessage } from '../../core/outbound.js';
+import { ChannelUnreachableError, PermanentError, PermissionError, RateLimitedError, TransientError } from '../../core/outbound.js';
 import type { Reply } from '../../core/reply.js';
 import { silentLogger, type Logger } from '../../core/log.js';
+import { TokenState } from '../token-state.js';
 import { boltLogger } from './bolt-logger.js';
 import { renderMessage } from './render.js';
 import type { SlackChartUploader } from './charts.js';
@@ -17,7 +24,6 @@ const UNREACHABLE_ERRORS = new Set([
   'channel_not_found',
   'is_archived',
   'not_in_channel',
-  'account_inactive',
   'user_not_found',
   'user_disabled',
   'cannot_dm_bot',
@@ -26,6 +32,15 @@ const UNREACHABLE_ERRORS = new Set([
   'restricted_action_thread_only_channel',
   'team_access_not_granted',
 ]);
+
+/** The token no longer works (revoked, app uninstalled, deactivated bot): nothing on Slack can succeed. */
+export const TOKEN_ERRORS = new Set(['token_revoked', 'invalid_auth', 'not_authed', 'account_inactive', 'token_expired', 'invalid_token', 'no_such_token', 'app_uninstalled']);
+
+/** The installation lacks a scope or right: an admin must reinstall or grant it. */
+const PERMISSION_ERRORS = new Set(['missing_scope', 'not_allowed_token_type', 'no_permission', 'ekm_access_denied', 'access_denied']);
+
+/** The message itself is refused: sending it again fails again. */
+const MESSAGE_ERRORS = new Set(['invalid_blocks', 'invalid_blocks_format', 'msg_too_long', 'no_text', 'too_many_attachments', 'invalid_arguments', 'invalid_arg_name', 'invalid_array_arg', 'invalid_charset', 'invalid_form_data', 'invalid_post_type', 'missing_post_type', 'invalid_json', 'json_not_object', 'duplicate_message_not_found', 'as_user_not_supported']);
 
 /** Platform errors Slack documents as temporary. */
 const TRANSIENT_ERRORS = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'ratelimited']);
@@ -56,24 +71,37 @@ export function createOutboundWebClient(options: OutboundClientOptions): webApi.
 export interface SlackOutboundOptions {
   /** Uploads a posted reply's chart (e.g. a digest's) right after the message; its failures never fail the post. */
   charts?: SlackChartUploader;
+  /** Shared with the events listener (app_uninstalled, tokens_revoked) and health; default: one of its own. */
+  tokenState?: TokenState;
 }
 
 export function createSlackOutbound(client: webApi.WebClient, options: SlackOutboundOptions = {}): OutboundChannel {
-  const postTo = async (channel: string, reply: Reply): Promise<void> => {
+  const token = options.tokenState ?? new TokenState('slack');
+  const postTo = async (channel: string, reply: Reply): Promise<string | undefined> => {
     const message = renderMessage(reply);
-    await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false });
+    const posted = await client.chat.postMessage({ channel, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false });
     // After the post: the message is delivered, so nothing here may throw (a retry would post it twice).
-    if (options.charts && reply.chart) await options.charts.afterAnswer({ channelId: channel }, reply);
+    if (options.charts && reply.chart && !token.revoked) await options.charts.afterAnswer({ channelId: channel }, reply);
+    return posted.ts;
+  };
+  const classified = async <T>(call: () => Promise<T>): Promise<T> => {
+    token.assertUsable();
+    try {
+      return await call();
+    } catch (error) {
+      throw classifySlackError(error, token);
+    }
   };
   return {
     platform: 'slack',
-    async post(channelId, reply) {
+    async post(channelId, reply): Promise<PostedMessage | void> {
       const channel = slackId(channelId, 'channel');
-      await translateErrors(() => postTo(channel, reply));
+      const ts = await classified(() => postTo(channel, reply));
+      return ts ? { channelId, messageId: ts } : undefined;
     },
     async sendDirect(userId, reply) {
       const user = slackId(userId, 'user');
-      await translateErrors(async () => {
+      await classified(async () => {
         const opened = await client.conversations.open({ users: user });
         const channel = opened.channel?.id;
         if (!channel) throw new ChannelUnreachableError(`Slack opened no DM channel for ${user}`);
@@ -91,31 +119,38 @@ function slackId(prefixed: string, what: string): string {
   return prefixed.slice('slack:'.length);
 }
 
-async function translateErrors(call: () => Promise<void>): Promise<void> {
-  try {
-    await call();
-  } catch (error) {
-    throw toOutboundError(error);
-  }
+/** Slack's error code of a failed call (`data.error`), if it is a platform error. */
+export function slackErrorCode(error: unknown): string | undefined {
+  return (error as { data?: { error?: unknown } } | null)?.data?.error as string | undefined;
 }
 
-export function toOutboundError(error: unknown): Error {
-  if (error instanceof RateLimitedError || error instanceof TransientError || error instanceof ChannelUnreachableError) return error;
-  const coded = error as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string } };
+/** One Slack failure → the outbound error kind the delivery engine acts on (see the file comment). */
+export function classifySlackError(error: unknown, token?: TokenState): Error {
+  if (error instanceof Error && 'kind' in error) return error;
+  const coded = error as { code?: string; retryAfter?: number; statusCode?: number };
   switch (coded.code) {
     case webApi.ErrorCode.RateLimitedError:
-      return new RateLimitedError(Math.max(0, coded.retryAfter ?? 1) * 1000, { cause: error });
+      // Slack's 429 does not say what is limited and its limits are per app and workspace: the whole platform pauses.
+      return new RateLimitedError(Math.max(0, coded.retryAfter ?? 1) * 1000, { cause: error, scope: 'global' });
     case webApi.ErrorCode.PlatformError: {
-      const slackError = coded.data?.error ?? 'unknown_error';
+      const slackError = slackErrorCode(error) ?? 'unknown_error';
+      if (TOKEN_ERRORS.has(slackError)) {
+        const reason = `Slack refused the bot token (${slackError}): the app was uninstalled or the token revoked. Reinstall the app, set the new SLACK_BOT_TOKEN and restart.`;
+        return token ? token.refused(reason, error) : new PermanentError(reason, { cause: error });
+      }
+      if (PERMISSION_ERRORS.has(slackError)) {
+        return new PermissionError(`Slack: ${slackError} — add the scope in the app's "OAuth & Permissions" (see docs/slack.md) and reinstall`, { cause: error });
+      }
       if (UNREACHABLE_ERRORS.has(slackError)) return new ChannelUnreachableError(`Slack: ${slackError}`, { cause: error });
       if (TRANSIENT_ERRORS.has(slackError)) return new TransientError(`Slack: ${slackError}`, { cause: error });
-      // invalid_auth, invalid_blocks, missing_scope…: a configuration or bug, surfaced as-is to be logged.
-      return error as Error;
+      if (MESSAGE_ERRORS.has(slackError)) return new PermanentError(`Slack refused the message: ${slackError}`, { cause: error });
+      // An error Slack may add later: not retried blindly (it would be retried six times, then "maybe posted").
+      return new PermanentError(`Slack: ${slackError}`, { cause: error });
     }
     case webApi.ErrorCode.HTTPError:
       return (coded.statusCode ?? 500) >= 500
         ? new TransientError(`Slack answered HTTP ${coded.statusCode}`, { cause: error })
-        : (error as Error);
+        : new PermanentError(`Slack answered HTTP ${coded.statusCode}`, { cause: error });
     case webApi.ErrorCode.RequestError:
       return new TransientError('Slack could not be reached', { cause: error });
     default:

@@ -2,7 +2,7 @@
  * A lean Bolt receiver that mounts `POST /slack/events` on the bot's one shared HTTP server instead of
  * starting its own (Bolt's HTTPReceiver owns a server and does far more per request than we need).
  * It checks the signature over the raw bytes first, so nothing runs for an unsigned, forged or stale
- * request, then hands the parsed body to Bolt's `App.processEvent`, which still does all the routing.
+ * request (Slack's unsigned `ssl_check` gets its 200 and nothing else), then hands the parsed body to Bolt's `App.processEvent`, which still does all the routing.
  * `ack` writes the HTTP response, so Slack's 3-second window is met as soon as a listener acks.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,6 +11,7 @@ import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import { readRawBody, sendJson, type HttpServer } from '../../http/server.js';
 import type { Logger } from '../../core/log.js';
 import { verifySlackSignature } from './signature.js';
+import { ReplayGuard } from '../replay-guard.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -31,6 +32,8 @@ export class SharedHttpReceiver implements Receiver {
   private accepting = false;
   private readonly inFlight = new Set<Promise<void>>();
   private mounted = false;
+  /** event_ids already handled (Slack retries an event up to three times within minutes). */
+  private readonly events = new ReplayGuard();
 
   constructor(private readonly options: SharedHttpReceiverOptions) {}
 
@@ -63,6 +66,12 @@ export class SharedHttpReceiver implements Receiver {
       return;
     }
     const rawBody = await readRawBody(req, MAX_SLACK_BODY_BYTES);
+    // Slack checks the endpoint's certificate with an UNSIGNED `ssl_check=1` POST and wants a 200. Bolt answers it
+    // before verification too; nothing else runs for it, so a forged one gains nothing.
+    if (isSslCheck(header(req, 'content-type'), rawBody)) {
+      res.writeHead(200, { 'content-length': 0 }).end();
+      return;
+    }
     const check = verifySlackSignature({
       signingSecret: this.options.signingSecret,
       timestamp: header(req, 'x-slack-request-timestamp'),
@@ -81,18 +90,21 @@ export class SharedHttpReceiver implements Receiver {
       sendJson(res, 400, { ok: false, error: 'unreadable_body' });
       return;
     }
-    // Slack's own endpoint checks, answered without bothering the App.
-    if (body.ssl_check) {
-      res.writeHead(200).end();
-      return;
-    }
+    // Slack's own endpoint check, answered without bothering the App.
     if (body.type === 'url_verification' && typeof body.challenge === 'string') {
       sendJson(res, 200, { challenge: body.challenge });
       return;
     }
 
-    const acknowledgement = new HttpAck(res, this.options.logger);
     const retryNum = header(req, 'x-slack-retry-num');
+    // Events API retries (X-Slack-Retry-Num) repeat the event_id: handled once. Slash commands are
+    // de-duplicated on trigger_id by their listener, which also covers Socket Mode.
+    if (typeof body.event_id === 'string' && !this.events.firstTime(body.event_id)) {
+      this.options.logger.info({ event: body.event_id, retry: retryNum, reason: header(req, 'x-slack-retry-reason') }, 'ignored a repeated Slack event');
+      res.writeHead(200, { 'content-length': 0 }).end();
+      return;
+    }
+    const acknowledgement = new HttpAck(res, this.options.logger);
     const event: ReceiverEvent = {
       body,
       ack: acknowledgement.ack,
@@ -162,6 +174,12 @@ function jsonOf(value: unknown): string {
   return text;
 }
 
+/** `ssl_check=1` in a form body: the only request Slack sends unsigned. */
+function isSslCheck(contentType: string | undefined, rawBody: Buffer): boolean {
+  if (contentType?.startsWith('application/json') || rawBody.length > 512) return false;
+  return parseQuery(rawBody.toString('utf8')).ssl_check === '1';
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
@@ -182,7 +200,11 @@ function parseBody(contentType: string | undefined, rawBody: Buffer): Record<str
       const value = parsed[key];
       form[key] = Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
     }
-    if (typeof form.payload === 'string') return JSON.parse(form.payload) as Record<string, unknown>;
+    if (typeof form.payload === 'string') {
+      // A signed `payload=null` (or a number, an array) is JSON but no payload.
+      const payload: unknown = JSON.parse(form.payload);
+      return payload !== null && typeof payload === 'object' && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+    }
     return form;
   } catch {
     return undefined;

@@ -65,6 +65,30 @@ export function unescapeSlack(text: string): string {
   return text.includes('&') ? text.replace(/&(amp|lt|gt);/g, (_m, name: string) => (name === 'amp' ? '&' : name === 'lt' ? '<' : '>')) : text;
 }
 
+/** A link as Slack sends it in slash-command text with should_escape: `<https://…>` or `<https://…|label>`. */
+const SLACK_LINK = /<((?:https?|mailto):[^|>\s]*)(?:\|[^>]*)?>/gi;
+
+/**
+ * Slash-command text as Slack sends it (`should_escape: true`) → what the user typed: links unwrapped to
+ * the bare URL (the label is only what Slack displays), then `&amp;`/`&lt;`/`&gt;` decoded — in that order,
+ * because the URL inside `<…>` is itself entity-encoded. Channel and user references (`<#C1|name>`, `<@U1>`)
+ * stay as they are: the command grammar reads the channel id from them.
+ */
+export function slackTextToPlain(text: string): string {
+  const unwrapped = text.includes('<') ? text.replace(SLACK_LINK, (_m, url: string) => (url.toLowerCase().startsWith('mailto:') ? url.slice(7) : url)) : text;
+  return unescapeSlack(unwrapped);
+}
+
+/**
+ * The first `max` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair (an emoji):
+ * a lone surrogate is invalid in the JSON Slack parses, and shows as a broken glyph anywhere else.
+ */
+export function cutAt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
 /** Escapes, then cuts to `max` characters without splitting an entity such as `&amp;` in half. */
 export function fitEscaped(text: string, max: number): string {
   return fit(escapeSlack(text), max);
@@ -73,7 +97,7 @@ export function fitEscaped(text: string, max: number): string {
 /** Cuts already-escaped text to `max` characters, ending with an ellipsis, never inside an entity. */
 function fit(escaped: string, max: number): string {
   if (escaped.length <= max) return escaped;
-  let cut = escaped.slice(0, max - 1);
+  let cut = cutAt(escaped, max - 1);
   cut = cut.replace(/&[a-z]{0,3}$/, '');
   return `${cut}…`;
 }
@@ -112,7 +136,9 @@ export function renderMessage(reply: Reply): SlackMessage {
   if (reply.notes?.length) pushSections(content, reply.notes.map((note) => `:warning: ${escapeSlack(note)}`));
 
   const context = contextBlock(reply.asOf, reply.sources ?? []);
-  const trailing = context ? [context] : [];
+  // The web page with the answer in full (PUBLIC_URL): one more context line, a link built like a source's.
+  const page: SlackBlock | undefined = reply.link ? { type: 'context', elements: [{ type: 'mrkdwn', text: sourceLink({ title: reply.link.label, url: reply.link.url }) }] } : undefined;
+  const trailing = [context, page].filter((b): b is SlackBlock => b !== undefined);
   const room = BLOCK_KIT_LIMITS.blocksPerMessage - trailing.length;
   if (content.length > room) {
     content.length = room - 1;
@@ -161,7 +187,7 @@ function pushFields(blocks: SlackBlock[], fields: NonNullable<Reply['fields']>):
 /** A cell of preformatted text: no backticks (they would close the code block), bounded width. */
 function cell(text: string, width = 40): string {
   const clean = text.replace(/`/g, 'ˋ').replace(/\s+/g, ' ').trim();
-  return clean.length > width ? `${clean.slice(0, width - 1)}…` : clean;
+  return clean.length > width ? `${cutAt(clean, width - 1)}…` : clean;
 }
 
 /** The table as aligned monospace text in a code block; rows that do not fit are counted, not dropped silently. */

@@ -11,7 +11,9 @@ import type { Logger } from '../../core/log.js';
 import { parseCommandLine } from '../../core/parse.js';
 import { errorReply, type Reply } from '../../core/reply.js';
 import type { SlackChartUploader } from './charts.js';
-import { renderSlashResponse, unescapeSlack, type SlashCommandResponse } from './render.js';
+import { renderSlashResponse, slackTextToPlain, type SlashCommandResponse } from './render.js';
+import { POSTING_SETUPS, targetChannel, type SlackChannelCheck } from './channel-check.js';
+import { ReplayGuard } from '../replay-guard.js';
 import type { SlackUserDirectory } from './users.js';
 
 /** Slack shows an error after 3 s; answering within 2.5 s leaves room for the network. */
@@ -29,6 +31,8 @@ export interface SlashCommandOptions {
   ackBudgetMs?: number;
   /** Uploads a public answer's chart after the text answer went out; without it, text only. */
   charts?: SlackChartUploader;
+  /** Checks a digest's or alert's channel when it is set up (DMs, private channels the bot is not in). */
+  channels?: SlackChannelCheck;
 }
 
 /** The Slack commands to register: one per first word of the command paths, in registry order. */
@@ -58,6 +62,8 @@ export class SlashCommandAnswerer {
   /** Commands with at least one admin-only or time-zone-dependent form: only these may need users.info. */
   private readonly mayNeedUserFacts: ReadonlySet<string>;
   private readonly ackBudgetMs: number;
+  /** trigger_ids already answered (Slack's signed timestamps refuse anything older than 5 minutes). */
+  private readonly seen = new ReplayGuard();
 
   constructor(private readonly options: SlashCommandOptions) {
     this.adminIds = new Set(options.adminUserIds.map((id) => id.replace(/^slack:/, '')));
@@ -69,6 +75,12 @@ export class SlashCommandAnswerer {
   }
 
   async handle(command: SlashCommand, ack: AckFn<string | RespondArguments>, respond: RespondFn): Promise<void> {
+    // Slack's retries (X-Slack-Retry-Num) and a replayed request carry the same trigger_id: answer it once.
+    if (command.trigger_id && !this.seen.firstTime(command.trigger_id)) {
+      this.options.logger.warn({ command: command.command, trigger: command.trigger_id }, 'ignored a repeated Slack command (same trigger_id)');
+      await ack();
+      return;
+    }
     const answered = this.answerWithReply(command);
     const answer = answered.then((a) => a.response);
     let timer: NodeJS.Timeout | undefined;
@@ -99,10 +111,12 @@ export class SlashCommandAnswerer {
 
   private async answerWithReply(command: SlashCommand): Promise<{ response: SlashCommandResponse; reply?: Reply }> {
     const { core } = this.options;
-    const line = `${command.command} ${unescapeSlack(command.text ?? '')}`.trim();
+    const line = `${command.command} ${slackTextToPlain(command.text ?? '')}`.trim();
     try {
       const caller = await this.caller(command, line);
       if ('refusal' in caller) return { response: renderSlashResponse(caller.refusal) };
+      const unpostable = caller.isAdmin ? await this.unpostableTarget(command, line) : undefined;
+      if (unpostable) return { response: renderSlashResponse(errorReply(unpostable)) };
       const reply = await core.handleText(line, caller);
       return { response: renderSlashResponse(reply), reply };
     } catch (error) {
@@ -133,6 +147,16 @@ export class SlashCommandAnswerer {
       }
       return caller;
     }
+  }
+
+  /** For `add` and `alerts on`: why their channel cannot get posts (checked with Slack now, not at the first slot). */
+  private async unpostableTarget(command: SlashCommand, line: string): Promise<string | undefined> {
+    if (!this.options.channels) return undefined;
+    const parsed = parseCommandLine(line);
+    if (!parsed.ok) return undefined;
+    const match = this.options.core.findByText(parsed.command, parsed.args);
+    if (!match || !POSTING_SETUPS.get(match.spec.id)?.(match.rest)) return undefined;
+    return this.options.channels.refusal(targetChannel(command.text ?? '', command.channel_id));
   }
 
   /** Only admin-only and scheduling commands pay for a users.info call; /capex alibaba never does. */

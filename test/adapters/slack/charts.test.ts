@@ -25,7 +25,9 @@ describe('charts in Slack', () => {
     expect(shared!.channelId).toBe('C0CHARTS');
     expect(shared!.title).toMatch(/^AI capex \d{4}, US\$ billion per year$/);
     expect(shared!.upload.filename).toBe('chart.png');
+    // Slack reads the alt text from `alt_txt` (the SDK's uploadV2 sends `alt_text`, which Slack ignores).
     expect(shared!.upload.altText).toContain('Meta Platforms');
+    expect(h.fake.callsTo('files.getUploadURLExternal')[0]!.body.alt_text).toBeUndefined();
     const bytes = shared!.upload.bytes!;
     expect(bytes.length).toBe(shared!.upload.announcedLength);
     expect(decodePng(bytes)).toMatchObject({ width: 1800, height: 1000 });
@@ -117,7 +119,7 @@ describe('posts without a slash command (digests, when a digest carries a chart)
       expect(decodePng(own.fake.sharedFiles[0]!.upload.bytes!).width).toBe(1800);
 
       own.fake.failNext({ kind: 'server-error', status: 500 }, { method: 'files.getUploadURLExternal' });
-      await expect(outbound.post('slack:C0DIGEST', reply)).resolves.toBeUndefined();
+      await expect(outbound.post('slack:C0DIGEST', reply)).resolves.toMatchObject({ channelId: 'slack:C0DIGEST' });
       expect(own.fake.callsTo('chat.postMessage')).toHaveLength(2);
       expect(logs.some((l) => l.includes('chart upload to Slack failed'))).toBe(true);
     } finally {

@@ -79,6 +79,22 @@ export interface SlashFields {
   user_name?: string;
   channel_id?: string;
   response_url?: string;
+  /** Slack makes one per invocation; default: a fresh one each call (a retry or a replay repeats it). */
+  trigger_id?: string;
+}
+
+let triggerCounter = 0;
+
+/**
+ * Text as Slack sends what a user typed in a command with `should_escape: true`: `&`, `<`, `>` entity-encoded,
+ * then every URL wrapped as `<url>` — or `<url|label>` when `labels` gives one (a pasted link with display text).
+ */
+export function slackTyped(typed: string, labels: Record<string, string> = {}): string {
+  const escaped = typed.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return escaped.replace(/https?:\/\/[^\s]+/g, (url) => {
+    const label = labels[url.replace(/&amp;/g, '&')];
+    return label ? `<${url}|${label}>` : `<${url}>`;
+  });
 }
 
 /** A form body shaped like Slack's slash-command payload. */
@@ -96,7 +112,7 @@ export function slashBody(fields: SlashFields): string {
     api_app_id: 'A0CAPEX',
     is_enterprise_install: 'false',
     response_url: fields.response_url ?? 'http://127.0.0.1:9/unused',
-    trigger_id: '123.456.abc',
+    trigger_id: fields.trigger_id ?? `${Date.now()}.${++triggerCounter}.abc`,
   }).toString();
 }
 
@@ -114,6 +130,10 @@ export interface PostOptions {
   omitSignature?: boolean;
   /** Changes the body after signing (a tampered request). */
   tamper?: (body: string) => string;
+  /** Extra headers, e.g. `{ 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' }`. */
+  headers?: Record<string, string>;
+  /** Send this exact body instead of building one from the fields (the same request twice). */
+  body?: string;
 }
 
 export interface SlackHttpAnswer {
@@ -125,9 +145,9 @@ export interface SlackHttpAnswer {
 
 /** Sends a signed slash command like Slack does and returns the HTTP answer. */
 export async function postSlash(url: string, fields: SlashFields, options: PostOptions = {}): Promise<SlackHttpAnswer> {
-  const body = slashBody(fields);
+  const body = options.body ?? slashBody(fields);
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...options.headers };
   if (!options.omitTimestamp) headers['x-slack-request-timestamp'] = timestamp;
   if (!options.omitSignature) headers['x-slack-signature'] = options.signature ?? sign(options.secret ?? SIGNING_SECRET, timestamp, body);
   const response = await fetch(url, { method: 'POST', headers, body: options.tamper ? options.tamper(body) : body });

@@ -29,7 +29,19 @@ describe('slack/manifest.json', () => {
   });
 
   it('asks only for the scopes the features use', () => {
-    expect(buildSlackManifest(commands).oauth_config?.scopes?.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'users:read', 'im:write', 'files:write']);
+    expect(buildSlackManifest(commands).oauth_config?.scopes?.bot).toEqual([
+      'commands', 'chat:write', 'chat:write.public', 'users:read', 'im:write', 'files:write',
+      // conversations.info when a digest is set up: public, private, DM and group-DM conversations.
+      'channels:read', 'groups:read', 'im:read', 'mpim:read',
+    ]);
+  });
+
+  it('subscribes to the events that say the token is gone (HTTP request URL, or Socket Mode)', () => {
+    expect(buildSlackManifest(commands, { baseUrl: 'https://bot.example.org' }).settings?.event_subscriptions).toEqual({
+      request_url: 'https://bot.example.org/slack/events',
+      bot_events: ['app_uninstalled', 'tokens_revoked'],
+    });
+    expect(buildSlackManifest(commands, { socketMode: true }).settings?.event_subscriptions).toEqual({ bot_events: ['app_uninstalled', 'tokens_revoked'] });
   });
 
   it('Socket Mode variant has no request URLs; a custom URL gets the events path', () => {

@@ -1,10 +1,11 @@
 /**
  * Scheduled posts: Block Kit messages to channels and DMs through the fake Slack API, and Slack's failures
- * mapped to the core's three error kinds with no retries of the WebClient's own.
+ * classified into the core's error kinds with no retries of the WebClient's own (token errors, permissions
+ * and message errors: test/adapters/slack/protocol.test.ts).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOutboundWebClient, createSlackOutbound } from '../../../src/adapters/slack/outbound.js';
-import { ChannelUnreachableError, RateLimitedError, TransientError, type OutboundChannel } from '../../../src/core/outbound.js';
+import { ChannelUnreachableError, RateLimitedError, TokenRevokedError, TransientError, type OutboundChannel } from '../../../src/core/outbound.js';
 import type { Reply } from '../../../src/core/reply.js';
 import { ask } from '../../helpers/core.js';
 import { startFakeSlack, type FakeSlack } from '../../helpers/fake-slack.js';
@@ -21,6 +22,10 @@ beforeAll(async () => {
   digest = (await ask('/capex top')).reply;
 });
 afterAll(async () => fake.close());
+// A fresh channel per test: a token error stops the one it happened on for good.
+beforeEach(() => {
+  outbound = createSlackOutbound(createOutboundWebClient({ token: TOKEN, slackApiUrl: fake.apiUrl, timeoutMs: 2_000 }));
+});
 afterEach(() => fake.reset());
 
 describe('posting', () => {
@@ -56,7 +61,7 @@ describe('failures become the core error kinds, each after exactly one request',
     expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
   });
 
-  for (const slackError of ['channel_not_found', 'is_archived', 'not_in_channel', 'account_inactive']) {
+  for (const slackError of ['channel_not_found', 'is_archived', 'not_in_channel']) {
     it(`${slackError} → ChannelUnreachableError`, async () => {
       fake.failChannel('C0GONE', slackError);
       const error = await outbound.post('slack:C0GONE', digest).catch((e: unknown) => e);
@@ -90,11 +95,11 @@ describe('failures become the core error kinds, each after exactly one request',
     expect(fake.callsTo('chat.postMessage')).toHaveLength(1);
   });
 
-  it('a configuration problem (invalid_auth) is not disguised as retryable or unreachable', async () => {
+  it('a token Slack does not accept (invalid_auth) is a token error, not retryable or unreachable', async () => {
     const badToken = createSlackOutbound(createOutboundWebClient({ token: 'xoxb-wrong', slackApiUrl: fake.apiUrl }));
     const error = await badToken.post('slack:C0DIGEST', digest).catch((e: unknown) => e);
-    expect(error).not.toBeInstanceOf(TransientError);
-    expect(error).not.toBeInstanceOf(ChannelUnreachableError);
-    expect((error as { data?: { error?: string } }).data?.error).toBe('invalid_auth');
+    expect(error).toBeInstanceOf(TokenRevokedError);
+    expect((error as Error).message).toContain('invalid_auth');
+    expect(((error as Error).cause as { data?: { error?: string } }).data?.error).toBe('invalid_auth');
   });
 });

@@ -25,9 +25,11 @@ afterAll(async () => {
   await fake.close();
 });
 
-const slash = (command: string, text: string) => ({
+let invocations = 0;
+/** Slack makes a new trigger_id per invocation; a repeated one is a retry and is answered once. */
+const slash = (command: string, text: string, trigger = `1.2.${++invocations}`) => ({
   team_id: 'T0FAKE', channel_id: 'C0GENERAL', user_id: 'U0MEMBER', user_name: 'member', command, text,
-  response_url: fake.responseUrl(), trigger_id: '1.2.3', api_app_id: 'A0FAKE',
+  response_url: fake.responseUrl(), trigger_id: trigger, api_app_id: 'A0FAKE',
 });
 
 describe('Socket Mode', () => {
@@ -47,5 +49,10 @@ describe('Socket Mode', () => {
     const hostile = await fake.socketMode.send('slash_commands', slash('/capex', '<!channel>'));
     expect(visibleText(hostile)).toContain('&lt;!channel&gt;');
     expect(visibleText(hostile)).not.toMatch(/<!/);
+  });
+
+  it('a retried envelope (same trigger_id) is acked empty, not answered twice', async () => {
+    expect(visibleText(await fake.socketMode.send('slash_commands', slash('/capex', 'alibaba', '7.7.7')))).toContain('380 billion yuan');
+    expect(await fake.socketMode.send('slash_commands', slash('/capex', 'alibaba', '7.7.7'))).toEqual({});
   });
 });
