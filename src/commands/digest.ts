@@ -15,6 +15,7 @@ import type { DigestService, ScheduleView } from '../schedule/service.js';
 import { WhenError } from '../schedule/when.js';
 import { digestFeedsCommand } from './feeds.js';
 import { ALERT_COMMANDS } from './alerts.js';
+import { PROPOSAL_COMMANDS } from './proposals.js';
 import type { DeliveryRecord, ScheduleRecord } from '../store/types.js';
 
 const NOT_SET_UP = 'Scheduled digests are not set up in this run of the bot (it has no database). Start the bot with `capex-bot start` to use them.';
@@ -337,7 +338,7 @@ export const digestSendCommand = defineCommand({
 
 // ---- help (bare /capex-digest and unknown subcommands) -------------------------------------------------
 
-const SUBCOMMANDS = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'chart', 'feeds', 'alerts', 'status'];
+const SUBCOMMANDS = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'chart', 'feeds', 'alerts', 'status', 'proposals'];
 
 export const digestHelpCommand = defineCommand({
   id: 'digest-help',
@@ -363,7 +364,7 @@ export const digestHelpCommand = defineCommand({
         'A digest is the combined tracked AI capex for the year, the top spenders and what changed since the channel’s previous digest, with sources.',
         'Admins add, pause, resume, remove and send schedules; anyone can list them, see the next runs and preview the digest.',
       ],
-      fields: [...DIGEST_COMMANDS, digestFeedsCommand as unknown as CommandSpec, ...ALERT_COMMANDS].filter((c) => c.id !== 'digest-help').map((c) => ({
+      fields: [...DIGEST_COMMANDS, digestFeedsCommand as unknown as CommandSpec, ...ALERT_COMMANDS, ...PROPOSAL_COMMANDS].filter((c) => c.id !== 'digest-help').map((c) => ({
         label: syntax.usage(c).split(' — ')[0]!,
         value: `${c.summary}. e.g. ${commandRef(c.examples[0]!)}`,
       })),

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { defineCommand, UserError, type CommandContext, type CommandSpec } from '../core/command.js';
+import { commandRef } from '../core/syntax.js';
 import { amountWords, expiresAt, proposalLine } from '../proposals/message.js';
 import type { ProposalService } from '../proposals/service.js';
 import { parseChannel } from '../schedule/grammar.js';
@@ -46,7 +47,7 @@ function idOf(text: string | undefined, action: string): number {
   const m = /^#?(\d{1,9})$/.exec((text ?? '').trim());
   if (!m) {
     throw new UserError(
-      `${text ? `'${quoteInput(text).slice(0, 20)}' is not a proposal id` : `Say which proposal to ${action}`}: use the number /capex-digest proposals list shows, e.g. /capex-digest proposals ${action} 3.`,
+      `${text ? `'${quoteInput(text).slice(0, 20)}' is not a proposal id` : `Say which proposal to ${action}`}: use the number ${commandRef('/capex-digest proposals list')} shows, e.g. ${commandRef(`/capex-digest proposals ${action} 3`)}.`,
       PROPOSALS_USAGE,
     );
   }
@@ -71,7 +72,7 @@ export const digestProposalsCommand = defineCommand({
     const verb = args[0]?.toLowerCase();
     if (verb === undefined) return { action: 'list' as const };
     if (!(ACTIONS as readonly string[]).includes(verb)) {
-      throw new UserError(`/capex-digest proposals has no '${quoteInput(args[0]!).slice(0, 20)}': use on, off, list, approve or reject.`, PROPOSALS_USAGE);
+      throw new UserError(`${commandRef('/capex-digest proposals')} has no '${quoteInput(args[0]!).slice(0, 20)}': use on, off, list, approve or reject.`, PROPOSALS_USAGE);
     }
     const rest = args.slice(1);
     if (rest.length > 1) throw new UserError(`proposals ${verb} takes ${verb === 'approve' || verb === 'reject' ? 'one proposal id' : 'at most one channel'}.`, PROPOSALS_USAGE);
@@ -89,10 +90,10 @@ export const digestProposalsCommand = defineCommand({
           ? `${channel} gets one post per new figure the bot finds in SEC earnings filings and news headlines, with the sentence it came from and how to approve or reject it.`
           : `${channel} already gets proposed figures.`,
         proposals.readsFilings
-          ? 'Filings: the 8-K feeds of the tracked US companies on SEC EDGAR are read; headlines: the news feeds (/capex-digest feeds).'
+          ? `Filings: the 8-K feeds of the tracked US companies on SEC EDGAR are read; headlines: the news feeds (${commandRef('/capex-digest feeds')}).`
           : 'Only news headlines are read in this run: set SEC_USER_AGENT to read SEC filings too.',
         'Nothing is published until an admin approves; undecided proposals expire after 30 days.',
-        `Stop them with /capex-digest proposals off ${channel}.`,
+        `Stop them with ${commandRef('/capex-digest proposals off')} ${channel}.`,
       ];
       return privateAnswer(`Proposed figures on in ${channel}`, lines);
     }
@@ -102,7 +103,7 @@ export const digestProposalsCommand = defineCommand({
       const channel = channelLabel(channelId);
       const removed = await proposals.unsubscribe(channelId, ctx.caller);
       return privateAnswer(removed ? `Proposed figures off in ${channel}` : 'No proposed figures there', [
-        removed ? `${channel} no longer gets proposed figures. Pending ones stay listed: /capex-digest proposals list.` : `${channel} did not get proposed figures.`,
+        removed ? `${channel} no longer gets proposed figures. Pending ones stay listed: ${commandRef('/capex-digest proposals list')}.` : `${channel} did not get proposed figures.`,
       ]);
     }
 
@@ -111,7 +112,7 @@ export const digestProposalsCommand = defineCommand({
       const decision = action === 'approve' ? await proposals.approve(id, ctx.caller) : await proposals.reject(id, ctx.caller);
       switch (decision.status) {
         case 'not-found':
-          throw new UserError(`There is no proposal ${id}. /capex-digest proposals list shows the pending ones.`, PROPOSALS_USAGE);
+          throw new UserError(`There is no proposal ${id}. ${commandRef('/capex-digest proposals list')} shows the pending ones.`, PROPOSALS_USAGE);
         case 'already': {
           const p = decision.proposal;
           const by = p.decidedByName ?? p.decidedBy;
@@ -144,10 +145,10 @@ export const digestProposalsCommand = defineCommand({
     if (target) throw new UserError('proposals list takes nothing more: it lists every pending proposal.', PROPOSALS_USAGE);
     const pending = await proposals.pending();
     const channels = await proposals.channels();
-    const channelWords = channels.length ? `Posted in ${channels.map((c) => channelLabel(c.channelId)).join(', ')}.` : 'No channel gets them yet: /capex-digest proposals on #channel.';
+    const channelWords = channels.length ? `Posted in ${channels.map((c) => channelLabel(c.channelId)).join(', ')}.` : `No channel gets them yet: ${commandRef('/capex-digest proposals on')} in the channel (or name one).`;
     if (pending.length === 0) return privateAnswer('No pending proposals', ['No proposed figure is waiting for a decision.', channelWords]);
     return privateAnswer(`Pending proposals (${pending.length})`, pending.map((p) => proposalLine(p, ctx.data)), {
-      notes: [channelWords, 'Approve with /capex-digest proposals approve <id>, reject with /capex-digest proposals reject <id>.'],
+      notes: [channelWords, `Approve with ${commandRef('/capex-digest proposals approve <id>')}, reject with ${commandRef('/capex-digest proposals reject <id>')}.`],
       sources: pending.map((p) => ({ title: p.source.title, url: p.source.url, date: p.source.date })),
       summary: `${pending.length} proposed figure${pending.length === 1 ? '' : 's'} waiting for a decision.`,
     });

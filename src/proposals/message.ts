@@ -5,6 +5,7 @@
  */
 import type { DataSet } from '../data/dataset.js';
 import type { Reply } from '../core/reply.js';
+import { commandRef } from '../core/syntax.js';
 import type { ProposalRecord, ProposedFigure } from '../store/proposals.js';
 
 export const EXPIRY_DAYS = 30;
@@ -46,7 +47,7 @@ export function proposalPost(p: ProposalRecord, data: DataSet): Reply {
   const lines = [
     `${company}: ${f.label}, ${f.period.label}: ${amountWords(f)}${f.basis ? ` (${f.basis})` : ''}.`,
     `Found in ${p.source.kind === 'filing' ? 'an SEC filing' : 'a news headline'} of ${p.source.date}: “${f.sentence}”`,
-    `Approve: /capex-digest proposals approve ${p.id} · Reject: /capex-digest proposals reject ${p.id}`,
+    `Approve: ${commandRef(`/capex-digest proposals approve ${p.id}`)} · Reject: ${commandRef(`/capex-digest proposals reject ${p.id}`)}`,
     `Nothing is published until an admin approves. It expires on ${day(expiresAt(p))}.`,
   ];
   return {
@@ -55,6 +56,6 @@ export function proposalPost(p: ProposalRecord, data: DataSet): Reply {
     title: `Proposed figure ${p.id}: ${company}`,
     lines,
     sources: [{ title: p.source.title, url: p.source.url, date: p.source.date }],
-    summary: `Proposed figure ${p.id}: ${company} ${f.period.label} ${amountWords(f)} — approve or reject with /capex-digest proposals.`,
+    summary: `Proposed figure ${p.id}: ${company} ${f.period.label} ${amountWords(f)} — approve or reject with ${commandRef('/capex-digest proposals')}.`,
   };
 }
