@@ -16,6 +16,9 @@ import { TokenState } from '../../../src/adapters/token-state.js';
 import { createChartRest } from '../../../src/adapters/discord/charts.js';
 import { finishDeferred } from '../../../src/adapters/discord/deferral.js';
 import { commands as realCommands } from '../../../src/commands/index.js';
+import { defineCommand, type CommandSpec } from '../../../src/core/command.js';
+import { Core } from '../../../src/core/core.js';
+import { z } from 'zod';
 import type { Reply } from '../../../src/core/reply.js';
 import { addressPolicy } from '../../../src/news/address-policy.js';
 import { Harness } from '../../schedule/harness.js';
@@ -211,6 +214,33 @@ describe('a revoked token', () => {
     fake.failNext({ kind: 'api-error', status: 400, code: 50035, message: 'Invalid Form Body' });
     await expect(outbound.post('discord:1', digest)).rejects.toMatchObject({ kind: 'permanent' });
   });
+
+  it('GIVEN a slow command over the gateway THEN deferReply within 3 s and the answer by editing @original', async () => {
+    let adapter: DiscordAdapter | undefined;
+    const slow = defineCommand({
+      id: 'slow', path: ['slow'], summary: 'Waits on a slow platform', usage: '/slow', examples: [], options: z.object({}), fromText: () => ({}),
+      run: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 3_500));
+        return { kind: 'answer', visibility: 'public', title: 'Finally', lines: ['done'], summary: 'done' };
+      },
+    });
+    try {
+      const core = new Core({ commands: [...realCommands, slow] as CommandSpec[], data: () => bundledData });
+      adapter = await startDiscord({ core, config: { DISCORD_TOKEN: 'bot-token', DISCORD_API_URL: fake.url }, logger: pino({ level: 'silent' }), charts: false });
+      await fake.gateway.connected();
+      const interaction = command('slow');
+      const sent = Date.now();
+      fake.gateway.dispatch('INTERACTION_CREATE', interaction);
+      const callback = await waitFor(() => fake.requestsTo('POST', `/interactions/${String(interaction.id)}/`)[0]);
+      expect(Date.now() - sent).toBeLessThan(3_000);
+      expect((callback.body as any).type).toBe(5);
+      expect((callback.body as any).data.flags ?? 0).toBe(0); // public: /slow answers for the channel
+      const edit = await waitFor(() => fake.requestsTo('PATCH', `/webhooks/500000000000000005/${String(interaction.token)}/messages/@original`)[0]);
+      expect((edit.body as any).embeds[0].title).toBe('Finally');
+    } finally {
+      await adapter?.stop();
+    }
+  }, 15_000);
 
   it('GIVEN the gateway closes with 4004 THEN the adapter reports degraded health and stops posting', async () => {
     let adapter: DiscordAdapter | undefined;
