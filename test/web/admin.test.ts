@@ -48,6 +48,9 @@ beforeAll(async () => {
   await runtime.services.alerts!.subscribe('slack:C0ALERTS', ['meta', 'amazon'], admin);
   // A feed on a closed local port: it is stored and reads as failing (nothing listens there).
   await runtime.services.news!.addFeed('http://127.0.0.1:9/feed.xml', admin);
+  // A private feed whose URL carries a key (feeds refuse user:password in URLs, keys in the query get through).
+  const added = await runtime.services.news!.addFeed('http://127.0.0.1:9/private.xml?api_key=FEEDKEY123&lang=en', admin);
+  expect(added.status).toBe('added');
   // A refused data version: the bot keeps answering from the good one.
   writeFileSync(dataFile, readFileSync(BUNDLED_DATA_FILE, 'utf8').replace(/^version: .*$/m, 'version: "refused-one"').replace(/(\n\s+announced: )"?\d{4}-\d{2}-\d{2}"?/, '$1yesterday'));
   await runtime.live.check();
@@ -170,8 +173,10 @@ describe('GIVEN a session', () => {
     expect(page).toContain(`<dd class="data-version">${runtime.live.current().version}</dd>`);
   });
 
-  it('THEN the page never shows the admin token', () => {
+  it('THEN the page never shows the admin token, nor the key in the query of a feed URL', () => {
     expect(page).not.toContain(ADMIN_TOKEN);
+    expect(page).not.toContain('FEEDKEY123');
+    expect(page).toContain('private.xml?api_key=%E2%80%A6&amp;lang=en');
   });
 });
 

@@ -7,6 +7,25 @@ import { formatInstant, h, page, type Footer, type Html } from '../html.js';
 import type { AdminSnapshot, Part, ScheduleHealth } from '../admin-data.js';
 import type { PageResult } from './message.js';
 
+/** Query parameters that carry a credential in private feed URLs (`?token=…`, `?api_key=…`). */
+const SECRET_PARAM = /token|key|secret|pass|auth|sig|session|credential/i;
+
+/** A feed URL as shown to admins: credential-like query values (and any user:password) replaced by "…". */
+export function redactUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text;
+  }
+  if (url.username || url.password) {
+    url.username = '…';
+    url.password = '';
+  }
+  for (const name of [...url.searchParams.keys()]) if (SECRET_PARAM.test(name)) url.searchParams.set(name, '…');
+  return url.href;
+}
+
 const at = (ms: number | null | undefined) => (ms ? formatInstant(new Date(ms).toISOString()) : '—');
 
 export function signInPage(ctx: { footer: Footer }, status: PageResult['status'], problem?: string): PageResult {
@@ -74,7 +93,7 @@ ${partHtml(snap.schedules, schedulesTable, 'No digest schedules.')}
 ${partHtml(
   snap.feeds,
   (feeds) => h`<div class="table-wrap"><table class="feeds"><thead><tr><th scope="col">#</th><th scope="col">Feed</th><th scope="col">State</th><th scope="col">Last fetched</th><th scope="col">Last OK</th><th scope="col" class="num">Failures</th><th scope="col" class="num">Headlines</th></tr></thead>
-<tbody>${feeds.map((f) => h`<tr><td>${f.id}</td><td>${f.title ?? ''}<br><small>${f.url}</small></td><td>${f.health}${f.reason ? h`<br><small>${f.reason}</small>` : ''}</td><td>${at(f.lastFetchAt)}</td><td>${at(f.lastOkAt)}</td><td class="num">${f.failures}</td><td class="num">${f.itemCount}</td></tr>`)}</tbody></table></div>`,
+<tbody>${feeds.map((f) => h`<tr><td>${f.id}</td><td>${f.title ?? ''}<br><small>${redactUrl(f.url)}</small></td><td>${f.health}${f.reason ? h`<br><small>${f.reason}</small>` : ''}</td><td>${at(f.lastFetchAt)}</td><td>${at(f.lastOkAt)}</td><td class="num">${f.failures}</td><td class="num">${f.itemCount}</td></tr>`)}</tbody></table></div>`,
   'No news feeds.',
 )}
 </section>
