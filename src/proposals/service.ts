@@ -38,7 +38,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 export const MAX_BACKOFF_MS = 12 * HOUR;
-/** Filings older than this are history, not news: a feed read for the first time does not propose its archive. */
+/** Filings and headlines older than this are history, not news: a feed read for the first time does not propose its archive. */
 export const FILING_MAX_AGE_MS = 14 * DAY;
 /** Headlines looked at per tick (the newest kept ones). */
 export const HEADLINES_PER_TICK = 50;
@@ -237,6 +237,11 @@ export class ProposalService {
     for (const item of items) {
       const key = `news:${item.id}`;
       if (await this.store.wasRead(key)) continue;
+      // Like filings: an old headline (a newly added feed's archive) is history, not a new figure.
+      if (item.sortAt < this.clock.now() - FILING_MAX_AGE_MS) {
+        await this.store.markRead(key, 0, this.clock.now());
+        continue;
+      }
       const date = new Date(item.published ?? item.firstSeen).toISOString().slice(0, 10);
       const statements = extractStatements(item.title, { date, companies: data.companies });
       const added = await this.offer(statements, { kind: 'article', title: `${item.title} (${item.source})`.slice(0, 300), url: item.link, date });

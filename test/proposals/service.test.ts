@@ -13,7 +13,7 @@ import type { Caller } from '../../src/core/command.js';
 import { BUNDLED_DATA_FILE, loadDataFile } from '../../src/data/loader.js';
 import { addressPolicy } from '../../src/news/address-policy.js';
 import { ProposalService } from '../../src/proposals/service.js';
-import { DataFileWriter } from '../../src/proposals/writer.js';
+import { DataFileWriter, DataUrlWriter } from '../../src/proposals/writer.js';
 import { exhibitText, exhibitUrlFromIndex, parseEightKFeed, SecDocuments } from '../../src/sec/filings.js';
 import { openDatabase, type Database } from '../../src/store/index.js';
 import { ProposalDbStore } from '../../src/store/proposals.js';
@@ -99,7 +99,18 @@ describe('ProposalService over a fake EDGAR', { timeout: 30_000 }, () => {
     expect(decision.status).toBe('approved');
     const data = loadDataFile(join(dir, 'capex-data.yaml'));
     const written = data.figures.find((f) => f.id === `meta-cy2026-guidance-${FILED}-p${p!.id}`)!;
-    expect(written).toMatchObject({ company: 'meta', metric: 'guidance', low: 142, high: 158, announced: FILED, source: { url: `${edgar.base}/Archives/edgar/data/1326801/000132680126000090/ex99-1.htm` } });
+    expect(written).toMatchObject({
+      company: 'meta',
+      metric: 'guidance',
+      definition: 'capex-incl-finance-leases',
+      basis: 'guidance',
+      definitionNote: 'incl. principal payments on finance leases',
+      low: 142,
+      high: 158,
+      announced: FILED,
+      source: { kind: 'filing', url: `${edgar.base}/Archives/edgar/data/1326801/000132680126000090/ex99-1.htm` },
+    });
+    expect(written.note).toContain('Approved by alice');
 
     // The same figure in a later filing: the data has it now, so it is not proposed again.
     edgar.setFilings(META, 'Meta Platforms, Inc.', [{ ...RAISE, accession: '0001326801-26-000091' }]);
@@ -121,6 +132,31 @@ describe('ProposalService over a fake EDGAR', { timeout: 30_000 }, () => {
     expect(decision).toMatchObject({ status: 'already', proposal: { status: 'expired' } });
     expect(readFileSync(join(dir, 'capex-data.yaml'), 'utf8')).toBe(before);
     expect((await service.store.auditOf(p!.id)).map((a) => a.action)).toEqual(['propose', 'expire']);
+  });
+
+  it('GIVEN DATA_URL THEN approval writes nothing and answers with the row to add at the source (audited)', async () => {
+    const dataFile = join(dir, 'capex-data.yaml');
+    const before = readFileSync(dataFile, 'utf8');
+    const urlService = new ProposalService({
+      store: service.store,
+      data: () => loadDataFile(dataFile),
+      writer: new DataUrlWriter('https://data.example/capex-data.yaml', () => before),
+      filings: new SecDocuments({ userAgent: 'capex-bot-tests/0.1 tests@example.com', baseUrl: edgar.base, policy: addressPolicy({ allowPrivate: true }) }),
+      clock,
+      heartbeat: false,
+    });
+    edgar.setFilings(META, 'Meta Platforms, Inc.', [RAISE]);
+    await urlService.tick();
+    const [p] = await urlService.pending();
+    const decision = await urlService.approve(p!.id, admin);
+    expect(decision).toMatchObject({ status: 'approved-not-written', source: 'https://data.example/capex-data.yaml' });
+    const yaml = (decision as { yaml: string }).yaml;
+    expect(yaml).toContain(`id: meta-cy2026-guidance-${FILED}-p${p!.id}`);
+    expect(yaml).toMatch(/low: 142\n\s+high: 158/);
+    expect(readFileSync(dataFile, 'utf8')).toBe(before);
+    expect((await urlService.get(p!.id))?.status).toBe('approved');
+    expect((await urlService.store.auditOf(p!.id)).at(-1)).toMatchObject({ action: 'approve', actor: 'slack:UADMIN', details: { writtenTo: 'nothing (DATA_URL)' } });
+    await urlService.stop();
   });
 
   it('GIVEN a malformed feed THEN the failure is stored on that feed and retried with growing delays', async () => {
