@@ -66,9 +66,16 @@ async function main(): Promise<void> {
   };
   const member = { user: { id: '2', username: 'bench' }, permissions: '0' };
   const base = { id: '1', application_id: '3', token: 't', version: 1, channel_id: '4', guild_id: '5', member };
-  const ping = signed({ ...base, type: 1 });
-  const capex = signed({ ...base, type: 2, data: { id: '6', name: 'capex', type: 1, options: [{ name: 'company', type: 3, value: 'alibaba' }] } });
-  const suggest = signed({ ...base, type: 4, data: { id: '6', name: 'capex', type: 1, options: [{ name: 'company', type: 3, value: 'al', focused: true }] } });
+  // Every request a new interaction id, signed anew (in this process, for both servers alike): the bot answers
+  // an id once, so one fixed body would measure the replay refusal after the first request.
+  let sequence = 0;
+  const fresh = (payload: Record<string, unknown>) => ({
+    ...signed(payload),
+    requests: [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, ...signed({ ...payload, id: String(1_000_000 + ++sequence) }) }) }],
+  });
+  const ping = fresh({ ...base, type: 1 });
+  const capex = fresh({ ...base, type: 2, data: { id: '6', name: 'capex', type: 1, options: [{ name: 'company', type: 3, value: 'alibaba' }] } });
+  const suggest = fresh({ ...base, type: 4, data: { id: '6', name: 'capex', type: 1, options: [{ name: 'company', type: 3, value: 'al', focused: true }] } });
 
   const bare = await startChild('bare', publicKeyHex);
   const ours = await startChild('ours', publicKeyHex);

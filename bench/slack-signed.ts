@@ -11,3 +11,25 @@ export function signedSlackRequest(secret: string, body: string) {
     body,
   };
 }
+
+/**
+ * autocannon options that send `body` with a fresh trigger_id (and so a fresh signature) on every request:
+ * the bot answers a trigger_id once (a repeat is Slack retrying), so one fixed body would measure only the
+ * duplicate path after the first request.
+ */
+export function freshSlackRequests(secret: string, body: string) {
+  let sequence = 0;
+  const template = body.includes('trigger_id=') ? body : `${body}&trigger_id=bench`;
+  return {
+    ...signedSlackRequest(secret, template),
+    requests: [
+      {
+        setupRequest: (request: Record<string, unknown>) => {
+          sequence += 1;
+          const fresh = template.replace(/trigger_id=[^&]*/, `trigger_id=bench.${process.pid}.${sequence}`);
+          return { ...request, ...signedSlackRequest(secret, fresh) };
+        },
+      },
+    ],
+  };
+}

@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { autocannon, type AutocannonResult } from './autocannon.js';
-import { signedSlackRequest } from './slack-signed.js';
+import { freshSlackRequests, signedSlackRequest } from './slack-signed.js';
 
 const SECRET = 'bench-signing-secret-0123456789abcdef';
 const TOKEN = 'xoxb-bench';
@@ -122,7 +122,8 @@ interface Measured extends AutocannonResult {
 
 async function load(target: { url: string; child: ChildProcess }, body: string, seconds: number): Promise<Measured> {
   const before = cpuMs(target.child.pid);
-  const result: Measured = await autocannon({ url: target.url, connections: CONNECTIONS, duration: seconds, ...signedSlackRequest(SECRET, body) });
+  // A fresh trigger_id per request, as Slack sends: a repeated one is answered once (retry guard).
+  const result: Measured = await autocannon({ url: target.url, connections: CONNECTIONS, duration: seconds, ...freshSlackRequests(SECRET, body) });
   const after = cpuMs(target.child.pid);
   if (before !== undefined && after !== undefined) result.cpuUsPerRequest = ((after - before) * 1000) / result.requests.total;
   return result;
