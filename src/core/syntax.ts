@@ -172,7 +172,11 @@ export function localize(reply: Reply, syntax: Syntax): Reply {
   const frozen = Object.isFrozen(reply);
   const cached = frozen ? localizedFrozen.get(reply)?.get(syntax.platform) : undefined;
   if (cached) return cached;
-  if (!hasRefs(reply)) return reply;
+  if (!hasRefs(reply)) {
+    // Remembered for shared answers too, so a cached /capex top is not searched again on every request.
+    if (frozen) remember(reply, syntax.platform, reply);
+    return reply;
+  }
   const text = (s: string) => localizeText(s, syntax);
   const out: Reply = {
     ...reply,
@@ -190,11 +194,12 @@ export function localize(reply: Reply, syntax: Syntax): Reply {
       },
     }),
   };
-  if (frozen) {
-    deepFreeze(out);
-    const perPlatform = localizedFrozen.get(reply) ?? new Map<string, Reply>();
-    perPlatform.set(syntax.platform, out);
-    localizedFrozen.set(reply, perPlatform);
-  }
+  if (frozen) remember(reply, syntax.platform, deepFreeze(out));
   return out;
+}
+
+function remember(reply: Reply, platform: string, localized: Reply): void {
+  const perPlatform = localizedFrozen.get(reply) ?? new Map<string, Reply>();
+  perPlatform.set(platform, localized);
+  localizedFrozen.set(reply, perPlatform);
 }

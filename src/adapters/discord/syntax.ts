@@ -59,8 +59,9 @@ export const discordSyntax: SyntaxFactory = (commands): Syntax => ({
   usage: (spec) => discordUsage(spec),
   channel: (channelId) => {
     const id = channelId.slice(channelId.indexOf(':') + 1);
+    if (channelId.startsWith('discord:') && /^\d{5,25}$/.test(id)) return `<#${id}>`;
     // A command typed in a DM has no channel id of its own (`discord:dm-<user>`).
-    return /^\d{5,25}$/.test(id) ? `<#${id}>` : 'this direct message';
+    return channelId.startsWith('discord:dm-') ? 'this direct message' : `#${id}`;
   },
   parseChannel: parseDiscordChannel,
   admins: 'someone with the Manage Server permission in this server',

@@ -1,0 +1,72 @@
+/**
+ * References and their localization (src/core/syntax.ts): what each platform writes for a command and a
+ * channel, that nobody can forge a reference from chat, and that shared (frozen) answers keep their identity.
+ */
+import { describe, expect, it } from 'vitest';
+import { discordSyntax } from '../../src/adapters/discord/syntax.js';
+import { slackChannelMentions, slackSyntax } from '../../src/adapters/slack/syntax.js';
+import { escapeSlack } from '../../src/adapters/slack/render.js';
+import { commands } from '../../src/commands/index.js';
+import { deepFreeze, errorReply, type Reply } from '../../src/core/reply.js';
+import { channelRef, commandRef, localize, localizeText } from '../../src/core/syntax.js';
+import { testCaller, testCore } from '../helpers/core.js';
+
+const slack = slackSyntax(commands);
+const discord = discordSyntax(commands);
+
+describe('commands and channels per platform', () => {
+  it.each([
+    ['/help', '/capex help', '/capex-help'],
+    ['/help compare', '/capex help compare', '/capex-help command:compare'],
+    ['/capex top 2025', '/capex top 2025', '/capex-top year:2025'],
+    ['/capex sources meta', '/capex sources meta', '/capex-sources company:meta'],
+    ['/compare meta amazon', '/compare meta amazon', '/compare company1:meta company2:amazon'],
+    ['/capex-digest list', '/capex-digest list', '/digest list'],
+    ['/capex-digest add 09:00 weekdays Europe/Berlin', '/capex-digest add 09:00 weekdays Europe/Berlin', '/digest add time:09:00 days:weekdays zone:Europe/Berlin'],
+    ['/capex-digest add cron "0 9 * * 1-5"', '/capex-digest add cron "0 9 * * 1-5"', '/digest add cron:0 9 * * 1-5'],
+    ['/capex-digest feeds remove 2', '/capex-digest feeds remove 2', '/digest feeds action:remove target:2'],
+  ])('GIVEN %s THEN Slack writes %s and Discord %s', (line, onSlack, onDiscord) => {
+    expect(localizeText(commandRef(line), slack)).toBe(onSlack);
+    expect(localizeText(commandRef(line), discord)).toBe(onDiscord);
+  });
+
+  it('GIVEN a channel reference THEN Slack gets <#C…> only after escaping, Discord <#id>, a DM is named', () => {
+    const text = `posts in ${channelRef('slack:C0123ABC')} & more`;
+    expect(escapeSlack(localizeText(text, slack))).toBe('posts in <#C0123ABC> &amp; more');
+    expect(localizeText(channelRef('discord:300000000000000003'), discord)).toBe('<#300000000000000003>');
+    expect(localizeText(channelRef('discord:dm-200000000000000002'), discord)).toBe('this direct message');
+  });
+
+  it('GIVEN a reference whose id is not a Slack channel THEN Slack shows it as plain text, never as markup', () => {
+    expect(slackChannelMentions(channelRef('slack:<!channel>'))).toBe('#!channel');
+    expect(slackChannelMentions(channelRef('discord:123456'))).toBe('#123456');
+  });
+});
+
+describe('references come only from the bot', () => {
+  it('GIVEN a user types reference delimiters THEN they are dropped and the text is echoed as typed', async () => {
+    const forged = `\uE001slack:C0FORGED1\uE002`;
+    const reply = await testCore().handleText(`/capex ${forged}`, testCaller({ platform: 'slack', userId: 'slack:U1', channelId: 'slack:C1' }));
+    expect(reply.kind).toBe('error');
+    expect(reply.lines[0]).toContain("'slack:C0FORGED1'");
+    expect(JSON.stringify(reply)).not.toMatch(/[\uE000-\uE002]/);
+  });
+});
+
+describe('shared answers', () => {
+  it('GIVEN a frozen reply without references THEN it is passed on as is (renderers may cache by identity)', () => {
+    const reply = deepFreeze(errorReply('nothing to localize'));
+    expect(localize(reply, slack)).toBe(reply);
+    expect(localize(reply, discord)).toBe(reply);
+  });
+
+  it('GIVEN a frozen reply with references THEN each platform gets one frozen localized copy, built once', () => {
+    const reply: Reply = deepFreeze({ ...errorReply(`see ${commandRef('/capex-digest list')}`), fields: [{ label: commandRef('/help'), value: channelRef('slack:C0ABCDEF1') }] });
+    const onDiscord = localize(reply, discord);
+    expect(onDiscord.lines[0]).toBe('see /digest list');
+    expect(onDiscord.fields![0]).toEqual({ label: '/capex-help', value: '#C0ABCDEF1' });
+    expect(Object.isFrozen(onDiscord.fields![0])).toBe(true);
+    expect(localize(reply, discord)).toBe(onDiscord);
+    expect(localize(reply, slack).lines[0]).toBe('see /capex-digest list');
+  });
+});
