@@ -12,7 +12,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFakeSlack } from '../test/helpers/fake-slack.js';
@@ -32,6 +32,12 @@ const publicKeyHex = publicKey.export({ format: 'der', type: 'spki' }).subarray(
 function rssMb(pid: number): number {
   const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return Number(kb) / 1024;
+}
+
+/** CPU seconds (user + system) a process has used so far: /proc/<pid>/stat fields 14 and 15, in clock ticks (100 Hz). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function startBot(env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
@@ -227,7 +233,9 @@ async function main(): Promise<void> {
   try {
     await timeValidRequests(base, 2_000); // warm-up
     const rssIdle = rssMb(pid);
+    let cpu = cpuSeconds(pid);
     const baseline = await timeValidRequests(base, seconds * 1000);
+    const botCpuBaseline = (cpuSeconds(pid) - cpu) / seconds;
 
     let rssPeak = rssMb(pid);
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(pid))), 100);
@@ -235,7 +243,11 @@ async function main(): Promise<void> {
     const rssAttacked = rssMb(pid);
     let openMin = Infinity;
     const openSampler = setInterval(() => void attacker.ask('stats').then((s) => (openMin = Math.min(openMin, s.open))), 500);
+    cpu = cpuSeconds(pid);
+    const attackerCpuStart = cpuSeconds(attacker.child.pid!);
     const attacked = await timeValidRequests(base, seconds * 1000);
+    const botCpuAttacked = (cpuSeconds(pid) - cpu) / seconds;
+    const attackerCpu = (cpuSeconds(attacker.child.pid!) - attackerCpuStart) / seconds;
     clearInterval(openSampler);
     clearInterval(sampler);
     const stats = await attacker.ask('stop');
@@ -248,6 +260,9 @@ async function main(): Promise<void> {
     console.log(row('no attacker', baseline));
     console.log(row(`${SLOW_LORIS} slow-loris + ${HELD_BODIES} held bodies`, attacked));
     console.log(`\np99 under attack / p99 without: ${(pct(attacked.latencies, 99) / pct(baseline.latencies, 99)).toFixed(2)}×`);
+    console.log(
+      `Bot CPU: ${(botCpuBaseline * 100).toFixed(0)} % of a core without the attacker, ${(botCpuAttacked * 100).toFixed(0)} % with it; the attacker process itself used ${(attackerCpu * 100).toFixed(0)} % (same machine, ${availableParallelism()} cores, load average ${loadavg()[0]!.toFixed(1)}).`,
+    );
     console.log(`Bot RSS: ${rssIdle.toFixed(0)} MB idle, ${rssAttacked.toFixed(0)} MB with all attackers connected, peak ${rssPeak.toFixed(0)} MB while attacked.`);
     console.log(
       `Attacker connections: ${stats.opened} opened, ${stats.closedByServer} closed by the bot, at least ${openMin === Infinity ? 'n/a' : openMin} open at any ` +
