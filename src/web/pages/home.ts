@@ -32,7 +32,7 @@ ${companiesTable(ctx)}`;
   return {
     status: 200,
     body: page(
-      { title: reply.title, description: reply.summary, canonical: absolute(ctx, year ? `/?year=${year}` : '/'), image: absolute(ctx, topChartPath(year)) },
+      { title: reply.title, description: reply.summary, canonical: absolute(ctx, yearText ? `/?year=${year}` : '/'), image: absolute(ctx, topChartPath(year)) },
       ctx.footer,
       body,
       '/',
