@@ -5,10 +5,11 @@
  * (test/proposals/fixtures/sentences.ts). Both ratios come from one run; the machine is shared and noisy.
  */
 import { loadavg } from 'node:os';
-import { extractStatements, sentencesOf, type CapexStatement } from '../src/proposals/extract.js';
+import { extractStatements, sentencesOf } from '../src/proposals/extract.js';
 import { exhibitText } from '../src/sec/filings.js';
 import { pressRelease } from '../test/proposals/edgar-server.js';
-import { COMPANIES, SENTENCES, type ExpectedStatement } from '../test/proposals/fixtures/sentences.js';
+import { scoreExtractor } from '../test/proposals/fixtures/score.js';
+import { COMPANIES } from '../test/proposals/fixtures/sentences.js';
 
 const RUNS = 20;
 const filler = 'Revenue was $51.24 billion, an increase of 26% year-over-year, and costs and expenses were $30.71 billion.';
@@ -29,26 +30,15 @@ const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 const wholeDocument = time(() => [...segmenter.segment(text)].length, 3);
 const found = extractStatements(text, { date: '2026-10-29', companies: COMPANIES, subject: meta });
 
-const matches = (g: CapexStatement, w: ExpectedStatement) =>
-  g.company === w.company && g.metric === w.metric && g.amount === w.amount && g.low === w.low && g.high === w.high && g.qualifier === w.qualifier && g.currency === w.currency && g.period.start === w.start && g.period.end === w.end && (w.basis === undefined || g.basis === w.basis);
-let proposed = 0;
-let correct = 0;
-let expected = 0;
 const t = performance.now();
-for (const f of SENTENCES) {
-  const subject = f.subject ? COMPANIES.find((c) => c.id === f.subject) : undefined;
-  const got = extractStatements(f.text, { date: f.date, companies: COMPANIES, subject });
-  proposed += got.length;
-  expected += f.expected.length;
-  correct += got.filter((g) => f.expected.some((w) => matches(g, w))).length;
-}
+const score = scoreExtractor();
 const fixtureMs = performance.now() - t;
 
 console.log(
   [
     `earnings release: ${Math.round(html.length / 1024)} KB HTML → ${Math.round(text.length / 1024)} KB text in ${toText.toFixed(1)} ms; ${sentencesOf(text).length} sentence(s) near a capex keyword`,
     `extraction (keyword windows): ${windowed.toFixed(1)} ms per document, ${found.length} statement(s); segmenting the whole document alone: ${wholeDocument.toFixed(0)} ms (${(wholeDocument / windowed).toFixed(0)}× the windowed extraction)`,
-    `fixture set: ${SENTENCES.length} sentences, ${expected} expected, ${proposed} proposed, ${correct} correct — precision ${((100 * correct) / proposed).toFixed(1)} %, recall ${((100 * correct) / expected).toFixed(1)} % (${(fixtureMs / SENTENCES.length).toFixed(2)} ms per sentence, first pass)`,
+    `fixture set: ${score.sentences} sentences, ${score.expected} expected, ${score.proposed} proposed, ${score.correct} correct — precision ${(100 * score.precision).toFixed(1)} %, recall ${(100 * score.recall).toFixed(1)} % (${(fixtureMs / score.sentences).toFixed(2)} ms per sentence, first pass)`,
     `load average ${loadavg()[0]!.toFixed(2)}`,
   ].join('\n'),
 );

@@ -26,6 +26,7 @@ import { FeedFetchError, FetchAbortedError } from '../news/fetch.js';
 import { FeedParseError } from '../news/parse.js';
 import { FeedUrlError } from '../news/address-policy.js';
 import { systemClock, type Clock } from '../schedule/clock.js';
+import { platformOf } from '../schedule/schedule-record.js';
 import { SEC_FILERS } from '../sec/ciks.js';
 import { FilingError, parseEightKFeed, type EightKFiling, type SecDocuments } from '../sec/filings.js';
 import type { Actor, ProposalRecord, ProposalSource, ProposalStore } from '../store/proposals.js';
@@ -78,10 +79,6 @@ export type Decision =
   | { status: 'invalid'; proposal: ProposalRecord; reason: string };
 
 const actorOf = (caller: Caller): Actor => ({ id: caller.userId, ...(caller.userName ? { name: caller.userName } : {}) });
-const platformOf = (id: string): Platform | undefined => {
-  const prefix = id.slice(0, id.indexOf(':'));
-  return prefix === 'slack' || prefix === 'discord' || prefix === 'console' ? prefix : undefined;
-};
 const BOT: Actor = { id: 'capex-bot', name: 'capex-bot' };
 
 export class ProposalService {
@@ -177,7 +174,10 @@ export class ProposalService {
           for (const filing of parseEightKFeed(result.body, result.finalUrl)) {
             const outcome = await this.readFiling(docs, filing, company.id);
             if (outcome === 'retry') complete = false;
-            else if (outcome === 'read') summary.filingsRead++;
+            else if (typeof outcome === 'number') {
+              summary.filingsRead++;
+              summary.proposed += outcome;
+            }
           }
         }
         const ok = result.status === 'ok' && complete;
@@ -201,8 +201,8 @@ export class ProposalService {
     }
   }
 
-  /** 'read' (extracted now), 'skipped' (not an earnings 8-K, too old, or read before), 'retry' (try again next poll). */
-  private async readFiling(docs: SecDocuments, filing: EightKFiling, companyId: string): Promise<'read' | 'skipped' | 'retry'> {
+  /** Proposals made (read now), 'skipped' (not an earnings 8-K, too old, or read before), 'retry' (try again next poll). */
+  private async readFiling(docs: SecDocuments, filing: EightKFiling, companyId: string): Promise<number | 'skipped' | 'retry'> {
     const key = `sec:${filing.accession}`;
     if (await this.store.wasRead(key)) return 'skipped';
     const now = this.clock.now();
@@ -228,7 +228,7 @@ export class ProposalService {
     const title = `${company?.name ?? companyId} Form 8-K of ${filing.filed} (accession ${filing.accession}), exhibit 99.1: earnings release`;
     const added = exhibit ? await this.offer(statements, { kind: 'filing', title, url: exhibit.url, date: filing.filed }) : [];
     await this.store.markRead(key, added.length, now);
-    return 'read';
+    return added.length;
   }
 
   private async readHeadlines(headlines: (limit: number) => Promise<NewsItem[]>, summary: TickSummary): Promise<void> {

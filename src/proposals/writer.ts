@@ -38,6 +38,12 @@ export class NotWritableError extends Error {
   }
 }
 
+/** The row for an approved proposal, with DATA's `definition`/`basis`/`source.kind` when the file's rows carry them. */
+function rowFor(p: ProposalRecord, approvedBy: string, now: Date, fileText: string): { id: string; company: string } & Record<string, unknown> {
+  const id = figureIdOf(p);
+  return { ...toDataFigure(p, { id, approvedBy, approvedOn: now.toISOString().slice(0, 10), definitions: fileHasDefinitions(fileText) }), id, company: p.figure.company };
+}
+
 /** The data file's figures carry DATA's `definition`/`basis`/`source.kind` fields: write them too. */
 function fileHasDefinitions(text: string): boolean {
   const figures = parseDocument(text).get('figures', true);
@@ -60,13 +66,12 @@ export class DataFileWriter implements FigureWriter {
 
   async write(p: ProposalRecord, approvedBy: string, now: Date): Promise<WriteOutcome> {
     const text = readFileSync(this.file, 'utf8');
-    const figureId = figureIdOf(p);
-    const figure = toDataFigure(p, { id: figureId, approvedBy, approvedOn: now.toISOString().slice(0, 10), definitions: fileHasDefinitions(text) });
+    const figure = rowFor(p, approvedBy, now, text);
     // Throws DataFileError naming row and field when the result would be invalid: nothing is written then.
-    const result = addFigure(text, this.file, figure as { id: string; company: string }, now);
+    const result = addFigure(text, this.file, figure, now);
     writeFileAtomically(this.file, result.text);
     this.reload();
-    return { figureId, version: result.versionAfter };
+    return { figureId: figure.id, version: result.versionAfter };
   }
 }
 
@@ -80,8 +85,7 @@ export class DataUrlWriter implements FigureWriter {
   ) {}
 
   async write(p: ProposalRecord, approvedBy: string, now: Date): Promise<WriteOutcome> {
-    const figureId = figureIdOf(p);
-    const figure = toDataFigure(p, { id: figureId, approvedBy, approvedOn: now.toISOString().slice(0, 10), definitions: fileHasDefinitions(this.sample()) });
-    throw new NotWritableError(this.url, stringify([figure], YAML_OUTPUT), figureId);
+    const figure = rowFor(p, approvedBy, now, this.sample());
+    throw new NotWritableError(this.url, stringify([figure], YAML_OUTPUT), figure.id);
   }
 }

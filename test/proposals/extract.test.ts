@@ -4,52 +4,13 @@
  * Both numbers are recorded in BENCHMARKS.md.
  */
 import { describe, expect, it } from 'vitest';
-import { extractStatements, findMoney, type CapexStatement } from '../../src/proposals/extract.js';
-import { COMPANIES, SENTENCES, type ExpectedStatement, type SentenceFixture } from './fixtures/sentences.js';
-
-function extract(fixture: SentenceFixture): CapexStatement[] {
-  const subject = fixture.subject ? COMPANIES.find((c) => c.id === fixture.subject) : undefined;
-  if (fixture.subject && !subject) throw new Error(`fixture subject ${fixture.subject} is not a tracked company`);
-  return extractStatements(fixture.text, { date: fixture.date, companies: COMPANIES, subject });
-}
-
-function matches(got: CapexStatement, want: ExpectedStatement): boolean {
-  return (
-    got.company === want.company &&
-    got.metric === want.metric &&
-    got.amount === want.amount &&
-    got.low === want.low &&
-    got.high === want.high &&
-    got.qualifier === want.qualifier &&
-    got.currency === want.currency &&
-    got.period.start === want.start &&
-    got.period.end === want.end &&
-    (want.basis === undefined || got.basis === want.basis)
-  );
-}
-
-export function score() {
-  let proposed = 0;
-  let correct = 0;
-  let expected = 0;
-  const wrong: string[] = [];
-  const missed: string[] = [];
-  for (const fixture of SENTENCES) {
-    const got = extract(fixture);
-    proposed += got.length;
-    expected += fixture.expected.length;
-    for (const g of got) {
-      if (fixture.expected.some((w) => matches(g, w))) correct++;
-      else wrong.push(`${fixture.text}\n   → ${JSON.stringify({ ...g, sentence: undefined })}`);
-    }
-    for (const w of fixture.expected) if (!got.some((g) => matches(g, w))) missed.push(`${fixture.text}\n   ✗ ${JSON.stringify(w)}`);
-  }
-  return { sentences: SENTENCES.length, proposed, correct, expected, precision: correct / proposed, recall: correct / expected, wrong, missed };
-}
+import { extractStatements, findMoney } from '../../src/proposals/extract.js';
+import { scoreExtractor } from './fixtures/score.js';
+import { COMPANIES, SENTENCES } from './fixtures/sentences.js';
 
 describe('capex statement extractor on the fixture set', () => {
   it('GIVEN at least 40 real-shaped sentences THEN at least 95 % of its proposals are correct (recall reported)', () => {
-    const s = score();
+    const s = scoreExtractor();
     // Visible in the test output; the numbers go to BENCHMARKS.md.
     console.log(
       `extractor: ${s.sentences} sentences, ${s.expected} expected statements, ${s.proposed} proposed, ${s.correct} correct — precision ${(100 * s.precision).toFixed(1)} %, recall ${(100 * s.recall).toFixed(1)} %` +
