@@ -38,14 +38,14 @@ export interface HttpLimits {
 /**
  * Slack and Discord send each request in one go within milliseconds and wait at most 3 s for the answer, so
  * 10 s for headers and 15 s for a whole request lose nothing real. The connection cap sits well above what
- * both platforms open at once; the byte budget holds 16 maximal bodies or thousands of real ones.
+ * both platforms open at once; the byte budget holds 8 maximal bodies or thousands of real ones.
  */
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxConnections: 2048,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 15_000,
   keepAliveTimeoutMs: 5_000,
-  maxBufferedBytes: 16 * MAX_BODY_BYTES,
+  maxBufferedBytes: 8 * MAX_BODY_BYTES,
 };
 
 export class BodyTooLargeError extends Error {}
@@ -184,6 +184,8 @@ interface Drain {
 const DRAIN_TOO_LARGE: Drain = { bytes: 4 * MAX_BODY_BYTES, ms: 5_000 };
 /** Unsigned, unknown path, or shed under load: only what a real request could carry. */
 const DRAIN_SHORT: Drain = { bytes: 64 * 1024, ms: 1_000 };
+/** Shed to keep memory bounded (a held or large body while the budget is spent): answered, then closed at once. */
+const DRAIN_NONE: Drain = { bytes: 0, ms: 0 };
 
 /**
  * Answers a request whose body will not be read. The client may still be sending: closing the connection
@@ -199,6 +201,10 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, body:
   const complete = req.complete;
   sendJson(res, status, body, headers);
   if (complete) return;
+  if (drain.bytes === 0) {
+    res.once('finish', () => req.socket.destroy());
+    return;
+  }
   let drained = 0;
   const stop = () => {
     clearTimeout(timer);
@@ -293,7 +299,7 @@ export class HttpServer {
       await handler(req, res);
     } catch (error) {
       if (error instanceof BodyTooLargeError) refuse(req, res, 413, { ok: false, error: 'body_too_large' }, DRAIN_TOO_LARGE);
-      else if (error instanceof ServerBusyError) refuse(req, res, 503, { ok: false, error: 'busy' }, DRAIN_SHORT, { 'retry-after': '1' });
+      else if (error instanceof ServerBusyError) refuse(req, res, 503, { ok: false, error: 'busy' }, DRAIN_NONE, { 'retry-after': '1' });
       else if (!res.headersSent) sendJson(res, 500, { ok: false });
       else res.end();
     }
