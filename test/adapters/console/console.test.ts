@@ -27,7 +27,7 @@ describe('console adapter (npm start with no tokens)', () => {
     const { stdout, code } = await runConsole('/capex alibaba\n/capex alibba\n\n/compare meta amazon\n/help\n');
     expect(code).toBe(0);
     expect(stdout).toMatch(/To connect Slack set SLACK_BOT_TOKEN/);
-    expect(stdout).toContain('more than 380 billion yuan ≈ US$53B');
+    expect(stdout).toContain('more than 380 billion yuan ≈ US$52.7B'); // Sep 2025 restatement, at that month's rate (DATA)
     expect(stdout).toContain("✗ No company named 'alibba' — did you mean Alibaba?");
     expect(stdout).toContain('Meta Platforms vs Amazon — 2026');
     expect(stdout).toContain('/capex top [year]');
