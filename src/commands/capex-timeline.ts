@@ -50,7 +50,7 @@ export function capexTimeline(data: DataSet, company: Company): ReplyChart | und
   });
   return {
     kind: 'timeline',
-    title: `${company.name}: capex guidance and reported capex, US$ billion per year`,
+    title: `${company.name}: AI capex guidance and reported capex, US$ billion per year`,
     unit: 'US$ billion per year',
     bars,
     series,

@@ -84,7 +84,7 @@ function comparison(data: DataSet, companies: Company[], now: Date): Reply {
       ...(pledgeOnly.length ? [`Not compared (no annual capex in the data): ${pledgeOnly.map((c) => c.name).join(', ')}.`] : []),
     ],
     table: {
-      columns: ['Company', 'US$B', 'Definition', 'Basis', 'Period', `vs ${base.company.name}`],
+      columns: ['Company', 'US$B / year', 'Definition', 'Basis', 'Period', `vs ${base.company.name}`],
       numericColumns: [1, 5],
       rows: entries.map((e) => [
         e.company.name,

@@ -74,7 +74,7 @@ export const topCommand = defineCommand({
       title: `Top AI capex ${year} (calendar year)`,
       lines,
       table: {
-        columns: ['#', 'Company', 'US$B', 'Definition', 'Basis', 'Period'],
+        columns: ['#', 'Company', 'US$B / year', 'Definition', 'Basis', 'Period'],
         numericColumns: [0, 2],
         rows: shown.map((e, i) => [String(i + 1), e.company.name, billionsCell(e.usdPerYear, e.disputed, rowQualifier(e)), definitionCell(e), rowBasisCell(e), periodCell(e)]),
         footer: ['', 'Total', billionsCell(ranking.total), '', '', `CY${year}`],

@@ -23,7 +23,7 @@ describe('/capex top [year]', () => {
 
   it('GIVEN 2025 THEN each row names its definition, basis and calendar period; no ⚠ on definition differences', async () => {
     const { reply } = await ask('/capex top 2025');
-    expect(reply.table!.columns).toEqual(['#', 'Company', 'US$B', 'Definition', 'Basis', 'Period']);
+    expect(reply.table!.columns).toEqual(['#', 'Company', 'US$B / year', 'Definition', 'Basis', 'Period']);
     const row = (name: string) => reply.table!.rows.find((r) => r[1] === name)!;
     expect(row('Amazon')).toEqual(['1', 'Amazon', '~131', 'gross capex', 'actual', 'CY2025']);
     expect(row('Microsoft')).toEqual(['2', 'Microsoft', '118', 'capex incl. leases', 'actual (sum of 4 qtrs)', 'CY2025']);
