@@ -3,7 +3,7 @@
  * fails marks the adapter degraded with the reason and tries again in the background with growing delays,
  * until it works or the adapter stops. The process, the other platforms and the HTTP endpoint carry on.
  */
-import type { AdapterHealth, HealthState } from '../core/adapter.js';
+import { HealthState, type Adapter, type AdapterHealth, type Endpoint } from '../core/adapter.js';
 import type { Logger } from '../core/log.js';
 import { TransientError, type OutboundChannel } from '../core/outbound.js';
 import type { Reply } from '../core/reply.js';
@@ -132,4 +132,72 @@ export function deferredOutbound(platform: string, current: () => OutboundChanne
 export function combinedHealth(startup: AdapterHealth, running: { status: string; reason?: string } | undefined): AdapterHealth {
   if (startup.status !== 'ok' || !running || running.status === 'ok') return startup;
   return { status: 'degraded', ...(running.reason ? { reason: running.reason } : {}), since: startup.since };
+}
+
+/** Tests shorten the start-up retry waits. */
+export interface RetryTiming {
+  firstRetryMs?: number;
+  maxRetryMs?: number;
+}
+
+/** What a platform's start function returns once connected (startSlack, startDiscord). */
+export interface Running {
+  outbound?: OutboundChannel;
+  /** Degraded once the platform refuses the token later on (revoked, uninstalled). */
+  health?(): { status: string; reason?: string };
+  stop(): Promise<void>;
+}
+
+export interface RetryingAdapterOptions extends RetryTiming {
+  name: string;
+  label?: string;
+  syntax: Syntax;
+  endpoints: readonly Endpoint[];
+  /** Whether this configuration can post on its own (a bot token): then the adapter has an outbound channel. */
+  posts: boolean;
+  logger: Logger;
+  /** Throws for a configuration that can never work; checked before the first attempt. */
+  check?: () => void;
+  /** One start attempt (mounting routes, connecting); called again after each failure. */
+  connect: () => Promise<Running>;
+  describe: (error: unknown) => Failure;
+}
+
+/**
+ * An Adapter around a platform's start function: started inside `KeepTrying`, its outbound channel deferred
+ * and localized, its health the start-up state combined with what the running platform reports.
+ */
+export function retryingAdapter(options: RetryingAdapterOptions): Adapter {
+  const { name, syntax, logger } = options;
+  const health = new HealthState();
+  let running: Running | undefined;
+  const connect = new KeepTrying({
+    name,
+    health,
+    logger,
+    firstRetryMs: options.firstRetryMs,
+    maxRetryMs: options.maxRetryMs,
+    attempt: async () => {
+      running = await options.connect();
+    },
+    describe: options.describe,
+  });
+  return {
+    name,
+    ...(options.label && { label: options.label }),
+    syntax,
+    endpoints: options.endpoints,
+    // Before the platform answers at start-up, posts fail as transient and the delivery engine retries them.
+    ...(options.posts && { outbound: deferredOutbound(name, () => running?.outbound, syntax) }),
+    start: async () => {
+      options.check?.();
+      await connect.start();
+    },
+    stop: async () => {
+      await connect.stop();
+      await running?.stop();
+      health.stopped();
+    },
+    health: () => combinedHealth(health.get(), running?.health?.()),
+  };
 }

@@ -91,6 +91,36 @@ async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T)
   return last;
 }
 
+/** Starts `capex-bot start` with `env`; resolves with its base URL once it listens, its log kept in `log()`. */
+async function spawnBot(env: Record<string, string>): Promise<{ bot: ChildProcess; base: string; log: () => string }> {
+  let log = '';
+  const bot = spawn(process.execPath, [BIN, 'start'], {
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', WEB: 'off', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  bot.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const base = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`bot did not start:\n${log}`)), 30_000);
+    bot.stderr!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      const port = /"port":(\d+)[^\n]*HTTP server listening/.exec(log)?.[1];
+      if (port) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${port}`);
+      }
+    });
+    bot.once('exit', (code) => reject(new Error(`bot exited (${code}):\n${log}`)));
+  });
+  return { bot, base, log: () => log };
+}
+
+async function stopBot(bot: ChildProcess | undefined): Promise<void> {
+  if (!bot || bot.exitCode !== null) return;
+  const exited = new Promise((resolve) => bot.once('exit', resolve));
+  bot.kill('SIGTERM');
+  await exited;
+}
+
 describe('capex-bot start while Slack and Discord are unreachable', () => {
   const dir = mkdtempSync(join(tmpdir(), 'capex-startup-'));
   const keys = generateKeys();
@@ -100,50 +130,24 @@ describe('capex-bot start while Slack and Discord are unreachable', () => {
   let discord: FakeDiscord | undefined;
   let bot: ChildProcess;
   let base: string;
-  let log = '';
+  let log: () => string;
 
   beforeAll(async () => {
     slackOutage = await Outage.start();
     discordOutage = await Outage.start();
-    bot = spawn(process.execPath, [BIN, 'start'], {
-      env: {
-        PATH: process.env.PATH,
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: `http://127.0.0.1:${slackOutage.port}/api/`,
-        DISCORD_TOKEN: 'discord-bot-token',
-        DISCORD_PUBLIC_KEY: keys.publicKeyHex,
-        DISCORD_API_URL: `http://127.0.0.1:${discordOutage.port}/api`,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        WEB: 'off',
-        DATABASE_URL: join(dir, 'bot.sqlite'),
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    bot.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    bot.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    base = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bot did not start:\n${log}`)), 30_000);
-      const check = () => {
-        const port = /"port":(\d+)[^\n]*HTTP server listening/.exec(log)?.[1];
-        if (port) {
-          clearTimeout(timer);
-          resolve(`http://127.0.0.1:${port}`);
-        }
-      };
-      bot.stderr!.on('data', check);
-      bot.once('exit', (code) => reject(new Error(`bot exited (${code}):\n${log}`)));
-    });
+    ({ bot, base, log } = await spawnBot({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: `http://127.0.0.1:${slackOutage.port}/api/`,
+      DISCORD_TOKEN: 'discord-bot-token',
+      DISCORD_PUBLIC_KEY: keys.publicKeyHex,
+      DISCORD_API_URL: `http://127.0.0.1:${discordOutage.port}/api`,
+      DATABASE_URL: join(dir, 'bot.sqlite'),
+    }));
   }, 40_000);
 
   afterAll(async () => {
-    if (bot && bot.exitCode === null) {
-      const exited = new Promise((resolve) => bot.once('exit', resolve));
-      bot.kill('SIGTERM');
-      await exited;
-    }
+    await stopBot(bot);
     await slack?.close();
     await discord?.close();
     await slackOutage?.close();
@@ -184,8 +188,8 @@ describe('capex-bot start while Slack and Discord are unreachable', () => {
     expect(res.status).toBe(200);
     expect(visibleText(res.json)).toContain('Alibaba');
     expect(bot.exitCode).toBeNull();
-    expect(log).toMatch(/slack is not connected: Slack is unreachable/);
-    expect(log).toMatch(/slack connected after retrying/);
+    expect(log()).toMatch(/slack is not connected: Slack is unreachable/);
+    expect(log()).toMatch(/slack connected after retrying/);
   }, 60_000);
 
   it('GIVEN the running bot THEN Slack and Discord users are each told their own commands and channels', async () => {
@@ -227,48 +231,23 @@ describe('capex-bot start with a Discord token Discord refuses', () => {
   let discord: FakeDiscord;
   let bot: ChildProcess;
   let base: string;
-  let log = '';
 
   beforeAll(async () => {
     slack = await startFakeSlack({ validToken: BOT_TOKEN });
     discord = await startFakeDiscord();
     discord.revokeToken();
-    bot = spawn(process.execPath, [BIN, 'start'], {
-      env: {
-        PATH: process.env.PATH,
-        SLACK_BOT_TOKEN: BOT_TOKEN,
-        SLACK_SIGNING_SECRET: SIGNING_SECRET,
-        SLACK_API_URL: slack.apiUrl,
-        DISCORD_TOKEN: 'a-token-discord-refuses',
-        DISCORD_API_URL: discord.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        WEB: 'off',
-        DATABASE_URL: join(dir, 'bot.sqlite'),
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    bot.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    base = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`bot did not start:\n${log}`)), 30_000);
-      bot.stderr!.on('data', () => {
-        const port = /"port":(\d+)[^\n]*HTTP server listening/.exec(log)?.[1];
-        if (port) {
-          clearTimeout(timer);
-          resolve(`http://127.0.0.1:${port}`);
-        }
-      });
-      bot.once('exit', (code) => reject(new Error(`bot exited (${code}):\n${log}`)));
-    });
+    ({ bot, base } = await spawnBot({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      DISCORD_TOKEN: 'a-token-discord-refuses',
+      DISCORD_API_URL: discord.url,
+      DATABASE_URL: join(dir, 'bot.sqlite'),
+    }));
   }, 40_000);
 
   afterAll(async () => {
-    if (bot && bot.exitCode === null) {
-      const exited = new Promise((resolve) => bot.once('exit', resolve));
-      bot.kill('SIGTERM');
-      await exited;
-    }
+    await stopBot(bot);
     await slack?.close();
     await discord?.close();
     rmSync(dir, { recursive: true, force: true });

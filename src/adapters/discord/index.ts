@@ -6,8 +6,8 @@
  * Both may be set; Discord delivers each interaction one way only (HTTP when an endpoint URL is configured).
  */
 import type { Config } from '../../config.js';
-import { HealthState, type Adapter, type AdapterDeps, type Endpoint } from '../../core/adapter.js';
-import { combinedHealth, deferredOutbound, KeepTrying, type Failure } from '../lifecycle.js';
+import type { Adapter, AdapterDeps } from '../../core/adapter.js';
+import { retryingAdapter, type Failure, type RetryTiming } from '../lifecycle.js';
 import { discordSyntax } from './syntax.js';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
@@ -83,12 +83,6 @@ export async function startDiscord({ core, config, http, logger, charts = true }
   };
 }
 
-export interface DiscordAdapterOptions {
-  /** Tests shorten the start-up retry waits. */
-  firstRetryMs?: number;
-  maxRetryMs?: number;
-}
-
 function describeDiscordFailure(error: unknown): Failure {
   const cause = (error as { cause?: { code?: string | number; status?: number } }).cause;
   const message = (error instanceof Error ? error.message : String(error)).slice(0, 240);
@@ -100,46 +94,27 @@ function describeDiscordFailure(error: unknown): Failure {
 }
 
 /**
- * Discord behind the Adapter contract (src/core/adapter.ts): `startDiscord` inside a `KeepTrying`. HTTP
+ * Discord behind the Adapter contract (src/core/adapter.ts): `startDiscord` inside `retryingAdapter`. HTTP
  * interactions are mounted before the gateway logs in, so they answer even while the Discord API is down;
  * a failed login leaves Discord degraded and retrying in the background, never the process down.
  */
-export function createDiscordAdapter(deps: AdapterDeps, options: DiscordAdapterOptions = {}): Adapter {
+export function createDiscordAdapter(deps: AdapterDeps, timing: RetryTiming = {}): Adapter {
   const { core, config, http, logger } = deps;
-  const name = 'discord';
-  const syntax = core.useSyntax(discordSyntax);
-  const health = new HealthState();
-  let running: DiscordAdapter | undefined;
-  const connect = new KeepTrying({
-    name,
-    health,
+  return retryingAdapter({
+    ...timing,
+    name: 'discord',
+    syntax: core.useSyntax(discordSyntax),
+    endpoints: [
+      ...(config.DISCORD_PUBLIC_KEY ? [{ kind: 'http' as const, method: 'POST' as const, path: INTERACTIONS_PATH }] : []),
+      ...(config.DISCORD_TOKEN ? [{ kind: 'socket' as const, name: 'Discord gateway' }] : []),
+    ],
+    // Only a bot token can post; HTTP interactions alone answer but never post on their own.
+    posts: Boolean(config.DISCORD_TOKEN),
     logger,
-    firstRetryMs: options.firstRetryMs,
-    maxRetryMs: options.maxRetryMs,
-    attempt: async () => {
-      running = await startDiscord({ core, config, http, logger });
+    check: () => {
+      if (config.DISCORD_PUBLIC_KEY && !http) throw new Error('DISCORD_PUBLIC_KEY is set, so Discord HTTP interactions need the shared HTTP server');
     },
+    connect: () => startDiscord({ core, config, http, logger }),
     describe: describeDiscordFailure,
   });
-  const endpoints: Endpoint[] = [
-    ...(config.DISCORD_PUBLIC_KEY ? [{ kind: 'http' as const, method: 'POST' as const, path: INTERACTIONS_PATH }] : []),
-    ...(config.DISCORD_TOKEN ? [{ kind: 'socket' as const, name: 'Discord gateway' }] : []),
-  ];
-  return {
-    name,
-    syntax,
-    endpoints,
-    // Only a bot token can post; before the first login works, posts fail as transient and are retried.
-    ...(config.DISCORD_TOKEN && { outbound: deferredOutbound(name, () => running?.outbound, syntax) }),
-    start: async () => {
-      if (config.DISCORD_PUBLIC_KEY && !http) throw new Error('DISCORD_PUBLIC_KEY is set, so Discord HTTP interactions need the shared HTTP server');
-      await connect.start();
-    },
-    stop: async () => {
-      await connect.stop();
-      await running?.stop();
-      health.stopped();
-    },
-    health: () => combinedHealth(health.get(), (running as { health?: () => { status: string; reason?: string } } | undefined)?.health?.()),
-  };
 }

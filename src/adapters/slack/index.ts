@@ -6,7 +6,7 @@
  */
 import { App, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { Config } from '../../config.js';
-import { HealthState, type Adapter, type AdapterDeps } from '../../core/adapter.js';
+import type { Adapter, AdapterDeps } from '../../core/adapter.js';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
 import type { OutboundChannel } from '../../core/outbound.js';
@@ -20,7 +20,7 @@ import { SlackUserDirectory } from './users.js';
 import { SlackChannelCheck } from './channel-check.js';
 import { registerLifecycleEvents } from './events.js';
 import { TokenState } from '../token-state.js';
-import { combinedHealth, deferredOutbound, KeepTrying, type Failure } from '../lifecycle.js';
+import { retryingAdapter, type Failure, type RetryTiming } from '../lifecycle.js';
 import { SLACK_EVENTS_PATH } from './receiver.js';
 import { slackSyntax } from './syntax.js';
 
@@ -140,52 +140,26 @@ function describeSlackFailure(error: unknown): Failure {
   return { reason: `Slack is unreachable or failing (${message.slice(0, 200)})` };
 }
 
-export interface SlackAdapterOptions {
-  /** Tests shorten the start-up retry waits. */
-  firstRetryMs?: number;
-  maxRetryMs?: number;
-}
-
 /**
- * Slack behind the Adapter contract (src/core/adapter.ts): `startSlack` inside a `KeepTrying`, so Slack being
+ * Slack behind the Adapter contract (src/core/adapter.ts): `startSlack` inside `retryingAdapter`, so Slack being
  * unreachable or refusing the token at start-up leaves Slack degraded and retrying, never the process down.
  */
-export function createSlackAdapter(deps: AdapterDeps, options: SlackAdapterOptions = {}): Adapter {
+export function createSlackAdapter(deps: AdapterDeps, timing: RetryTiming = {}): Adapter {
   const { core, config, http, logger } = deps;
-  const name = 'slack';
-  const syntax = core.useSyntax(slackSyntax);
-  const health = new HealthState();
   const socket = Boolean(config.SLACK_APP_TOKEN);
-  let running: SlackAdapter | undefined;
-  const connect = new KeepTrying({
-    name,
-    health,
+  return retryingAdapter({
+    ...timing,
+    name: 'slack',
+    label: socket ? 'slack (socket mode)' : 'slack',
+    syntax: core.useSyntax(slackSyntax),
+    endpoints: socket ? [{ kind: 'socket', name: 'Slack Socket Mode' }] : [{ kind: 'http', method: 'POST', path: SLACK_EVENTS_PATH }],
+    posts: true,
     logger,
-    firstRetryMs: options.firstRetryMs,
-    maxRetryMs: options.maxRetryMs,
-    attempt: async () => {
-      running = await startSlack({ core, config, http, logger });
+    check: () => {
+      if (!config.SLACK_BOT_TOKEN) throw new SlackStartError('SLACK_BOT_TOKEN is not set');
+      if (!socket && !http) throw new SlackStartError('HTTP mode needs the shared HTTP server');
     },
+    connect: () => startSlack({ core, config, http, logger }),
     describe: describeSlackFailure,
   });
-  const token = config.SLACK_BOT_TOKEN;
-  return {
-    name,
-    label: socket ? 'slack (socket mode)' : 'slack',
-    syntax,
-    endpoints: socket ? [{ kind: 'socket', name: 'Slack Socket Mode' }] : [{ kind: 'http', method: 'POST', path: SLACK_EVENTS_PATH }],
-    // Before Slack answers at start-up, posts fail as transient and the delivery engine retries them.
-    outbound: deferredOutbound(name, () => running?.outbound, syntax),
-    start: async () => {
-      if (!token) throw new SlackStartError('SLACK_BOT_TOKEN is not set');
-      if (!socket && !http) throw new SlackStartError('HTTP mode needs the shared HTTP server');
-      await connect.start();
-    },
-    stop: async () => {
-      await connect.stop();
-      await running?.stop();
-      health.stopped();
-    },
-    health: () => combinedHealth(health.get(), (running as { health?: () => { status: string; reason?: string } } | undefined)?.health?.()),
-  };
 }
