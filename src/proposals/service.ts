@@ -43,6 +43,8 @@ export const MAX_BACKOFF_MS = 12 * HOUR;
 export const FILING_MAX_AGE_MS = 14 * DAY;
 /** Headlines looked at per tick (the newest kept ones). */
 export const HEADLINES_PER_TICK = 50;
+/** A post claimed by a replica is its own for this long (a replica dying mid-post leaves it to be retried then). */
+export const POST_LEASE_MS = 2 * MINUTE;
 /** A post that keeps failing (5xx, network) is given up after this many attempts. */
 export const MAX_POST_ATTEMPTS = 8;
 
@@ -282,6 +284,7 @@ export class ProposalService {
         continue;
       }
       if (!outbound) continue; // that platform is not connected in this run: kept for a run that has it
+      if (!(await this.store.claimPost(post.proposalId, post.channelId, now, POST_LEASE_MS))) continue; // another replica has it
       try {
         await outbound.post(post.channelId, proposalPost(proposal, this.options.data()));
         await this.store.markPosted(post.proposalId, post.channelId, this.clock.now());

@@ -174,6 +174,11 @@ export interface ProposalStore {
   /** One post row per (proposal, channel); existing rows are left as they are. */
   claimPosts(proposalId: number, channelIds: readonly string[], at: number): Promise<void>;
   duePosts(now: number, limit: number): Promise<PendingPost[]>;
+  /**
+   * Takes a due post for `leaseMs` (moves its next attempt past the lease): true for exactly one caller, so two
+   * replicas never send the same post; one that dies mid-post leaves it to be retried after the lease.
+   */
+  claimPost(proposalId: number, channelId: string, now: number, leaseMs: number): Promise<boolean>;
   markPosted(proposalId: number, channelId: string, at: number): Promise<void>;
   /** `retryAt` undefined: failed for good. */
   markPostFailed(proposalId: number, channelId: string, error: string, retryAt: number | undefined): Promise<void>;
@@ -298,6 +303,19 @@ export class ProposalDbStore implements ProposalStore {
       .limit(limit)
       .execute();
     return rows.map((r) => ({ proposalId: Number(r.proposal_id), channelId: r.channel_id, attempts: Number(r.attempts) }));
+  }
+
+  async claimPost(proposalId: number, channelId: string, now: number, leaseMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('proposal_posts')
+      .set({ next_attempt_at: now + leaseMs })
+      .where('proposal_id', '=', proposalId)
+      .where('channel_id', '=', channelId)
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .executeTakeFirst();
+    this.database.assertWritable();
+    return Number(result.numUpdatedRows) === 1;
   }
 
   async markPosted(proposalId: number, channelId: string, at: number): Promise<void> {

@@ -78,6 +78,9 @@ function contract(name: string, open: () => Promise<Database>) {
         await store.claimPosts(p!.id, ['slack:C1', 'discord:9'], T0);
         await store.claimPosts(p!.id, ['slack:C1'], T0);
         expect(await store.duePosts(T0, 10)).toHaveLength(2);
+        // Two replicas see the same due post: exactly one claims it.
+        expect(await Promise.all([store.claimPost(p!.id, 'slack:C1', T0, 60_000), store.claimPost(p!.id, 'slack:C1', T0, 60_000)])).toEqual([true, false]);
+        expect((await store.duePosts(T0, 10)).map((d) => d.channelId)).toEqual(['discord:9']);
         await store.markPosted(p!.id, 'slack:C1', T0 + 1);
         await store.markPostFailed(p!.id, 'discord:9', 'HTTP 500', T0 + 60_000);
         expect(await store.duePosts(T0 + 1, 10)).toEqual([]);
