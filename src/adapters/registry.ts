@@ -45,13 +45,12 @@ export class AdapterRegistry {
   }
 
   /**
-   * Creates and starts every enabled adapter, registering its syntax with the core first. An adapter whose
+   * Creates and starts every enabled adapter (each registers its syntax with the core). An adapter whose
    * platform is down starts degraded and keeps trying (see Adapter.start); only a configuration that can never
    * work rejects here.
    */
   async start(deps: AdapterDeps): Promise<void> {
     for (const definition of this.enabled) {
-      deps.core.useSyntax(definition.syntax);
       const adapter = await definition.create(deps);
       this.adapters.push(adapter);
       await adapter.start();

@@ -86,16 +86,9 @@ export interface AdapterDefinition {
   create(deps: AdapterDeps): Promise<Adapter>;
 }
 
-/** Keeps an adapter's health, for adapters and the code inside them (a revoked token calls `degrade`). */
+/** Keeps an adapter's health, for the adapter and the code inside it (a revoked token calls `degrade`). */
 export class HealthState {
-  private state: AdapterHealth;
-
-  constructor(
-    private readonly now: () => Date = () => new Date(),
-    private readonly onChange?: (health: AdapterHealth) => void,
-  ) {
-    this.state = { status: 'starting', since: this.now().toISOString() };
-  }
+  private state: AdapterHealth = { status: 'starting', since: new Date().toISOString() };
 
   get(): AdapterHealth {
     return { ...this.state };
@@ -113,9 +106,9 @@ export class HealthState {
     this.set('stopped');
   }
 
+  /** `since` is when the status last changed: a new reason (the next retry's) keeps it, so it says how long. */
   private set(status: AdapterStatus, reason?: string): void {
-    if (this.state.status === status && this.state.reason === reason) return;
-    this.state = { status, ...(reason ? { reason } : {}), since: this.now().toISOString() };
-    this.onChange?.(this.get());
+    const since = this.state.status === status ? this.state.since : new Date().toISOString();
+    this.state = { status, ...(reason ? { reason } : {}), since };
   }
 }
