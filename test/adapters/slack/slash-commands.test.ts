@@ -69,7 +69,7 @@ describe('answers', () => {
     expect(res.json?.response_type).toBe('in_channel');
     const text = visibleText(res.json);
     expect(text).toMatch(/```\nCompany\s+US\$B \/ year/);
-    expect(text).toMatch(/Amazon\s+200/);
+    expect(text).toMatch(/Amazon\s+~200/);
     expect(text).toMatch(/Meta Platforms\s+█+░+\s+125–145/);
   });
 
