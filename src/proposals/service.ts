@@ -217,9 +217,11 @@ export class ProposalService {
       exhibit = await docs.exhibit(filing);
     } catch (error) {
       if (error instanceof FetchAbortedError) throw error;
-      // A refused link (outside the SEC, a private address) or a document over the caps will not get better: read, nothing found.
-      const permanent = error instanceof FilingError || error instanceof FeedUrlError || /larger than|unsupported Content-Encoding/.test((error as Error).message ?? '');
-      this.logger.warn({ accession: filing.accession, reason: (error as Error).message, permanent }, 'proposals: exhibit 99.1 not read');
+      // A refused link (outside the SEC, a private address), a document over the caps or gone (4xx other than 429)
+      // will not get better: read, nothing found. Timeouts, 5xx and network errors are tried again next poll.
+      const message = (error as Error).message ?? '';
+      const permanent = error instanceof FilingError || error instanceof FeedUrlError || /larger than|unsupported Content-Encoding|^HTTP 4(?!29)\d\d/.test(message);
+      this.logger.warn({ accession: filing.accession, reason: message, permanent }, 'proposals: exhibit 99.1 not read');
       if (!permanent) return 'retry';
       await this.store.markRead(key, 0, now);
       return 'skipped';

@@ -188,6 +188,23 @@ describe('ProposalService over a fake EDGAR', { timeout: 30_000 }, () => {
     }
   });
 
+  it('GIVEN an exhibit that answers 503 THEN the filing is tried again on the next poll (no 304 hides it) and proposed once it answers', async () => {
+    const flaky = { ...RAISE, accession: '0001326801-26-000094' };
+    edgar.setFilings(META, 'Meta Platforms, Inc.', [flaky]);
+    const path = '/Archives/edgar/data/1326801/000132680126000094/ex99-1.htm';
+    edgar.server.route(path, (_req, res) => void res.writeHead(503, 'Service Unavailable').end());
+    await service.tick();
+    expect(await service.pending()).toEqual([]);
+    expect(await service.store.wasRead('sec:0001326801-26-000094')).toBe(false);
+    expect((await feedState())?.etag).toBeNull();
+
+    edgar.server.serve(path, flaky.exhibitHtml!, 'text/html');
+    clock.advance(31 * MIN);
+    await service.tick();
+    expect((await service.pending()).map((p) => [p.figure.low, p.figure.high])).toEqual([[142, 158]]);
+    expect((await feedState())?.etag).not.toBeNull();
+  });
+
   it('GIVEN an exhibit over the size cap or a link outside the SEC THEN the filing is read with nothing proposed and the feed stays healthy', async () => {
     const huge = { ...RAISE, accession: '0001326801-26-000092' };
     edgar.setFilings(META, 'Meta Platforms, Inc.', [huge]);
