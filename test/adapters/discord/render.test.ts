@@ -51,8 +51,9 @@ describe('every command reply fits Discord', () => {
   it('covers every registered command', () => {
     const digests = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'chart', 'help'].map((s) => `digest-${s}`);
     // capex-news and digest-feeds (they need the news service) are rendered in test/news/platforms.test.ts;
-    // digest-alerts and digest-status (the alert service) in test/alerts/commands.test.ts.
-    const covered = ['capex', 'compare', 'capex-top', 'capex-companies', 'capex-sources', 'capex-help', ...digests, 'capex-news', 'digest-feeds', 'digest-alerts', 'digest-status'];
+    // digest-alerts and digest-status (the alert service) in test/alerts/commands.test.ts; digest-proposals (the
+    // proposals service) in test/proposals/.
+    const covered = ['capex', 'compare', 'capex-top', 'capex-companies', 'capex-sources', 'capex-help', ...digests, 'capex-news', 'digest-feeds', 'digest-alerts', 'digest-status', 'digest-proposals'];
     expect(core.commands.map((c) => c.id).sort()).toEqual(covered.sort());
   });
 
