@@ -29,7 +29,7 @@ import { systemClock, type Clock } from '../schedule/clock.js';
 import { platformOf } from '../schedule/schedule-record.js';
 import { SEC_FILERS } from '../sec/ciks.js';
 import { FilingError, parseEightKFeed, type EightKFiling, type SecDocuments } from '../sec/filings.js';
-import type { Actor, ProposalRecord, ProposalSource, ProposalStore } from '../store/proposals.js';
+import type { Actor, ProposalRecord, ProposalSource, ProposalStore, ProposedFigure } from '../store/proposals.js';
 import { extractStatements, type CapexStatement } from './extract.js';
 import { dedupeKey, knownFigure } from './figure.js';
 import { EXPIRY_DAYS, proposalPost } from './message.js';
@@ -82,6 +82,25 @@ export type Decision =
 
 const actorOf = (caller: Caller): Actor => ({ id: caller.userId, ...(caller.userName ? { name: caller.userName } : {}) });
 const BOT: Actor = { id: 'capex-bot', name: 'capex-bot' };
+
+/** What an admin may change in a pending proposal. `qualifier: null` removes it. */
+export interface ProposalEdit {
+  amount?: number;
+  low?: number;
+  high?: number;
+  qualifier?: ProposedFigure['qualifier'] | null;
+  label?: string;
+}
+
+/** Why a figure cannot go into the data (the data file's own rules), or undefined. */
+function figureProblem(f: ProposedFigure): string | undefined {
+  const values = [f.amount, f.low, f.high].filter((v) => v !== undefined) as number[];
+  if (values.some((v) => !Number.isFinite(v) || v < 0 || v > 10_000)) return 'Amounts are positive numbers of billions, at most 10,000.';
+  if (f.amount === undefined && (f.low === undefined || f.high === undefined)) return 'Give an amount, or both ends of a range.';
+  if (f.low !== undefined && f.high !== undefined && f.low > f.high) return 'The low end of a range must not be above the high end.';
+  if (f.label.trim() === '' || f.label.length > 120) return 'A label is 1 to 120 characters.';
+  return undefined;
+}
 
 export class ProposalService {
   readonly store: ProposalStore;
@@ -352,6 +371,34 @@ export class ProposalService {
         }
         throw error;
       }
+    });
+  }
+
+  /**
+   * An admin corrects a pending proposal before approving it (the interactive Edit button, issue 14): the amount
+   * or range, the qualifier, the label. Audited with the figure before and after; the approval then writes the
+   * corrected figure. Returns the reason in words when the change is not a valid figure.
+   */
+  edit(id: number, change: ProposalEdit, caller: Caller): Promise<{ ok: true; proposal: ProposalRecord } | { ok: false; reason: string }> {
+    return this.decideInTurn(async () => {
+      const found = await this.decidable(id);
+      if (found.status === 'not-found') return { ok: false, reason: `There is no proposal ${id}.` };
+      if (found.status !== 'pending') return { ok: false, reason: `Proposal ${id} is ${found.status}; only a pending proposal can be edited.` };
+      const before = found.record.figure;
+      const range = change.amount === undefined && (change.low !== undefined || change.high !== undefined);
+      const figure: ProposedFigure = {
+        ...before,
+        ...(change.label ? { label: change.label } : {}),
+        ...(change.amount !== undefined ? { amount: change.amount, low: undefined, high: undefined } : {}),
+        ...(range ? { amount: undefined, low: change.low ?? before.low, high: change.high ?? before.high } : {}),
+        ...(change.qualifier !== undefined ? { qualifier: change.qualifier ?? undefined } : {}),
+      };
+      const problem = figureProblem(figure);
+      if (problem) return { ok: false, reason: problem };
+      const amended = await this.store.amend(id, JSON.parse(JSON.stringify(figure)) as ProposedFigure);
+      if (!amended) return { ok: false, reason: `Proposal ${id} was decided meanwhile.` };
+      await this.store.audit({ at: this.clock.now(), actor: caller.userId, actorName: caller.userName, action: 'edit', proposalId: id, details: { before, after: amended.figure } });
+      return { ok: true, proposal: amended };
     });
   }
 

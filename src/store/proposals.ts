@@ -164,6 +164,8 @@ export interface ProposalStore {
   list(status?: ProposalStatus): Promise<ProposalRecord[]>;
   /** pending → approved/rejected, once; undefined when it was not pending (already decided or expired). */
   decide(id: number, decision: { status: 'approved' | 'rejected'; by: Actor; at: number; figureId?: string; dataVersion?: string }): Promise<ProposalRecord | undefined>;
+  /** Replaces a pending proposal's figure (an admin's edit before approving); undefined when not pending. */
+  amend(id: number, figure: ProposedFigure): Promise<ProposalRecord | undefined>;
   /** Pending proposals created before `before` become expired; returns them. */
   expire(before: number, at: number): Promise<ProposalRecord[]>;
 
@@ -241,6 +243,19 @@ export class ProposalDbStore implements ProposalStore {
     const row = await this.db
       .updateTable('proposals')
       .set({ status: d.status, decided_at: d.at, decided_by: d.by.id, decided_by_name: d.by.name ?? null, figure_id: d.figureId ?? null, data_version: d.dataVersion ?? null })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    this.database.assertWritable();
+    return row ? toRecord(row as Row) : undefined;
+  }
+
+  async amend(id: number, figure: ProposedFigure): Promise<ProposalRecord | undefined> {
+    // The dedupe key stays what was found: the same statement read again is still this proposal.
+    const row = await this.db
+      .updateTable('proposals')
+      .set({ statement: JSON.stringify(figure) })
       .where('id', '=', id)
       .where('status', '=', 'pending')
       .returningAll()

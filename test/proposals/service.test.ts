@@ -134,6 +134,23 @@ describe('ProposalService over a fake EDGAR', { timeout: 30_000 }, () => {
     expect((await service.store.auditOf(p!.id)).map((a) => a.action)).toEqual(['propose', 'expire']);
   });
 
+  it('GIVEN an admin edits a pending proposal THEN the approval writes the corrected figure and the audit keeps both', async () => {
+    edgar.setFilings(META, 'Meta Platforms, Inc.', [RAISE]);
+    await service.tick();
+    const [p] = await service.pending();
+    expect(await service.edit(p!.id, { low: 160, high: 150 }, admin)).toEqual({ ok: false, reason: 'The low end of a range must not be above the high end.' });
+    const edited = await service.edit(p!.id, { amount: 150, qualifier: 'about' }, admin);
+    expect(edited).toMatchObject({ ok: true, proposal: { figure: { amount: 150, qualifier: 'about' } } });
+    expect((edited as { proposal: { figure: object } }).proposal.figure).not.toHaveProperty('low');
+    expect((await service.approve(p!.id, admin)).status).toBe('approved');
+    const written = loadDataFile(join(dir, 'capex-data.yaml')).figures.find((f) => f.id.endsWith(`-p${p!.id}`));
+    expect(written).toMatchObject({ amount: 150, qualifier: 'about' });
+    const audit = await service.store.auditOf(p!.id);
+    expect(audit.map((a) => a.action)).toEqual(['propose', 'edit', 'approve']);
+    expect(audit[1]!.details).toMatchObject({ before: { low: 142, high: 158 }, after: { amount: 150, qualifier: 'about' } });
+    expect(await service.edit(p!.id, { amount: 1 }, admin)).toEqual({ ok: false, reason: `Proposal ${p!.id} is approved; only a pending proposal can be edited.` });
+  });
+
   it('GIVEN DATA_URL THEN approval writes nothing and answers with the row to add at the source (audited)', async () => {
     const dataFile = join(dir, 'capex-data.yaml');
     const before = readFileSync(dataFile, 'utf8');
