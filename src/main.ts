@@ -46,9 +46,15 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
   // The web pages take every path the adapters' exact routes do not (src/web); WEB=off leaves them out.
   if (http && webEnabled(config)) mountWeb(http, runtime);
   if (http) {
-    const address = await http.listen(config.PORT, config.HOST);
-    logger.info({ port: address.port, host: address.address, adapters }, 'HTTP server listening');
-    runtime.onClose(() => http.close());
+    try {
+      const address = await http.listen(config.PORT, config.HOST);
+      logger.info({ port: address.port, host: address.address, adapters }, 'HTTP server listening');
+      runtime.onClose(() => http.close());
+    } catch (error) {
+      // When only the web pages want the port (Socket Mode, Discord gateway), a taken port costs the pages, not the bot.
+      if (registry.needsHttp(config)) throw error;
+      logger.warn({ err: error, port: config.PORT }, 'web pages not started: the port could not be opened (set PORT, or WEB=off)');
+    }
   }
   // `/capex-digest status` lists the adapters with their health.
   runtime.services.adapters = () => registry.reports();
