@@ -14,6 +14,7 @@ import type { OutboundChannel } from './core/outbound.js';
 import { startDigests } from './schedule/wire.js';
 import { startNews } from './news/wire.js';
 import { startAlerts } from './alerts/wire.js';
+import { tellAdminsOfDatabaseProblems, withDatabaseHealth } from './store/alarm.js';
 import { startProposals } from './proposals/wire.js';
 import { mountWeb, startWebBesideConsole } from './web/index.js';
 
@@ -35,7 +36,8 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
   const needsHttp = registry.needsHttp(config) || webEnabled(config);
   // /healthz: `status` is "degraded" with each reason while a platform is down or refuses the token; still 200,
   // because the process serves the other platforms (a restart would not fix a platform outage or a bad token).
-  const http = needsHttp ? new HttpServer(() => ({ ...registry.healthz(), ...runtime.live.status() })) : undefined;
+  // `database`: kind, migration version, location; a lost database makes the whole body degraded.
+  const http = needsHttp ? new HttpServer(() => withDatabaseHealth({ ...registry.healthz(), ...runtime.live.status() }, runtime.store)) : undefined;
 
   // Every adapter's first attempt is over when this resolves; those that failed keep trying in the background.
   await registry.start({ core: runtime.core, config, http, logger });
@@ -65,6 +67,8 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
   await startAlerts(runtime, outbound);
   // Proposed figures from SEC filings and headlines (posts to admin channels; publishing needs an approval).
   startProposals(runtime, outbound);
+  // A database file deleted while running: every admin is told by DM (the log and /healthz say it too).
+  if (runtime.store) tellAdminsOfDatabaseProblems(runtime.store, outbound, logger);
   return { runtime, http, registry, outbound, adapters, stop: () => runtime.close() };
 }
 

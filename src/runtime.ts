@@ -15,7 +15,8 @@ import { installDigestService } from './schedule/wire.js';
 import { installNewsService, newsHeadlines } from './news/wire.js';
 import { figureArrivals, installAlertService } from './alerts/wire.js';
 import { installProposalService } from './proposals/wire.js';
-import { openStore } from './store/index.js';
+import { openStore, type Store } from './store/index.js';
+import { logDatabaseProblems } from './store/alarm.js';
 
 export interface Runtime {
   config: Config;
@@ -25,6 +26,8 @@ export interface Runtime {
   /** The data source: reloads on change, keeps the last good version when a new one is refused. */
   live: LiveData;
   services: Services;
+  /** The open store (schedules, alerts, news…), when this run opened the database. */
+  store?: Store;
   /** Closes what the runtime opened (database, timers), in reverse order. */
   close(): Promise<void>;
   /** Things to close on shutdown, registered by features as they start. */
@@ -64,7 +67,11 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   // Opened (and migrated) before anything starts: a read-only file, an unreachable server or a database newer
   // than the code stops start-up here with a DatabaseConfigError (exit 2). Closed last on shutdown.
   const store = options.database === false ? undefined : await openStore(config);
-  if (store) closers.push(() => store.close());
+  if (store) {
+    closers.push(() => store.close());
+    // A deleted or replaced SQLite file is logged the moment it is noticed (and /healthz says so).
+    logDatabaseProblems(store, logger);
+  }
   if (options.watchData) {
     live.start();
     closers.push(() => live.stop());
@@ -86,6 +93,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     data,
     live,
     services,
+    ...(store ? { store } : {}),
     onClose: (fn) => closers.push(fn),
     close: async () => {
       for (const fn of closers.reverse()) await fn();

@@ -61,7 +61,7 @@ function assertWritablePath(path: string): void {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && target === path) continue; // created on open
-      throw readOnlyError(path, `${what} is not writable: ${code ?? error}`, error);
+      throw readOnlyError(path, `${target === dir ? `its directory ${resolve(dir)}` : what} is not writable: ${code ?? error}`, error);
     }
   }
 }
