@@ -68,7 +68,7 @@ describe('bundled data file', () => {
     expect(pledge.dispute).toContain('US$52.4B');
     expect(pledge.dispute).toContain('US$53.8B');
     // The September 2025 restatement over FY2026–FY2028 is the same series.
-    expect(seriesOf(data, pledge).map((f) => f.period.label)).toEqual(['3 years from Feb 2025', 'FY2026-FY2028 (Apr 2025-Mar 2028)']);
+    expect(seriesOf(data, pledge).map((f) => f.period.label)).toEqual(['3 years from Feb 2025', "FY2026-FY2028 (Apr 2025-Mar 2028, a broker's framing)"]);
     // The table's February 2025 rate (Fed H.10) is not used for this figure: the source's own pair wins.
     const cnyFeb = data.fx.find((r) => r.currency === 'CNY' && r.month === '2025-02');
     expect(cnyFeb?.perUsd).toBe(7.2669);
