@@ -12,7 +12,7 @@ import type { DataSet } from './dataset.js';
 import type { Company, Figure } from './schema.js';
 import { formatDate, formatWithUsd, midpoint, rangeOf, usdOf } from './money.js';
 import { DEFINITION_WORDS, isCapexDefinition, isPrimaryKind, onlyAggregators, rankedSources } from './definitions.js';
-import { headlineFigure, isCounted, monthsIn, sumOfQuarters } from './queries.js';
+import { headlineFigure, isCounted, monthsIn, seriesOf, sumOfQuarters } from './queries.js';
 
 /** A quarter sum may differ from the stated year by rounding; more than this is a data error. */
 export const QUARTER_SUM_TOLERANCE = 0.02;
@@ -22,6 +22,7 @@ export const STALE_AFTER_MONTHS = 9;
 export type CheckRule =
   | 'headline-aggregator-only'
   | 'fields-not-stated'
+  | 'headline-no-primary'
   | 'no-primary-source'
   | 'aggregator-only'
   | 'quarters-disagree'
@@ -50,6 +51,7 @@ export interface CheckReport {
 export const RULE_TITLES: Record<CheckRule, string> = {
   'headline-aggregator-only': 'headline figure stated only by aggregators (FAILS)',
   'fields-not-stated': 'definition, basis or source kind not stated (FAILS)',
+  'headline-no-primary': 'headline figure without a company, filing, transcript or wire page (same value in its series counts)',
   'no-primary-source': 'no company, filing, transcript or wire source',
   'aggregator-only': 'only aggregator sources',
   'quarters-disagree': 'four quarters disagree with the stated year by more than 2 %',
@@ -74,6 +76,13 @@ function checkCompany(data: DataSet, company: Company, now: Date): CheckFinding[
   const headline = headlineFigure(data, company, now);
   for (const f of headline?.derivation ? [] : (headline?.figures ?? [])) {
     if (onlyAggregators(f)) add('headline-aggregator-only', `${describe(f, data)} — add the company's release, the filing, the call transcript or a wire story`, f);
+  }
+  // A reaffirmation restates a number an earlier release gave: the series' pages for the same value count.
+  for (const f of headline?.derivation ? [] : (headline?.figures ?? [])) {
+    const sameValue = seriesOf(data, f).filter((x) => JSON.stringify(rangeOf(x)) === JSON.stringify(rangeOf(f)));
+    if (!sameValue.some((x) => rankedSources(x).some((s) => isPrimaryKind(s.kind)))) {
+      add('headline-no-primary', `${describe(f, data)} — best: ${rankedSources(f)[0]!.kind}, ${rankedSources(f)[0]!.url}`, f);
+    }
   }
   for (const f of all) {
     if (f.inferred?.length) add('fields-not-stated', `${f.id}: state ${f.inferred.join(', ')} (the loader guessed ${f.inferred.map((k) => (k === 'source.kind' ? `kind ${f.source.kind}` : `${k} ${String(f[k as 'basis' | 'definition'])}`)).join(', ')})`, f);

@@ -108,3 +108,11 @@ describe('npx capex-bot data check', () => {
     expect(stdout).toMatch(/^\s+0\s+four quarters disagree/m);
   }, 30_000);
 });
+
+describe('headlines without a primary page', () => {
+  it('GIVEN headlines on other press or aggregators only THEN they are listed (a warning); primary ones are not', () => {
+    const { of } = findings('check-fails');
+    expect(of('headline-no-primary').map((f) => f.company).sort()).toEqual(['acme', 'bolt']);
+    expect(findings('check-warnings').of('headline-no-primary')).toEqual([]);
+  });
+});
