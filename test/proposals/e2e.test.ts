@@ -9,6 +9,8 @@
  * - hostile headline text reaches Slack escaped.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +46,7 @@ let edgar: FakeEdgar;
 let news: FeedServer;
 let bot: RunningBot | undefined;
 let url = '';
+let port = 0;
 
 async function start(): Promise<RunningBot> {
   const config = loadConfig(
@@ -53,7 +56,7 @@ async function start(): Promise<RunningBot> {
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.apiUrl,
       SLACK_ADMIN_USER_IDS: 'UADMIN',
-      PORT: '0',
+      PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'silent',
       DATA_FILE: join(dir, 'capex-data.yaml'),
@@ -62,12 +65,21 @@ async function start(): Promise<RunningBot> {
       SEC_USER_AGENT: 'capex-bot-tests/0.1 tests@example.com',
       SEC_BASE_URL: edgar.base,
       ALLOW_PRIVATE_FEEDS: 'true',
-      WEB_ENABLED: 'false',
-    } as never,
+      WEB: 'off',
+    },
   );
   const running = await startBot(config);
-  url = `http://127.0.0.1:${(running.http as unknown as { server: { address(): { port: number } } }).server.address().port}/slack/events`;
+  url = `http://127.0.0.1:${port}/slack/events`;
   return running;
+}
+
+/** A port nobody listens on now: the bot is restarted on the same one. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: free } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return free;
 }
 
 const proposals = () => bot!.runtime.services.proposals as ProposalService;
@@ -92,6 +104,7 @@ beforeAll(async () => {
   edgar = await FakeEdgar.start();
   news = await FeedServer.start();
   edgar.setFilings(META_CIK, 'Meta Platforms, Inc.', [RAISE, OLD_NON_EARNINGS]);
+  port = await freePort();
   bot = await start();
 }, 60_000);
 
