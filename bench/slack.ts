@@ -170,7 +170,7 @@ async function main(): Promise<void> {
       const [command, ...words] = line.split(' ');
       const body = new URLSearchParams({
         token: 'x', team_id: 'T0BENCH', team_domain: 'bench', channel_id: 'C0BENCH', channel_name: 'general', user_id: 'U0BENCH',
-        user_name: 'bench', command: command!, text: words.join(' '), api_app_id: 'A0BENCH', response_url: `${fake.baseUrl}/response/bench`, trigger_id: '1.2.3',
+        user_name: 'bench', command: command!, text: words.join(' '), api_app_id: 'A0BENCH', response_url: `${fake.baseUrl}/response/bench`, trigger_id: `sample.${rows.length}`,
       }).toString();
       const sample = await fetch(ours.url, signedSlackRequest(SECRET, body));
       const answer = await sample.text();
