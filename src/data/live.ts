@@ -290,14 +290,18 @@ export class LiveData {
   }
 
   /**
-   * The file's text once it has stopped changing: two looks `settleMs` apart agree on size, mtime and inode,
-   * and a third after reading agrees too (a writer that resumed mid-read means another round).
+   * The file's text once it has stopped changing: unchanged (size, mtime, inode) for `settleMs` — a file last
+   * written longer ago than that counts as settled at once, a fresh one is looked at again when its mtime is
+   * `settleMs` old — and unchanged again after reading (a writer that resumed mid-read means another round).
    */
   private async readSettledFile(file: string): Promise<string> {
     let before = statSync(file);
     for (let round = 0; round < MAX_SETTLE_ROUNDS && !this.stopped; round++) {
       if (before.size > this.maxBytes) throw tooLargeError(file, before.size, this.maxBytes);
-      await new Promise((resolve) => setTimeout(resolve, this.settleMs));
+      const unchangedFor = Date.now() - before.mtimeMs;
+      // An mtime in the future (clock skew on a network share) waits the full period.
+      const wait = unchangedFor >= 0 ? this.settleMs - unchangedFor : this.settleMs;
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const settled = statSync(file);
       if (sameFile(before, settled)) {
         const text = await readFile(file, 'utf8');
