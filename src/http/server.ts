@@ -8,7 +8,8 @@
  *   `requestTimeoutMs` (Node answers 408 and closes), so slow-loris connections do not pile up;
  * - memory: bodies are read only for a known route, after the route's required headers are present
  *   (Discord's signature headers), only up to the route's size (413, said before a byte is read when
- *   Content-Length already tells), and all bodies being read at once share one byte budget (503 beyond it).
+ *   Content-Length already tells), and all bodies being read at once share one byte budget: beyond it the
+ *   oldest unfinished body is dropped (503), and large bodies are refused on their headers.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -182,7 +183,7 @@ interface Drain {
 }
 /** A body over the limit: a client that meant well may be mid-upload of a few megabytes. */
 const DRAIN_TOO_LARGE: Drain = { bytes: 4 * MAX_BODY_BYTES, ms: 5_000 };
-/** Unsigned, unknown path, or shed under load: only what a real request could carry. */
+/** Unsigned or unknown path: only what a real request could carry. */
 const DRAIN_SHORT: Drain = { bytes: 64 * 1024, ms: 1_000 };
 /** Shed to keep memory bounded (a held or large body while the budget is spent): answered, then closed at once. */
 const DRAIN_NONE: Drain = { bytes: 0, ms: 0 };
