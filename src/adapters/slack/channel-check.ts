@@ -1,5 +1,5 @@
 /**
- * Where a digest or alert may go, checked when an admin sets it up instead of failing at the first slot.
+ * Where a digest, alert or proposal may go, checked when an admin sets it up instead of failing at the first slot.
  * Slack lets a slash command be typed anywhere, but the bot can only post where it is allowed to:
  * - a DM (D…) or a group DM (is_mpim): `chat:write` does not reach other people's conversations;
  * - a private channel the bot is not a member of: Slack answers `channel_not_found` (private channels are
@@ -15,10 +15,11 @@ import { slackErrorCode } from './outbound.js';
 export const POSTING_SETUPS: ReadonlyMap<string, (args: readonly string[]) => boolean> = new Map([
   ['digest-add', () => true],
   ['digest-alerts', (args: readonly string[]) => args[0]?.toLowerCase() === 'on'],
+  ['digest-proposals', (args: readonly string[]) => args[0]?.toLowerCase() === 'on'],
 ]);
 
-const DM = "Digests and alerts go to channels, not direct messages: run this command in the channel that should get them, or name it with #channel.";
-const GROUP_DM = 'Digests and alerts cannot go to a group direct message: run this command in a channel, or name one with #channel.';
+const DM = 'Digests, alerts and proposals go to channels, not direct messages: run this command in the channel that should get them, or name it with #channel.';
+const GROUP_DM = 'Digests, alerts and proposals cannot go to a group direct message: run this command in a channel, or name one with #channel.';
 const PRIVATE = 'I am not a member of that private channel, so I cannot post there: type /invite @capex-bot in it first, then run this command again.';
 
 /** The channel a setup command aims at: the first `<#C…|name>` in its text, else where it was typed. */

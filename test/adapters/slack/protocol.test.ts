@@ -143,6 +143,11 @@ describe('where a digest may go, checked at add time', () => {
     expect(visibleText((await admin('add 07:30', { channel_id: 'C0PUBLIC' })).json)).toMatch(/Digest scheduled/);
   });
 
+  it('GIVEN alerts on or proposals on in a DM THEN refused the same way', async () => {
+    expect(visibleText((await admin('alerts on', { channel_id: 'D0ADMINDM' })).json)).toContain('direct messages');
+    expect(visibleText((await admin('proposals on', { channel_id: 'D0ADMINDM' })).json)).toContain('direct messages');
+  });
+
   it('ordinary questions never call conversations.info', async () => {
     await postSlash(h.url, { command: '/capex', text: 'alibaba', channel_id: 'D0SOMEDM' });
     expect(fake.callsTo('conversations.info')).toHaveLength(0);
