@@ -95,6 +95,9 @@ export const digestProposalsCommand = defineCommand({
         'Nothing is published until an admin approves; undecided proposals expire after 30 days.',
         `Stop them with ${commandRef('/capex-digest proposals off')} ${channel}.`,
       ];
+      // Posts go out for proposals made from now on; the ones already waiting are a command away.
+      const waiting = (await proposals.pending()).length;
+      if (waiting > 0) lines.splice(1, 0, `${waiting} proposal${waiting === 1 ? ' is' : 's are'} already waiting: ${commandRef('/capex-digest proposals list')}.`);
       return privateAnswer(`Proposed figures on in ${channel}`, lines);
     }
 
