@@ -138,8 +138,8 @@ export const digestProposalsCommand = defineCommand({
           const f = decision.proposal.figure;
           const company = ctx.data.company(f.company)?.name ?? f.company;
           return privateAnswer(`Proposal ${id} approved`, [
-            `${company} ${f.period.label}: ${amountWords(f)} is in the data now (version ${decision.version}, figure ${decision.proposal.figureId}), with ${decision.proposal.source.title} as its source.`,
-            'Channels with revision alerts get the change; the next digests list it.',
+            `${company} ${f.period.label}: ${amountWords(f)} is written to the data file (version ${decision.version}, figure ${decision.proposal.figureId}), with ${decision.proposal.source.title} as its source.`,
+            'Answers use it within seconds (the data reloads); channels with revision alerts get the change, and the next digests list it.',
           ]);
         }
       }
