@@ -9,8 +9,6 @@ import { openSqlite, type SqliteDatabase } from './sqlite-database.js';
 import { KyselyStore } from './store.js';
 import { parseDatabaseUrl } from './url.js';
 
-export { capError } from './write.js';
-
 /** The SQLite file DATABASE_URL names ("./data/x.sqlite", "sqlite:x.sqlite", ":memory:" …). */
 export function sqlitePathOf(databaseUrl: string): string {
   const target = parseDatabaseUrl(databaseUrl);
