@@ -75,7 +75,11 @@ export function readDataFile(file: string, { maxBytes = DEFAULT_DATA_MAX_BYTES }
   try {
     const { size } = statSync(file);
     if (size > maxBytes) throw tooLargeError(file, size, maxBytes);
-    return readFileSync(file, 'utf8');
+    const text = readFileSync(file, 'utf8');
+    // It may have grown between the look and the read.
+    const bytes = Buffer.byteLength(text);
+    if (bytes > maxBytes) throw tooLargeError(file, bytes, maxBytes);
+    return text;
   } catch (error) {
     if (error instanceof DataFileError) throw error;
     throw new DataFileError(file, [{ file, message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); check DATA_FILE` }]);
