@@ -8,17 +8,9 @@ import { calendarYearFigure, headlineFigure, isCounted, monthsIn, pledgesOf, rev
 import { DEFINITION_WORDS, isCapexDefinition } from '../data/definitions.js';
 import type { Company, Figure } from '../data/schema.js';
 import { capexTimeline } from './capex-timeline.js';
-import {
-  BASIS_WORDS,
-  companyOption,
-  describeFigure,
-  describeYearValue,
-  displayName,
-  disputeNotes,
-  newestDate,
-  resolveCompany,
-  sourcesOf,
-} from './shared.js';
+import { BASIS_WORDS, describeFigure, describeYearValue, displayName, disputeNotes, newestDate, sourcesOf } from '../present/figures.js';
+import { companyOption, resolveCompany } from './shared.js';
+import { commandRef } from '../core/syntax.js';
 
 const USAGE = '/capex <company> — e.g. /capex alibaba, /capex MSFT, /capex google';
 
@@ -70,7 +62,7 @@ function companyAnswer(data: DataSet, company: Company, now: Date): Reply {
     // Only weak figures and estimates are left: say how many, and where to see them.
     const weak = data.figuresOf(company.id).filter((f) => !isCounted(f)).length;
     throw new UserError(
-      `No reliable figure for ${company.name} yet${weak ? ` (${weak} low-reliability figure${weak > 1 ? 's' : ''} or estimate${weak > 1 ? 's' : ''}: /capex sources ${company.id})` : ''}.`,
+      `No reliable figure for ${company.name} yet${weak ? ` (${weak} low-reliability figure${weak > 1 ? 's' : ''} or estimate${weak > 1 ? 's' : ''}: ${commandRef(`/capex sources ${company.id}`)})` : ''}.`,
     );
   }
   const lead = headline.figures.at(-1)!;
@@ -209,7 +201,11 @@ function contextFigures(headline: YearFigure, data: DataSet, now: Date) {
     }
   }
   const newest = headline.figures.reduce((max, f) => (f.announced > max ? f.announced : max), '');
-  const newerWeak = all.filter((f) => f.status === 'weak' && f.announced > newest && isCapexDefinition(f.definition));
+  const headlineEnd = headline.figures.reduce((max, f) => (f.period.end > max ? f.period.end : max), '');
+  // Weak figures announced since, or the same day for a later period (Oracle's FY2027 outlook beside its FY2026 actual).
+  const newerWeak = all.filter(
+    (f) => f.status === 'weak' && isCapexDefinition(f.definition) && (f.announced > newest || (f.announced === newest && f.period.end > headlineEnd)),
+  );
   for (const f of newerWeak) {
     fields.push({ label: 'Newer, weakly sourced (not used)', value: `${describeFigure(f, data)} — ${f.source.title}` });
   }

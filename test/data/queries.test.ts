@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_DATA_FILE, parseDataText } from '../../src/data/loader.js';
-import { calendarYearFigure, rankYear, yearFigure } from '../../src/data/queries.js';
+import { calendarYearFigure, rankYear, sumOfQuarters, yearFigure } from '../../src/data/queries.js';
 import { rankedSources } from '../../src/data/definitions.js';
 import { usdOf } from '../../src/data/money.js';
 
@@ -103,5 +103,19 @@ describe('calendar years, fiscal years and rankings on the bundled data', () => 
     expect(usdOf(tencentQ3, data).low).toBeCloseTo(12.98 / 7.2124, 6);
     const bytedance = data.figures.find((x) => x.id === 'bytedance-cy2026-guidance-2025-12-23')!;
     expect(usdOf(bytedance, data)).toMatchObject({ low: 23, high: 23, conversion: { fromFigureSource: true } });
+  });
+});
+
+describe('quarters against a stated year on the bundled data', () => {
+  const data = parseDataText(bundled, 'capex-data.yaml');
+
+  it('GIVEN Tesla’s four 2025 quarters THEN they add up to within 2 % of its stated US$8.5B, and the stated year is what ranks', () => {
+    const tesla = data.company('tesla')!;
+    const summed = sumOfQuarters(data, tesla, '2025-01', 'CY2025')!;
+    expect(summed.row.usdPerYear.low).toBeCloseTo(8.52, 6);
+    expect(Math.abs(summed.row.usdPerYear.low - 8.5) / 8.5).toBeLessThan(0.02);
+    const row = calendarYearFigure(data, tesla, 2025)!;
+    expect(row.usdPerYear).toEqual({ low: 8.5, high: 8.5 });
+    expect(row.derivation).toBeUndefined();
   });
 });
