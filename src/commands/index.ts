@@ -11,11 +11,13 @@ import { newsCommand } from './news.js';
 import { digestFeedsCommand } from './feeds.js';
 import { ALERT_COMMANDS } from './alerts.js';
 import { PROPOSAL_COMMANDS } from './proposals.js';
+import { withReplyActions } from './actions.js';
 
 export const commands: CommandSpec[] = [
-  capexCommand,
-  compareCommand,
-  topCommand,
+  // Answers carry their next step as buttons (Sources, Compare with…, Switch year): src/commands/actions.ts.
+  withReplyActions(capexCommand),
+  withReplyActions(compareCommand),
+  withReplyActions(topCommand),
   companiesCommand,
   sourcesCommand,
   newsCommand,

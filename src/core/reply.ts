@@ -3,6 +3,7 @@
  * Discord embeds); nothing here knows about any platform. All strings are plain text: renderers
  * escape them for their platform, so user-typed text echoed back can never become markup or a ping.
  */
+import type { ReplyAction } from './interaction.js';
 
 /** Who sees the reply: `public` posts in the channel, `private` only to the person who asked. */
 export type Visibility = 'public' | 'private';
@@ -99,6 +100,8 @@ export interface Reply {
   link?: ReplyLink;
   /** Short summary for notifications and screen readers (Slack `text`, embed fallbacks). */
   summary: string;
+  /** Buttons and selects under the answer (Sources, Compare with…), each a command line; see src/core/interaction.ts. */
+  actions?: ReplyAction[];
 }
 
 export function errorReply(message: string, usage?: string): Reply {

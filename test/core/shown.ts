@@ -18,7 +18,7 @@ export function shown(reply: Reply, platform: Platform): string {
   if (platform === 'slack') {
     const message = renderSlack(reply);
     const blocks = message.blocks.flatMap((b) =>
-      'text' in b && b.text ? [b.text.text] : 'fields' in b && b.fields ? b.fields.map((f) => f.text) : 'elements' in b ? b.elements.map((e) => e.text) : [],
+      'text' in b && b.text ? [b.text.text] : 'fields' in b && b.fields ? b.fields.map((f) => f.text) : b.type === 'context' ? b.elements.map((e) => e.text) : [],
     );
     return unescapeSlack([message.text, ...blocks].join('\n'));
   }

@@ -18,6 +18,7 @@ import type { DiscordCommandSet } from './commands.js';
 import { DEFER_AFTER_MS, deferPrivately, deferredResponse, finishDeferred, INTERACTION_TOKEN_MS, readyWithin } from './deferral.js';
 import { answerCommand, autocompleteChoices, discordCaller, type InvokedOption } from './invocation.js';
 import { renderMessage } from './render.js';
+import { answerComponent, type RawComponentInteraction } from './components.js';
 import { ReplayGuard } from '../replay-guard.js';
 import { createSignatureVerifier, SIGNATURE_TOLERANCE_SECONDS } from './verify.js';
 
@@ -89,6 +90,11 @@ export function createInteractionsHandler(deps: InteractionsDeps): RouteHandler 
       return;
     }
 
+    // Buttons and selects on the bot's answers: answered by the core like the command they carry (components.ts).
+    if (interaction.type === InteractionType.MessageComponent) {
+      await answerComponent(interaction as RawComponentInteraction, (answer) => sendJson(res, 200, answer), { core, logger, webhooks: webhookRest, charts: Boolean(charts), deferAfterMs });
+      return;
+    }
     if (interaction.type !== InteractionType.ApplicationCommand) {
       sendJson(res, 200, quickResponse(interaction, core, commands, logger));
       return;

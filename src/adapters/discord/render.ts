@@ -10,6 +10,7 @@
 import type { APIEmbed, APIEmbedField } from 'discord.js';
 import type { Reply, ReplySource, ReplyTable } from '../../core/reply.js';
 import { displayWidth, layoutBars, layoutTable } from '../../core/text-layout.js';
+import { actionRows, type DiscordActionRow } from './action-rows.js';
 
 /** https://discord.com/developers/docs/resources/message#embed-object-embed-limits */
 export const EMBED_LIMITS = {
@@ -32,6 +33,8 @@ export interface DiscordMessage {
   embeds: APIEmbed[];
   allowed_mentions: { parse: [] };
   flags?: number;
+  /** Buttons and selects (Sources, Compare with…): src/adapters/discord/action-rows.ts. */
+  components?: DiscordActionRow[];
 }
 
 const COLOURS = { answer: 0x2f9e44, error: 0xe03131, help: 0x5865f2 } as const;
@@ -51,6 +54,7 @@ export function renderMessage(reply: Reply): DiscordMessage {
     embeds: [renderEmbed(reply)],
     allowed_mentions: NO_MENTIONS,
     ...(isEphemeral(reply) ? { flags: EPHEMERAL } : {}),
+    ...(reply.actions?.length ? { components: actionRows(reply.actions) } : {}),
   };
 }
 

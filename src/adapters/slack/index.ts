@@ -16,6 +16,7 @@ import { SlackChartUploader } from './charts.js';
 import { createOutboundWebClient, createSlackOutbound } from './outbound.js';
 import { SharedHttpReceiver } from './receiver.js';
 import { registerSlashCommands } from './slash-commands.js';
+import { registerInteractivity } from './interactivity.js';
 import { SlackUserDirectory } from './users.js';
 import { SlackChannelCheck } from './channel-check.js';
 import { registerLifecycleEvents } from './events.js';
@@ -111,6 +112,8 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs, char
   const charts = withCharts ? new SlackChartUploader(createOutboundWebClient({ token, slackApiUrl, logger, timeoutMs: 20_000 }), logger) : undefined;
   const channels = new SlackChannelCheck(app.client, logger);
   const commands = registerSlashCommands(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, ackBudgetMs, charts, channels });
+  // Buttons and selects on answers (block_actions), on the same signed endpoint: src/adapters/slack/interactivity.ts.
+  registerInteractivity(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, charts });
   // One view of the token for the outbound channel, the lifecycle events and health.
   const tokenState = new TokenState('slack', logger);
   registerLifecycleEvents(app, { tokenState });

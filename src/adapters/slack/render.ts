@@ -6,6 +6,7 @@
  */
 import { deepFreeze, type Reply, type ReplyChart, type ReplySource, type ReplyTable } from '../../core/reply.js';
 import { slackChannelMentions } from './syntax.js';
+import { actionsBlock, type SlackActionsBlock } from './actions-block.js';
 
 /** Documented Block Kit limits (docs.slack.dev/reference/block-kit/blocks), plus a cap for the fallback text. */
 export const BLOCK_KIT_LIMITS = {
@@ -35,7 +36,8 @@ export type SlackBlock =
   | { type: 'section'; text: Mrkdwn; fields?: undefined }
   | { type: 'section'; fields: Mrkdwn[]; text?: undefined }
   | { type: 'context'; elements: Mrkdwn[] }
-  | { type: 'divider' };
+  | { type: 'divider' }
+  | SlackActionsBlock;
 
 export interface SlackMessage {
   text: string;
@@ -138,7 +140,8 @@ export function renderMessage(reply: Reply): SlackMessage {
   const context = contextBlock(reply.asOf, reply.sources ?? []);
   // The web page with the answer in full (PUBLIC_URL): one more context line, a link built like a source's.
   const page: SlackBlock | undefined = reply.link ? { type: 'context', elements: [{ type: 'mrkdwn', text: sourceLink({ title: reply.link.label, url: reply.link.url }) }] } : undefined;
-  const trailing = [context, page].filter((b): b is SlackBlock => b !== undefined);
+  // Buttons and selects (Sources, Compare with…) come last, under the sources: src/adapters/slack/interactivity.ts.
+  const trailing = [context, page, actionsBlock(reply.actions)].filter((b): b is SlackBlock => b !== undefined);
   const room = BLOCK_KIT_LIMITS.blocksPerMessage - trailing.length;
   if (content.length > room) {
     content.length = room - 1;

@@ -45,7 +45,7 @@ function allText(message: SlackMessage): string[] {
   for (const block of message.blocks) {
     if ('text' in block && block.text) texts.push(block.text.text);
     if ('fields' in block && block.fields) texts.push(...block.fields.map((f) => f.text));
-    if ('elements' in block) texts.push(...block.elements.map((e) => e.text));
+    if (block.type === 'context') texts.push(...block.elements.map((e) => e.text));
   }
   return texts;
 }

@@ -1,0 +1,117 @@
+/**
+ * Buttons and selects on Discord answers (src/core/interaction.ts) over HTTP interactions: a reply's actions
+ * become message components (buttons share one action row, each string select has its own), with the encoded
+ * command line as `custom_id` (at most 100 characters, which the core's encoding respects). A press arrives as a
+ * MESSAGE_COMPONENT interaction (type 3), signed and replay-checked like a command; it is answered within
+ * Discord's 3 seconds by
+ * - type 7 UPDATE_MESSAGE, replacing the message pressed on (a select that switches what it shows), or
+ * - type 4 CHANNEL_MESSAGE_WITH_SOURCE, a follow-up message, ephemeral when the original was or when it is an error;
+ * an answer not ready in time is deferred (type 6 for an update, type 5 for a follow-up) and delivered through the
+ * interaction webhook. Every message carries `allowed_mentions: { parse: [] }` (renderMessage).
+ */
+import { Routes, type REST } from 'discord.js';
+import type { Core } from '../../core/core.js';
+import { answerAction, type ActionAnswer } from '../../core/interaction.js';
+import type { Logger } from '../../core/log.js';
+import { attachChartToInteraction } from './charts.js';
+import { DEFER_AFTER_MS, finishDeferred, INTERACTION_TOKEN_MS, readyWithin } from './deferral.js';
+import { discordCaller } from './invocation.js';
+import { EPHEMERAL, renderMessage } from './render.js';
+
+const ResponseType = { ChannelMessageWithSource: 4, DeferredChannelMessage: 5, DeferredUpdateMessage: 6, UpdateMessage: 7 } as const;
+
+/** The parts of a MESSAGE_COMPONENT interaction this reads. */
+export interface RawComponentInteraction {
+  id: string;
+  application_id?: string;
+  token?: string;
+  data?: { custom_id?: string; component_type?: number; values?: string[] };
+  message?: { id?: string; flags?: number };
+  channel_id?: string;
+  channel?: { id: string };
+  member?: { user: { id: string; username?: string; global_name?: string | null }; permissions?: string };
+  user?: { id: string; username?: string; global_name?: string | null };
+}
+
+export interface ComponentDeps {
+  core: Core;
+  logger: Logger;
+  /** The interaction webhook client: deferred answers and chart images. */
+  webhooks: () => REST;
+  /** Adds the chart image to an answer holding a chart. */
+  charts?: boolean;
+  deferAfterMs?: number;
+}
+
+/**
+ * Answers a press. `respond` writes the HTTP answer (within 3 s); the rest goes through the webhook. Never rejects.
+ * Buttons on a component are pressed by whoever sees them: admin rights come from the member's own permissions,
+ * never from a command's Integrations gate (which Discord applies to commands only).
+ */
+export async function answerComponent(interaction: RawComponentInteraction, respond: (body: unknown) => void, deps: ComponentDeps): Promise<void> {
+  const { core, logger } = deps;
+  const user = interaction.member?.user ?? interaction.user;
+  const caller = discordCaller({
+    userId: user?.id ?? 'unknown',
+    userName: user?.global_name ?? user?.username,
+    channelId: interaction.channel?.id ?? interaction.channel_id,
+    permissions: interaction.member?.permissions,
+  });
+  const encoded = interaction.data?.custom_id ?? '';
+  const originalPrivate = ((interaction.message?.flags ?? 0) & EPHEMERAL) !== 0;
+  const answering: Promise<ActionAnswer> = answerAction(core, encoded, interaction.data?.values?.[0], caller, originalPrivate).catch((error: unknown) => ({
+    reply: core.internalError(error, { platform: 'discord', action: encoded.slice(0, 100), caller: caller.userId }),
+    replace: false,
+  }));
+  const early = await readyWithin(answering, deps.deferAfterMs ?? DEFER_AFTER_MS);
+  const appId = interaction.application_id;
+  const token = interaction.token;
+  let messageId: string | undefined = '@original';
+  let answer = early;
+  if (early) {
+    const message = renderMessage(early.reply);
+    if (early.replace) {
+      const { flags: _kept, ...update } = message;
+      respond({ type: ResponseType.UpdateMessage, data: update });
+    } else {
+      respond({ type: ResponseType.ChannelMessageWithSource, data: message });
+    }
+  } else {
+    // Not ready within 2 s: acknowledge now, deliver by webhook. An update is deferred as one (type 6) only when
+    // it will replace the message; the action's kind is known from its id before the answer is.
+    const replace = /^cx1\|\d{1,2}\|u/.test(encoded);
+    respond(replace ? { type: ResponseType.DeferredUpdateMessage } : { type: ResponseType.DeferredChannelMessage, data: originalPrivate ? { flags: EPHEMERAL } : {} });
+    answer = await readyWithin(answering, INTERACTION_TOKEN_MS);
+    if (!answer || !appId || !token) {
+      logger.error({ interaction: interaction.id }, 'a deferred Discord button answer was not ready within the interaction token\'s lifetime; dropped');
+      return;
+    }
+    if (replace && answer.replace) {
+      const { flags: _kept, ...update } = renderMessage(answer.reply);
+      try {
+        await deps.webhooks().patch(Routes.webhookMessage(appId, token, '@original'), { auth: false, body: update });
+      } catch (error) {
+        logger.error({ err: error }, 'could not deliver a deferred Discord button answer');
+        return;
+      }
+    } else if (replace) {
+      // An error to a select that would have replaced the message: a private follow-up, the message untouched.
+      messageId = await followUp(deps.webhooks(), appId, token, answer, logger);
+    } else {
+      messageId = await finishDeferred(deps.webhooks(), appId, token, answer.reply, originalPrivate, logger);
+    }
+  }
+  if (deps.charts && answer?.reply.chart && messageId && appId && token) {
+    await attachChartToInteraction(deps.webhooks(), appId, token, answer.reply, logger, messageId);
+  }
+}
+
+async function followUp(rest: REST, appId: string, token: string, answer: ActionAnswer, logger: Logger): Promise<string | undefined> {
+  try {
+    const posted = (await rest.post(Routes.webhook(appId, token), { auth: false, body: renderMessage(answer.reply) })) as { id?: string };
+    return posted.id;
+  } catch (error) {
+    logger.error({ err: error }, 'could not deliver a deferred Discord button answer');
+    return undefined;
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Buttons and selects on Slack answers (src/core/interaction.ts): the reply's actions become one Block Kit
+ * `actions` block, and a press (`block_actions`, on the same signed POST /slack/events or over Socket Mode) is
+ * acked at once with an empty 200 — Slack's 3-second window — then answered through the payload's
+ * `response_url`: the original replaced for a select that switches what it shows, otherwise a follow-up with
+ * the original's visibility (an ephemeral original gets an ephemeral answer; errors are always ephemeral).
+ */
+import type { App, BlockAction, RespondArguments, RespondFn } from '@slack/bolt';
+import type { Caller } from '../../core/command.js';
+import type { Core } from '../../core/core.js';
+import { ACTION_ID_PATTERN, answerAction } from '../../core/interaction.js';
+import type { Logger } from '../../core/log.js';
+import { parseCommandLine } from '../../core/parse.js';
+import { errorReply } from '../../core/reply.js';
+import { ReplayGuard } from '../replay-guard.js';
+import type { SlackChartUploader } from './charts.js';
+import { renderSlashResponse } from './render.js';
+import type { SlackUserDirectory } from './users.js';
+
+export interface InteractivityOptions {
+  core: Core;
+  users: SlackUserDirectory;
+  adminUserIds: readonly string[];
+  logger: Logger;
+  /** Uploads the chart image under a Chart press's answer. */
+  charts?: SlackChartUploader;
+}
+
+/** Routes every press on the bot's own actions (`cx1|…` action ids) to the core. */
+export function registerInteractivity(app: App, options: InteractivityOptions): void {
+  const presses = new PressAnswerer(options);
+  app.action<BlockAction>(ACTION_ID_PATTERN, async ({ ack, body, action, respond }) => {
+    await ack();
+    await presses.handle(body, action, respond);
+  });
+}
+
+export class PressAnswerer {
+  private readonly adminIds: ReadonlySet<string>;
+  /** A press's trigger_id is answered once (a replayed or retried request repeats it). */
+  private readonly seen = new ReplayGuard();
+
+  constructor(private readonly options: InteractivityOptions) {
+    this.adminIds = new Set(options.adminUserIds.map((id) => id.replace(/^slack:/, '')));
+  }
+
+  async handle(body: BlockAction, action: BlockAction['actions'][number], respond: RespondFn): Promise<void> {
+    const { core, logger } = this.options;
+    if (body.trigger_id && !this.seen.firstTime(body.trigger_id)) {
+      logger.warn({ trigger: body.trigger_id }, 'ignored a repeated Slack button press (same trigger_id)');
+      return;
+    }
+    const picked = action.type === 'static_select' ? action.selected_option?.value : undefined;
+    const originalPrivate = Boolean(body.container?.is_ephemeral);
+    let answer;
+    try {
+      const caller = await this.caller(body, action.action_id);
+      answer = 'refusal' in caller ? { reply: caller.refusal, replace: false } : await answerAction(core, action.action_id, picked, caller, originalPrivate);
+    } catch (error) {
+      answer = { reply: core.internalError(error, { platform: 'slack', action: action.action_id.slice(0, 100), user: body.user.id }), replace: false };
+    }
+    const rendered = renderSlashResponse(answer.reply);
+    const message: RespondArguments = answer.replace
+      ? { replace_original: true, text: rendered.text, blocks: rendered.blocks }
+      : { replace_original: false, response_type: rendered.response_type, text: rendered.text, blocks: rendered.blocks };
+    try {
+      await respond(message);
+    } catch (error) {
+      logger.error({ err: error, action: action.action_id.slice(0, 100) }, 'could not answer a Slack button press through response_url');
+      return;
+    }
+    const channelId = body.channel?.id;
+    if (this.options.charts && answer.reply.chart && channelId && !answer.replace) await this.options.charts.afterAnswer({ channelId }, answer.reply, respond);
+  }
+
+  /** Admin status and time zone are asked from Slack only when the pressed line is an admin or schedule command. */
+  private async caller(body: BlockAction, encoded: string): Promise<Caller | { refusal: ReturnType<typeof errorReply> }> {
+    const userId = body.user.id;
+    const caller: Caller = {
+      platform: 'slack',
+      userId: `slack:${userId}`,
+      ...(body.user.name ? { userName: body.user.name } : {}),
+      channelId: `slack:${body.channel?.id ?? `dm-${userId}`}`,
+      isAdmin: this.adminIds.has(userId),
+    };
+    const line = /\|(\/.*)$/s.exec(encoded)?.[1] ?? '';
+    const parsed = parseCommandLine(line.replace('{}', 'x'));
+    const spec = parsed.ok ? this.options.core.findByText(parsed.command, parsed.args)?.spec : undefined;
+    const needsFacts = Boolean(spec?.adminOnly && !caller.isAdmin) || spec?.path[0] === 'capex-digest';
+    if (!needsFacts) return caller;
+    try {
+      const facts = await this.options.users.lookup(userId);
+      caller.isAdmin ||= facts.isAdmin;
+      if (facts.timeZone) caller.timeZone = facts.timeZone;
+      return caller;
+    } catch (error) {
+      this.options.logger.warn({ err: error, user: userId }, 'users.info failed on a button press');
+      if (spec?.adminOnly && !caller.isAdmin) return { refusal: errorReply('I could not check your Slack admin status just now (Slack did not answer). Please try again in a minute.') };
+      return caller;
+    }
+  }
+}
