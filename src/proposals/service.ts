@@ -2,12 +2,13 @@
  * Proposed figures: new capex figures read in SEC filings and news headlines, offered to admins, published
  * only after one approves.
  *
- * Each tick (every FEED_REFRESH_MINUTES by default):
+ * Each tick (every FEED_REFRESH_MINUTES, at most 5 minutes apart; a feed is fetched only when it is due):
  * 1. Pending proposals older than 30 days expire.
  * 2. Filings (when SEC_USER_AGENT is set): each tracked US filer's 8-K Atom feed is fetched with a conditional
  *    GET; each earnings 8-K (item 2.02) not read before has its exhibit 99.1 read and extracted. A failing feed
- *    backs off (refresh × 2^(n−1), at most 12 h) like a news feed. A filing whose exhibit cannot be fetched
- *    is not marked read, and the feed's validators are not saved, so the next poll tries it again.
+ *    backs off (refresh × 2^(n−1), at most the news feeds' MAX_BACKOFF_MS) like a news feed. A filing whose
+ *    exhibit cannot be fetched is not marked read, and the feed's validators are not saved, so the next poll
+ *    tries it again.
  * 3. Headlines: the news items the feeds kept (src/news) not read before.
  * 4. Every statement the extractor can place becomes a proposal unless the data already states it or another
  *    proposal does (the store's unique key), and one post per subscribed channel is queued and sent.
@@ -24,6 +25,7 @@ import { DataFileError } from '../data/loader.js';
 import type { NewsItem } from '../news/store.js';
 import { FeedFetchError, FetchAbortedError } from '../news/fetch.js';
 import { FeedParseError } from '../news/parse.js';
+import { MAX_BACKOFF_MS } from '../news/service.js';
 import { FeedUrlError } from '../news/address-policy.js';
 import { systemClock, type Clock } from '../schedule/clock.js';
 import { platformOf } from '../schedule/schedule-record.js';
@@ -38,7 +40,6 @@ import { NotWritableError, type FigureWriter } from './writer.js';
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-export const MAX_BACKOFF_MS = 12 * HOUR;
 /** Filings and headlines older than this are history, not news: a feed read for the first time does not propose its archive. */
 export const FILING_MAX_AGE_MS = 14 * DAY;
 /** Headlines looked at per tick (the newest kept ones). */
