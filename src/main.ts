@@ -11,7 +11,7 @@ import { createRuntime, type Runtime } from './runtime.js';
 import { runConsole, createConsoleOutbound } from './adapters/console/console.js';
 import { AdapterRegistry } from './adapters/registry.js';
 import type { OutboundChannel } from './core/outbound.js';
-import { startDigests } from './schedule/wire.js';
+import { deliveryStatus, startDigests } from './schedule/wire.js';
 import { startNews } from './news/wire.js';
 import { startAlerts } from './alerts/wire.js';
 import { tellAdminsOfDatabaseProblems, withDatabaseHealth } from './store/alarm.js';
@@ -37,7 +37,8 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
   // /healthz: `status` is "degraded" with each reason while a platform is down or refuses the token; still 200,
   // because the process serves the other platforms (a restart would not fix a platform outage or a bad token).
   // `database`: kind, migration version, location; a lost database makes the whole body degraded.
-  const http = needsHttp ? new HttpServer(() => withDatabaseHealth({ ...registry.healthz(), ...runtime.live.status() }, runtime.store)) : undefined;
+  // Delivery: whether this replica leads the background loops, and the lag of the oldest due post (docs/scaling.md).
+  const http = needsHttp ? new HttpServer(() => withDatabaseHealth({ ...registry.healthz(), ...runtime.live.status(), ...deliveryStatus(runtime.services) }, runtime.store)) : undefined;
 
   // Every adapter's first attempt is over when this resolves; those that failed keep trying in the background.
   await registry.start({ core: runtime.core, config, http, logger });

@@ -1,17 +1,18 @@
 /**
  * Revision alerts: when a new data version adds a figure or revises a guidance, every channel subscribed
- * with `/capex-digest alerts on [company …]` gets one short post, once — also across restarts.
+ * with `/capex-digest alerts on [company …]` gets one short post, once — also across restarts and replicas.
  *
- * How "once" holds (the same ledger discipline as digests):
+ * How "once" holds (the delivery ledger's discipline, src/delivery):
  * 1. `reconcile(data)` compares the data with the figure ids the store has seen (not with the previous
  *    in-memory version), so a change made while the bot was down is found at start-up, and one already
- *    announced is never found again. The changes are `diffDataSets(seen, data)`.
- * 2. In ONE transaction it records the new ids as seen and claims (channel, figure) rows for every matching
- *    subscription: UNIQUE(channel_id, figure_id) makes a second claim a no-op.
- * 3. Only then it posts, one post per channel per batch, through the digests' retry policy: 429 waits
- *    Retry-After (the whole platform pauses), 5xx / network errors back off, and retries that run out are
- *    tried again RETRY_LATER later. A channel that is gone marks the subscription failing and its admin is
- *    told by DM, once. Rows a dead process left `sending` are retried once at start-up.
+ *    announced is never found again. The changes are `diffDataSets(seen, data)`. Only the replica that leads
+ *    the background loops diffs (src/delivery/leader.ts).
+ * 2. It records an `alert` ledger row per (figure, channel) for every matching subscription — UNIQUE, so a second
+ *    diff of the same change inserts nothing — and only THEN marks the figures seen. A crash in between diffs the
+ *    same figures again on the next start, and their rows already exist: nothing lost, nothing doubled.
+ * 3. The engine posts them — on any replica, one post per channel for the rows claimed together — through the
+ *    shared gates and retry rule; this service is the `alert` handler: what a batch posts, and what a channel
+ *    that is gone does (the subscription goes failing, its admin is told once).
  *
  * The first run ever records a baseline (everything in the data is "seen") and announces nothing.
  *
@@ -20,25 +21,25 @@
  * refusal told is kept in the store). Not posted in alert channels: the refusal names files and rows, which
  * is for admins, not for the channel.
  */
-import { createHash } from 'node:crypto';
-import { setMaxListeners } from 'node:events';
-import type { Caller, Platform } from '../core/command.js';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Caller } from '../core/command.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { Reply } from '../core/reply.js';
+import { commandRef } from '../core/syntax.js';
 import { DataSet } from '../data/dataset.js';
 import { diffDataSets, type DataChange } from '../data/diff.js';
 import type { DataRefusal, LiveDataListener } from '../data/live.js';
-import { AbortedError, settleWithin, systemClock, type Clock } from '../schedule/clock.js';
-import { DEFAULT_RETRY_POLICY, PlatformGate, postWithRetry, type RetryPolicy } from '../schedule/delivery.js';
-import { channelLabel, platformOf } from '../schedule/schedule-record.js';
+import type { DeliveryEngine, DeliveryHandler, Preparation } from '../delivery/engine.js';
+import type { LedgerRow, NewLedgerRow } from '../delivery/ledger.js';
+import type { NotifyAdmin } from '../delivery/notify-admin.js';
+import type { FinalFailure } from '../delivery/retry.js';
+import { systemClock, type Clock } from '../schedule/clock.js';
+import { channelLabel } from '../schedule/schedule-record.js';
 import { buildAlertPost, type AlertItem } from './message.js';
-import type { AlertClaim, AlertDelivery, AlertStore, AlertSubscription } from './store.js';
+import type { AlertDelivery, AlertStore, AlertSubscription } from './store.js';
 
-const MINUTE = 60_000;
-/** Posts in flight per platform: alerts are rare and small; the rate limit is what matters. */
-const CONCURRENCY = 4;
 /** A refused version's message is long (up to 20 problems): admins get the first lines. */
 const REFUSAL_LINES = 4;
 const REFUSAL_STATE = 'refusal_told';
@@ -53,90 +54,105 @@ export interface LiveSource {
 export interface AlertServiceOptions {
   store: AlertStore;
   data: () => DataSet;
-  outbounds?: readonly OutboundChannel[];
+  /** The delivery engine every post goes through (the digest service's). */
+  engine: DeliveryEngine;
+  notifyAdmin: NotifyAdmin;
   clock?: Clock;
   logger?: Logger;
-  policy?: RetryPolicy;
-  /** Retry the pending posts every minute (off in tests, which call deliverPending()). */
-  heartbeat?: boolean;
-  /** After retries run out, try again this much later. */
-  retryLaterMs?: number;
   /** Creators of digest schedules (the other admins told about a refused data version). */
   scheduleCreators?: () => Promise<string[]>;
 }
 
 export type SubscribeResult = { subscription: AlertSubscription; before?: AlertSubscription };
 
-export class AlertService {
+/** An alert ledger row as the tests and `/capex-digest status` read it (the alert ledger's shape before issue 12). */
+function toAlertDelivery(row: LedgerRow): AlertDelivery {
+  const p = row.payload;
+  return {
+    id: row.id,
+    channelId: row.target,
+    figureId: row.subject,
+    subscriptionId: Number(p.subscriptionId ?? 0),
+    kind: p.change === 'revised' ? 'revised' : 'added',
+    previousId: typeof p.previousId === 'string' ? p.previousId : null,
+    dataVersion: String(p.dataVersion ?? ''),
+    status: row.status === 'pending' ? 'claimed' : row.status === 'missed' ? 'skipped' : row.status,
+    attempts: row.attempts,
+    recoveries: row.takeovers,
+    claimedAt: row.createdAt,
+    nextAttemptAt: row.notBefore,
+    deliveredAt: row.deliveredAt,
+    error: row.error,
+  };
+}
+
+export class AlertService implements DeliveryHandler {
+  readonly kind = 'alert' as const;
+  /** Rows claimed together for one channel go out as one post. */
+  readonly batch = true;
   readonly store: AlertStore;
+  private readonly engine: DeliveryEngine;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly policy: RetryPolicy;
-  private readonly retryLaterMs: number;
-  private readonly outbounds = new Map<Platform, OutboundChannel>();
-  private readonly gates = new Map<Platform, PlatformGate>();
-  /** Channels being posted to by this process, with the promise (one post per channel at a time). */
-  private readonly inFlight = new Map<string, Promise<void>>();
-  /** Channels that got new claims while a post to them was in flight: posted again right after. */
-  private readonly again = new Set<string>();
-  private readonly warnedNoOutbound = new Set<string>();
-  private readonly abort = new AbortController();
-  private reconciling: Promise<AlertDelivery[]> = Promise.resolve([]);
-  /** Admin notices being sent: start-up and reloads do not wait for a slow platform. */
+  private reconciling: Promise<LedgerRow[]> = Promise.resolve([]);
+  /** Admin notices being recorded: start-up and reloads do not wait for them. */
   private readonly notices = new Set<Promise<unknown>>();
-  private timer: NodeJS.Timeout | undefined;
-  private started = false;
+  private live: LiveSource | undefined;
+  private subscribed = false;
+  private leading = false;
   private stopping = false;
 
   constructor(private readonly options: AlertServiceOptions) {
     this.store = options.store;
+    this.engine = options.engine;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
-    this.policy = options.policy ?? DEFAULT_RETRY_POLICY;
-    this.retryLaterMs = options.retryLaterMs ?? 5 * MINUTE;
-    setMaxListeners(0, this.abort.signal);
-    for (const outbound of options.outbounds ?? []) this.connect(outbound);
+    this.engine.register(this);
   }
 
   connect(outbound: OutboundChannel): void {
-    this.outbounds.set(outbound.platform, outbound);
-    if (!this.gates.has(outbound.platform)) this.gates.set(outbound.platform, new PlatformGate(this.clock, CONCURRENCY));
+    this.engine.connect(outbound);
   }
 
+  /** Whether this replica diffs data versions (it leads the background loops). */
   get running(): boolean {
-    return this.started && !this.stopping;
+    return this.leading && !this.stopping;
   }
 
   /**
-   * After the adapters are up: recover posts a dead process left in flight, announce what changed while the
-   * bot was down, follow the live data from now on, and tell admins about a refusal they have not heard of.
+   * After the adapters are up. Every replica posts alert rows (the engine); the one that leads (`lead`, default
+   * true) also announces what changed while no replica was looking, follows the live data from now on, and tells
+   * admins about a refusal they have not heard of.
    */
-  async start(outbounds: readonly OutboundChannel[], live?: LiveSource): Promise<void> {
+  async start(outbounds: readonly OutboundChannel[], live?: LiveSource, options: { lead?: boolean } = {}): Promise<void> {
     for (const outbound of outbounds) this.connect(outbound);
-    if (this.started || this.stopping) return;
-    this.started = true;
-    const recovered = await this.store.recoverInFlight(this.clock.now());
-    if (recovered.requeued || recovered.failed) this.logger.warn(recovered, 'revision alerts left in flight by the previous run recovered');
-    live?.subscribe({
-      onChange: async (_previous, next) => {
-        if (this.stopping) return;
-        // A valid version ends any refusal: the same problem coming back later is news again.
-        await this.store.setState(REFUSAL_STATE, '');
-        await this.reconcile(next);
-      },
-      onRefused: (refusal) => {
-        if (!this.stopping) this.inBackground(this.tellRefusal(refusal, live));
-      },
-    });
+    this.live = live;
+    if (live && !this.subscribed) {
+      this.subscribed = true;
+      live.subscribe({
+        onChange: async (_previous, next) => {
+          if (!this.running) return;
+          // A valid version ends any refusal: the same problem coming back later is news again.
+          await this.store.setState(REFUSAL_STATE, '');
+          await this.reconcile(next);
+        },
+        onRefused: (refusal) => {
+          if (this.running) this.inBackground(this.tellRefusal(refusal, live));
+        },
+      });
+    }
+    if (options.lead !== false) await this.lead(true);
+  }
+
+  /** Takes up (or gives up) the diffing of data versions on this replica. */
+  async lead(leading: boolean): Promise<void> {
+    if (this.stopping || leading === this.leading) return;
+    this.leading = leading;
+    if (!leading) return;
     await this.reconcile(this.options.data());
+    const live = this.live;
     if (live?.lastRefusal) this.inBackground(this.tellRefusal(live.lastRefusal, live));
     else await this.store.setState(REFUSAL_STATE, '');
-    const pass = () => void this.deliverPending().catch((err) => this.logger.error({ err }, 'revision alert pass failed'));
-    if (this.options.heartbeat !== false) {
-      this.timer = setInterval(pass, MINUTE);
-      this.timer.unref();
-    }
-    pass();
   }
 
   private inBackground(work: Promise<unknown>): void {
@@ -145,25 +161,34 @@ export class AlertService {
     void tracked.finally(() => this.notices.delete(tracked));
   }
 
-  /** SIGTERM: no new work; posts in flight finish (bounded); waits (backoff, Retry-After) end, rows stay claimed. */
-  async stop(timeoutMs = 5_000): Promise<void> {
+  /** SIGTERM: no new diffs; the engine (stopped by the digest service) finishes or frees the posts in flight. */
+  async stop(_timeoutMs = 5_000): Promise<void> {
     this.stopping = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    this.abort.abort();
-    await settleWithin([this.reconciling, ...this.inFlight.values(), ...this.notices], timeoutMs);
+    this.leading = false;
+    await Promise.allSettled([this.reconciling, ...this.notices]);
   }
 
-  /** Resolves when every post started so far has finished (tests). */
+  /** Resolves when the diffs and every post started so far have finished (tests). */
   async idle(): Promise<void> {
     await this.reconciling;
-    while (this.inFlight.size > 0 || this.notices.size > 0) await Promise.allSettled([...this.inFlight.values(), ...this.notices]);
+    while (this.notices.size > 0) await Promise.allSettled([...this.notices]);
+    await this.engine.idle();
   }
 
-  // ---- finding and claiming changes ----------------------------------------------------------------
+  /** Announcements recorded and not posted yet (for `/capex-digest status`). */
+  pendingCount(): Promise<number> {
+    return this.engine.ledger.countUnfinished('alert');
+  }
 
-  /** Finds the figures the store has not seen, claims their announcements and starts posting. One at a time. */
-  reconcile(data: DataSet): Promise<AlertDelivery[]> {
+  /** The announcement rows of one channel, oldest first. */
+  async deliveriesTo(channelId: string): Promise<AlertDelivery[]> {
+    return (await this.engine.ledger.rows({ kind: 'alert', target: channelId })).map(toAlertDelivery);
+  }
+
+  // ---- finding and recording changes ---------------------------------------------------------------
+
+  /** Finds the figures the store has not seen, records their announcements and lets the engine post them. One at a time. */
+  reconcile(data: DataSet): Promise<LedgerRow[]> {
     const run = this.reconciling.then(() => this.reconcileOnce(data));
     this.reconciling = run.catch((err) => {
       this.logger.error({ err }, 'could not record a data change for revision alerts');
@@ -172,7 +197,7 @@ export class AlertService {
     return run;
   }
 
-  private async reconcileOnce(data: DataSet): Promise<AlertDelivery[]> {
+  private async reconcileOnce(data: DataSet): Promise<LedgerRow[]> {
     const now = this.clock.now();
     const { ids: seen, empty } = await this.store.seenFigures();
     const fresh = data.figures.filter((f) => !seen.has(f.id)).map((f) => f.id);
@@ -187,26 +212,29 @@ export class AlertService {
     const known = new DataSet({ version: '(seen)', fx: [...data.fx], companies: [...data.companies], figures: data.figures.filter((f) => seen.has(f.id)) });
     const changes = diffDataSets(known, data);
     const subscriptions = await this.store.activeSubscriptions();
-    const claims: AlertClaim[] = [];
+    const rows: NewLedgerRow[] = [];
     for (const subscription of subscriptions) {
       for (const change of changes) {
         if (!wants(subscription, change)) continue;
-        claims.push({
-          channelId: subscription.channelId,
-          figureId: change.figure.id,
-          subscriptionId: subscription.id,
-          kind: change.kind,
-          ...(change.previous ? { previousId: change.previous.id } : {}),
+        rows.push({
+          kind: 'alert',
+          subject: change.figure.id,
+          target: subscription.channelId,
+          slot: '',
+          dueAt: now,
+          payload: { subscriptionId: subscription.id, change: change.kind, previousId: change.previous?.id ?? null, dataVersion: data.version },
         });
       }
     }
-    const claimed = await this.store.recordArrivals({ figureIds: fresh, dataVersion: data.version, baseline: false, claims }, now);
+    // Announcements first, then "seen": see the header (a crash in between repeats the diff, not the posts).
+    const inserted = (await this.engine.ledger.insert(rows, now)).filter((r): r is LedgerRow => r !== undefined);
+    await this.store.recordArrivals({ figureIds: fresh, dataVersion: data.version, baseline: false, claims: [] }, now);
     this.logger.info(
-      { version: data.version, newFigures: fresh.length, changes: changes.length, channels: new Set(claimed.map((c) => c.channelId)).size },
+      { version: data.version, newFigures: fresh.length, changes: changes.length, channels: new Set(inserted.map((c) => c.target)).size },
       'revision alerts: data changes recorded',
     );
-    for (const channelId of new Set(claimed.map((c) => c.channelId))) this.deliverChannel(channelId);
-    return claimed;
+    if (inserted.length > 0) await this.engine.pump();
+    return inserted;
   }
 
   /** Figures that entered the data after `since` (epoch ms): the digest's "what changed" includes them. */
@@ -214,141 +242,56 @@ export class AlertService {
     return this.store.arrivedSince(since);
   }
 
-  // ---- posting -------------------------------------------------------------------------------------
+  // ---- the engine's handler for `alert` rows -------------------------------------------------------
 
-  /** Posts every channel's due announcements (the heartbeat; after start-up). */
-  async deliverPending(): Promise<void> {
-    if (this.stopping) return;
-    const channels = await this.store.channelsWithPending(this.clock.now());
-    await Promise.allSettled(channels.map((c) => this.deliverChannel(c)));
-  }
-
-  private deliverChannel(channelId: string): Promise<void> {
-    const running = this.inFlight.get(channelId);
-    if (running) {
-      this.again.add(channelId);
-      return running;
-    }
-    const promise = this.deliverChannelOnce(channelId)
-      .catch((err) => this.logger.error({ err, channel: channelId }, 'revision alert delivery failed unexpectedly'))
-      .finally(() => {
-        this.inFlight.delete(channelId);
-        if (this.again.delete(channelId) && !this.stopping) void this.deliverChannel(channelId);
-      });
-    this.inFlight.set(channelId, promise);
-    return promise;
-  }
-
-  private async deliverChannelOnce(channelId: string): Promise<void> {
-    if (this.stopping) return;
-    const rows = await this.store.pendingFor(channelId, this.clock.now());
-    if (rows.length === 0) return;
-    const platform = platformOf(channelId);
-    const outbound = platform ? this.outbounds.get(platform) : undefined;
-    const gate = platform ? this.gates.get(platform) : undefined;
-    if (!outbound || !gate) {
-      if (!this.warnedNoOutbound.has(platform ?? channelId)) {
-        this.warnedNoOutbound.add(platform ?? channelId);
-        this.logger.warn({ channel: channelId }, `revision alerts for ${platform ?? 'this'} channels wait: that platform is not connected in this run`);
-      }
-      return;
-    }
-
+  async prepare(rows: readonly LedgerRow[]): Promise<Preparation> {
+    const channelId = rows[0]!.target;
     // Turned off or failing meanwhile, or the company no longer in the filter: not posted.
     const subscription = await this.store.getSubscription(channelId);
     const data = this.options.data();
     const items: AlertItem[] = [];
-    const skip: { ids: number[]; reason: string }[] = [];
-    const posted: AlertDelivery[] = [];
+    const skip: { id: number; reason: string }[] = [];
     for (const row of rows) {
-      const figure = data.figures.find((f) => f.id === row.figureId);
+      const figure = data.figures.find((f) => f.id === row.subject);
       if (!subscription || subscription.status !== 'active') {
-        skip.push({ ids: [row.id], reason: 'alerts are off (or failing) in this channel' });
+        skip.push({ id: row.id, reason: 'alerts are off (or failing) in this channel' });
       } else if (!figure) {
-        skip.push({ ids: [row.id], reason: 'the figure left the data before it was announced' });
+        skip.push({ id: row.id, reason: 'the figure left the data before it was announced' });
       } else if (subscription.companies.length > 0 && !subscription.companies.includes(figure.company)) {
-        skip.push({ ids: [row.id], reason: 'the company is no longer in this channel’s alert filter' });
+        skip.push({ id: row.id, reason: 'the company is no longer in this channel’s alert filter' });
       } else {
-        const previous = row.previousId ? data.figures.find((f) => f.id === row.previousId) : undefined;
+        const previousId = typeof row.payload.previousId === 'string' ? row.payload.previousId : undefined;
+        const previous = previousId ? data.figures.find((f) => f.id === previousId) : undefined;
         items.push({ figure, kind: previous ? 'revised' : 'added', ...(previous ? { previous } : {}) });
-        posted.push(row);
       }
     }
-    for (const s of skip) await this.store.markSkipped(s.ids, s.reason);
-    if (items.length === 0) return;
+    if (items.length === 0) return { finish: 'skipped', reason: skip[0]?.reason ?? 'nothing to announce' };
+    return { post: { build: async () => ({ reply: buildAlertPost(items, data) }) }, skip };
+  }
 
-    const ids = posted.map((r) => r.id);
-    const reply = buildAlertPost(items, data);
-    try {
-      const outcome = await postWithRetry(() => outbound.post(channelId, reply), {
-        gate,
-        clock: this.clock,
-        policy: this.policy,
-        signal: this.abort.signal,
-        hooks: {
-          beforeAttempt: () => this.store.markSending(ids),
-          afterRateLimited: (wait) => this.store.release(ids, this.clock.now() + wait, 'rate limited by the platform'),
-        },
-      });
-      if (outcome.ok) {
-        await this.store.markDelivered(ids, this.clock.now());
-        this.logger.info({ channel: channelId, figures: items.length, attempts: outcome.attempts }, 'revision alert posted');
-        return;
-      }
-      if (outcome.reason === 'unreachable') {
-        const reason = outcome.error.message || 'the channel is gone or the bot is no longer in it';
-        await this.store.markFailed(ids, reason);
-        await this.markFailing(subscription!, reason);
-        return;
-      }
-      await this.store.release(ids, this.clock.now() + this.retryLaterMs, outcome.error.message);
-      this.logger.warn({ err: outcome.error, channel: channelId }, 'revision alert not posted yet; retrying later');
-    } catch (err) {
-      if (err instanceof AbortedError) {
-        // Shutdown while waiting: nothing is in flight, the next start posts it.
-        await this.store.release(ids, this.clock.now(), 'the bot stopped before posting');
-        return;
-      }
-      await this.store.release(ids, this.clock.now() + this.retryLaterMs, 'internal error');
-      throw err;
-    }
+  async delivered(rows: readonly LedgerRow[]): Promise<void> {
+    this.logger.info({ channel: rows[0]!.target, figures: rows.length }, 'revision alert posted');
   }
 
   /** The channel is gone: the subscription stops (others carry on) and the admin who set it up hears it once. */
-  private async markFailing(subscription: AlertSubscription, reason: string): Promise<void> {
-    const updated = await this.store.markFailing(subscription.id, reason, this.clock.now());
-    this.logger.warn({ channel: subscription.channelId, reason }, 'revision alerts failing');
-    if (!updated) return;
+  async undeliverable(rows: readonly LedgerRow[], failure: { kind: FinalFailure; reason: string }): Promise<void> {
+    const subscription = await this.store.getSubscription(rows[0]!.target);
+    if (!subscription) return;
+    const updated = failure.kind === 'token_revoked' ? undefined : await this.store.markFailing(subscription.id, failure.reason, this.clock.now());
+    this.logger.warn({ channel: subscription.channelId, reason: failure.reason }, 'revision alerts failing');
+    if (failure.kind !== 'token_revoked' && !updated) return;
     const channel = channelLabel(subscription.channelId);
-    await this.direct(subscription.createdBy, {
+    const onceKey = updated ? `alerts-failing:${subscription.id}:${updated.updatedAt}` : `token-revoked:${subscription.channelId.split(':')[0]}`;
+    await this.options.notifyAdmin(subscription.createdBy, onceKey, {
       kind: 'error',
       visibility: 'private',
       title: `Revision alerts stopped: cannot post in ${channel}`,
       lines: [
-        `A revision alert could not be posted in ${channel}: ${reason}.`,
-        `Alerts there are paused so nothing piles up. Add the bot to the channel (or pick another one), then run /capex-digest alerts on … ${channel} again; or stop them with /capex-digest alerts off ${channel}.`,
+        `A revision alert could not be posted in ${channel}: ${failure.reason}.`,
+        `Alerts there are paused so nothing piles up. Add the bot to the channel (or pick another one), then run ${commandRef('/capex-digest alerts on')} … ${channel} again; or stop them with ${commandRef('/capex-digest alerts off')} ${channel}.`,
       ],
       summary: `Revision alerts cannot post in ${channel}.`,
     });
-  }
-
-  /** A DM through the admin's platform, with the same retry policy; failures are logged, never thrown. */
-  private async direct(userId: string, reply: Reply): Promise<boolean> {
-    const platform = platformOf(userId);
-    const outbound = platform ? this.outbounds.get(platform) : undefined;
-    const gate = platform ? this.gates.get(platform) : undefined;
-    if (!outbound || !gate) {
-      this.logger.warn({ admin: userId }, 'cannot tell an admin: their platform is not connected in this run');
-      return false;
-    }
-    try {
-      const outcome = await postWithRetry(() => outbound.sendDirect(userId, reply), { gate, clock: this.clock, policy: this.policy, signal: this.abort.signal });
-      if (!outcome.ok) this.logger.error({ err: outcome.error, admin: userId }, 'could not send a direct message to an admin');
-      return outcome.ok;
-    } catch (err) {
-      this.logger.error({ err, admin: userId }, 'could not send a direct message to an admin');
-      return false;
-    }
   }
 
   // ---- refused data versions -----------------------------------------------------------------------
@@ -375,12 +318,15 @@ export class AlertService {
         `The data from ${refusal.source} failed validation at ${refusal.at.toISOString().slice(0, 16).replace('T', ' ')} UTC. The bot keeps answering from the last good version${status ? ` (${status.dataVersion}, loaded ${status.dataLoadedAt.slice(0, 16).replace('T', ' ')} UTC)` : ''}.`,
         ...shown,
         ...(problems.length > shown.length ? [`…and ${problems.length - shown.length} more problems (see the bot's log).`] : []),
-        'Fix the file and save it again; the bot picks the fix up by itself. /capex-digest status shows the state. You will not be told about this same problem again.',
+        `Fix the file and save it again; the bot picks the fix up by itself. ${commandRef('/capex-digest status')} shows the state. You will not be told about this same problem again.`,
       ],
       summary: `A new version of the capex data was refused: ${shown[0] ?? refusal.message.slice(0, 200)}`,
     };
     let told = 0;
-    for (const admin of admins) if (await this.direct(admin, reply)) told++;
+    // One notice per admin and refusal episode (the hash was just recorded: a restart does not repeat it).
+    // The refusal state above makes it once per episode; the key only needs to be unique to this episode.
+    const episode = randomUUID();
+    for (const admin of admins) if (await this.options.notifyAdmin(admin, `data-refused:${hash}:${episode}`, reply)) told++;
     this.logger.info({ admins: admins.length, told }, 'admins told about a refused data version');
     return told;
   }

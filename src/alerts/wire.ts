@@ -15,6 +15,7 @@ import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
 import type { FigureArrivals } from '../schedule/digest.js';
 import type { DigestService } from '../schedule/service.js';
+import { leadershipOf } from '../schedule/wire.js';
 import { AlertService, type LiveSource } from './service.js';
 
 export interface AlertHost {
@@ -38,6 +39,9 @@ export function installAlertService(host: AlertHost): void {
     return new AlertService({
       store: digest.store.alerts,
       data: host.data,
+      // Every post goes through the one delivery engine (its ledger is in the same database).
+      engine: digest.engine,
+      notifyAdmin: digest.notices.notifyAdmin,
       logger: host.logger,
       scheduleCreators: async () => [...new Set((await digest.store.listSchedules()).map((s) => s.createdBy))],
     });
@@ -58,7 +62,10 @@ export async function startAlerts(host: AlertHost & { live: LiveSource }, outbou
     host.logger.warn('revision alerts are off: they need the database (DATABASE_URL)');
     return undefined;
   }
-  await service.start(outbounds, host.live);
+  // Every replica posts alert rows; the leader of the background loops diffs data versions.
+  const leadership = leadershipOf(host.services);
+  await service.start(outbounds, host.live, { lead: !leadership });
+  await leadership?.add({ name: 'revision alerts', start: () => service.lead(true), stop: () => service.lead(false) });
   host.onClose(() => service.stop());
   host.logger.info({ platforms: outbounds.map((o) => o.platform) }, 'revision alerts started');
   return service;

@@ -37,8 +37,8 @@ const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 /** How long a claimed row stays ours without renewal: a dead replica's rows are taken over after this. */
 export const LEASE_MS = 30 * SECOND;
-/** Renewed well before it runs out, so one slow database round trip never loses a lease. */
-const RENEW_EVERY_MS = 10 * SECOND;
+/** Leases are renewed this often (a third of the lease): one slow database round trip never loses one. */
+const RENEWALS_PER_LEASE = 3;
 /** Every replica looks for due rows (new, retried, or left by a dead replica) this often. */
 const POLL_MS = 1 * SECOND;
 /**
@@ -52,6 +52,8 @@ const DEFAULT_MAX_HELD = 64;
 const RETRY_LATER_MS = 5 * MINUTE;
 /** Recording a delivered post is retried with these waits (capped), for as long as the process lives. */
 const RECORD_RETRY_MS = [200, 1_000, 5_000, 15_000];
+/** How often (real time) the lag of the oldest due delivery is read for /healthz. */
+const HEALTH_EVERY_MS = 1_000;
 /** Platforms whose posts carry an idempotency key (Discord's nonce): a retry after a crash makes no duplicate. */
 const IDEMPOTENT_PLATFORMS: readonly string[] = ['discord'];
 
@@ -131,6 +133,12 @@ export class DeliveryEngine {
   private timers: NodeJS.Timeout[] = [];
   private stopping = false;
   private lastOldestDue: number | undefined;
+  private oldestCheckedAt = -Infinity;
+  /** The clock time of the last claim, and whether anything changed since (idle() skips a claim that cannot find work). */
+  private lastClaimAt = -Infinity;
+  private dirty = true;
+  /** Nothing can become claimable before this (clock time), unless something changed: idle() skips claims until then. */
+  private quietUntil = -Infinity;
 
   constructor(options: EngineOptions) {
     this.ledger = options.ledger;
@@ -168,7 +176,10 @@ export class DeliveryEngine {
   startTimers(): void {
     if (this.timers.length > 0 || this.stopping) return;
     const poll = setInterval(() => void this.pump().catch((err) => this.logger.error({ err }, 'delivery poll failed')), POLL_MS);
-    const renew = setInterval(() => void this.renewLeases().catch((err) => this.logger.error({ err }, 'could not renew delivery leases')), RENEW_EVERY_MS);
+    const renew = setInterval(
+      () => void this.renewLeases().catch((err) => this.logger.error({ err }, 'could not renew delivery leases')),
+      Math.max(500, Math.floor(this.leaseMs / RENEWALS_PER_LEASE)),
+    );
     poll.unref();
     renew.unref();
     this.timers = [poll, renew];
@@ -196,8 +207,22 @@ export class DeliveryEngine {
    */
   async offer(rows: readonly NewLedgerRow[]): Promise<(LedgerRow | undefined)[]> {
     const inserted = await this.ledger.insert(rows, this.clock.now());
+    this.markDirty();
     if (inserted.some((r) => r?.status === 'pending')) await this.pump();
     return inserted;
+  }
+
+  /** Records rows unleased without looking for work yet (a tick records a batch at a time, then pumps once). */
+  async offerQuietly(rows: readonly NewLedgerRow[]): Promise<(LedgerRow | undefined)[]> {
+    const inserted = await this.ledger.insert(rows, this.clock.now());
+    this.markDirty();
+    return inserted;
+  }
+
+  /** Something changed in the ledger (rows added, a post finished): the next idle() claims again. */
+  private markDirty(): void {
+    this.dirty = true;
+    this.quietUntil = -Infinity;
   }
 
   /** Claims due rows (free, retried, or a dead replica's) up to this replica's share, and starts them. */
@@ -222,10 +247,19 @@ export class DeliveryEngine {
     const prefixes = [...this.outbounds.keys()].filter((p) => !this.revoked.has(p)).map((p) => `${p}:`);
     if (this.stopping || room <= 0 || prefixes.length === 0 || this.handlers.size === 0) return 0;
     const now = this.clock.now();
+    this.dirty = false;
+    this.lastClaimAt = now;
     const rows = await this.ledger.claim({ owner: this.owner, now, leaseMs: this.leaseMs, limit: room, kinds: [...this.handlers.keys()], targetPrefixes: prefixes });
-    for (const group of this.groups(rows)) void this.start(group);
-    this.lastOldestDue = await this.ledger.oldestDue(now).catch(() => this.lastOldestDue);
-    return rows.length;
+    // A row this replica still works on, whose lease ran out before a renewal (a stalled event loop, a slow
+    // database): it is leased again by that claim, and its job goes on — never a second job for it.
+    const fresh = rows.filter((r) => !this.held.has(r.id));
+    for (const group of this.groups(fresh)) void this.start(group);
+    // For /healthz: at most once a second of real time, whatever the clock.
+    if (performance.now() - this.oldestCheckedAt >= HEALTH_EVERY_MS) {
+      this.oldestCheckedAt = performance.now();
+      this.lastOldestDue = await this.ledger.oldestDue(now).catch(() => this.lastOldestDue);
+    }
+    return fresh.length;
   }
 
   /** Batching kinds (alerts) go out as one post per target; the rest one post per row. */
@@ -260,6 +294,7 @@ export class DeliveryEngine {
         return { status: 'retry_later', reason: 'internal error' };
       })
       .finally(() => {
+        this.markDirty();
         this.shutdown.signal.removeEventListener('abort', onShutdown);
         this.jobs.delete(job);
         for (const row of rows) if (this.held.get(row.id) === job) this.held.delete(row.id);
@@ -292,6 +327,12 @@ export class DeliveryEngine {
     }
     if (inDoubt.length > 0) {
       this.logger.warn({ rows: inDoubt.map((r) => r.id), target: first.target, idempotent }, 'retrying a post that was in flight when its replica stopped');
+      // Without an idempotency key the retry may make a second post: the ledger says so (ambiguous) for good.
+      if (!idempotent) {
+        for (const row of inDoubt) {
+          await this.ledger.release(row.id, this.owner, { notBefore: this.clock.now(), error: 'in flight when its replica stopped; retried (may appear twice)', ambiguous: true, keepLease: true });
+        }
+      }
     }
 
     const prepared = await handler.prepare(rows, this.clock.now());
@@ -331,9 +372,11 @@ export class DeliveryEngine {
             return true;
           },
           afterRateLimited: async (wait) => {
-            // The platform said it did not post: back to pending, still ours (the lease holds it).
-            for (const row of rows) row.status = 'pending';
-            this.logger.debug({ target: first.target, wait }, 'rate limited');
+            // The platform said it did not post: back to pending (a takeover after a crash now is no duplicate),
+            // still leased here while this replica waits the Retry-After out.
+            for (const row of rows) {
+              await this.ledger.release(row.id, this.owner, { notBefore: this.clock.now() + wait, error: 'rate limited by the platform', keepLease: true });
+            }
           },
         },
       });
@@ -452,9 +495,15 @@ export class DeliveryEngine {
   async idle(): Promise<void> {
     for (;;) {
       while (this.jobs.size > 0 || this.pumping) await Promise.allSettled([...[...this.jobs].map((j) => j.promise), this.pumping]);
-      if (this.stopping || (await this.pump()) === 0) {
-        if (this.jobs.size === 0 && !this.pumping) return;
+      // Nothing finished and the clock has not moved since the last claim: another claim cannot find work.
+      const now = this.clock.now();
+      const mayFindWork = this.dirty || (now !== this.lastClaimAt && now >= this.quietUntil);
+      if (!this.stopping && mayFindWork) {
+        if ((await this.pump()) > 0) continue;
+        // Found nothing: note when something could next be due, so a fake clock's minute ticks skip the claims.
+        if (this.jobs.size === 0 && !this.pumping && !this.dirty) this.quietUntil = (await this.ledger.nextClaimableAt()) ?? Infinity;
       }
+      if (this.jobs.size === 0 && !this.pumping) return;
     }
   }
 

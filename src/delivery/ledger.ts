@@ -116,8 +116,11 @@ export interface Ledger {
   markSending(id: number, owner: string): Promise<boolean>;
   /** Delivered (the lease ends). False when the lease was lost meanwhile. */
   complete(id: number, owner: string, outcome: { now: number; messageRef?: string | null; result?: Json }): Promise<boolean>;
-  /** Back to pending, unleased, not before `notBefore` (a 429, retries ran out for now, shutdown while waiting). */
-  release(id: number, owner: string, change: { notBefore: number; error?: string; ambiguous?: boolean }): Promise<boolean>;
+  /**
+   * Back to pending, not before `notBefore` (retries ran out for now, shutdown while waiting), unleased — or, with
+   * `keepLease`, still held by `owner` (a 429: the platform said it did not post, and this replica waits it out).
+   */
+  release(id: number, owner: string, change: { notBefore: number; error?: string; ambiguous?: boolean; keepLease?: boolean }): Promise<boolean>;
   /** Failed, missed or skipped for good (the lease ends). */
   finish(id: number, owner: string, status: FinalStatus, error: string): Promise<boolean>;
   /** Records progress of a multi-message post (and the first message's id) while holding the lease. */
@@ -134,6 +137,11 @@ export interface Ledger {
   summaries(kind: DeliveryKind, subjects: readonly string[]): Promise<Map<string, { last?: LedgerRow; missed: number }>>;
   /** Unfinished rows of a kind (or every kind), counted. */
   countUnfinished(kind?: DeliveryKind): Promise<number>;
+  /**
+   * The earliest instant an unfinished row may become claimable: its notBefore when unleased, its lease's end
+   * when leased (a lower bound is fine); undefined when nothing is unfinished.
+   */
+  nextClaimableAt(): Promise<number | undefined>;
   /** The oldest `dueAt` among unfinished rows due by `now` (for /healthz lag); undefined when none. */
   oldestDue(now: number): Promise<number | undefined>;
 }

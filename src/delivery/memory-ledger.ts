@@ -127,7 +127,7 @@ export class MemoryLedger implements Ledger {
     return true;
   }
 
-  async release(id: number, owner: string, change: { notBefore: number; error?: string; ambiguous?: boolean }): Promise<boolean> {
+  async release(id: number, owner: string, change: { notBefore: number; error?: string; ambiguous?: boolean; keepLease?: boolean }): Promise<boolean> {
     this.maybeFail('release');
     const row = this.held(id, owner);
     if (!row) return false;
@@ -136,8 +136,7 @@ export class MemoryLedger implements Ledger {
       notBefore: change.notBefore,
       error: change.error ? capText(change.error) : null,
       ambiguous: row.ambiguous || Boolean(change.ambiguous),
-      leaseOwner: null,
-      leaseUntil: 0,
+      ...(change.keepLease ? {} : { leaseOwner: null, leaseUntil: 0 }),
     });
     return true;
   }
@@ -209,6 +208,16 @@ export class MemoryLedger implements Ledger {
     let n = 0;
     for (const r of this.byId.values()) if ((kind === undefined || r.kind === kind) && UNFINISHED.includes(r.status)) n++;
     return n;
+  }
+
+  async nextClaimableAt(): Promise<number | undefined> {
+    let next: number | undefined;
+    for (const r of this.byId.values()) {
+      if (!UNFINISHED.includes(r.status)) continue;
+      const at = r.leaseOwner === null ? r.notBefore : r.leaseUntil;
+      if (next === undefined || at < next) next = at;
+    }
+    return next;
   }
 
   async oldestDue(now: number): Promise<number | undefined> {

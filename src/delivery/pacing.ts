@@ -129,7 +129,8 @@ export class PlatformGate {
       this.pending = undefined;
       let quota = 0;
       for (let i = this.accepted.length - 1; i >= 0 && this.accepted[i]! >= from; i--) if (this.accepted[i]! <= at + retryAfterMs) quota++;
-      quota = Math.max(1, quota);
+      // Nothing accepted before the limit (a pause on a cold start, or a storm of 429s): no rate to pace to.
+      if (quota === 0) return this.relax(now);
       // The window that overflowed began at `from`; it ends on a whole second no later than Retry-After said.
       let end = at + retryAfterMs;
       let ms = this.window?.ms ?? Math.max(SECOND, retryAfterMs);
@@ -143,6 +144,10 @@ export class PlatformGate {
       const ceiling = Math.max(quota, this.window?.ceiling ?? 0);
       this.window = { end, ms, quota, ceiling, grantedIn: -Infinity, granted: 0 };
     }
+    this.relax(now);
+  }
+
+  private relax(now: number): void {
     if (this.window && now - this.lastLimitedAt > RELAX_AFTER_MS && !this.pending) this.window = undefined;
   }
 

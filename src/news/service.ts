@@ -17,6 +17,7 @@ import { silentLogger } from '../core/log.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { Reply } from '../core/reply.js';
 import type { Config } from '../config.js';
+import type { NotifyAdmin } from '../delivery/notify-admin.js';
 import type { DataSet } from '../data/dataset.js';
 import { settleWithin, systemClock, type Clock } from '../schedule/clock.js';
 import { MAX_HEADLINES, type DigestHeadline, type HeadlineSource } from '../schedule/digest.js';
@@ -55,6 +56,8 @@ export interface NewsServiceOptions {
   heartbeat?: boolean;
   concurrency?: number;
   maxFeeds?: number;
+  /** The one admin-notice path (src/delivery/notify-admin.ts): once per failure episode, the shared retry rule. */
+  notifyAdmin?: NotifyAdmin;
   /** How long `feeds add` waits for the first fetch before answering (chat platforms want an answer within 3 s). */
   addWaitMs?: number;
 }
@@ -125,6 +128,12 @@ export class NewsService implements HeadlineSource {
       this.timer.unref();
     }
     pass();
+  }
+
+  /** Another replica leads the background loops: this one stops polling (fetches in flight finish). */
+  pause(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** SIGTERM: no new fetches, abort the ones in flight (their feeds stay due for the next start). */
@@ -245,7 +254,7 @@ export class NewsService implements HeadlineSource {
   private async notifyFailure(feed: FeedRecord): Promise<void> {
     const platform = feed.addedBy.split(':')[0] as Platform;
     const outbound = this.outbounds.get(platform);
-    if (!outbound) {
+    if (!outbound && !this.options.notifyAdmin) {
       this.logger.warn({ feed: feed.id, admin: feed.addedBy }, 'news feed failing; its admin is on a platform not connected in this run');
       return;
     }
@@ -261,7 +270,9 @@ export class NewsService implements HeadlineSource {
       summary: `News feed ${feed.id} is failing: ${feed.reason ?? 'unknown error'}`,
     };
     try {
-      await outbound.sendDirect(feed.addedBy, reply);
+      // One notice per failure episode (the feed's last good fetch marks the episode), whichever replica fetched.
+      if (this.options.notifyAdmin) await this.options.notifyAdmin(feed.addedBy, `feed-failing:${feed.id}:${feed.lastOkAt ?? feed.addedAt}`, reply);
+      else await outbound!.sendDirect(feed.addedBy, reply);
       await this.store.markNotified(feed.id);
     } catch (err) {
       this.logger.error({ err, feed: feed.id, admin: feed.addedBy }, 'could not tell the admin that a news feed is failing');

@@ -14,6 +14,7 @@ import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
 import type { HeadlineSource } from '../schedule/digest.js';
 import type { DigestService } from '../schedule/service.js';
+import { leadershipOf } from '../schedule/wire.js';
 import { NewsService } from './service.js';
 
 export interface NewsHost {
@@ -26,10 +27,11 @@ export interface NewsHost {
 
 export function installNewsService(host: NewsHost): void {
   const built = installLazyService(host.services, 'news', () => {
-    const store = (host.services.digest as DigestService | undefined)?.store;
+    const digest = host.services.digest as DigestService | undefined;
+    const store = digest?.store;
     // News lives in the same database as the schedules: no database opened, no news.
     if (!store) return undefined;
-    return new NewsService({ store: store.news, data: host.data, config: host.config, logger: host.logger });
+    return new NewsService({ store: store.news, data: host.data, config: host.config, logger: host.logger, notifyAdmin: digest.notices.notifyAdmin });
   });
   host.onClose(async () => {
     await built()?.stop();
@@ -53,7 +55,10 @@ export function startNews(host: NewsHost, outbounds: readonly OutboundChannel[])
     host.logger.warn('news feeds are off: they need the database (DATABASE_URL)');
     return undefined;
   }
-  service.start(outbounds);
+  for (const outbound of outbounds) service.connect(outbound);
+  // Feeds are polled by the replica that leads the background loops (src/delivery/leader.ts).
+  void leadershipOf(host.services)?.add({ name: 'news feeds', start: () => service.start(outbounds), stop: () => service.pause() });
+  if (!leadershipOf(host.services)) service.start(outbounds);
   host.onClose(() => service.stop());
   host.logger.info({ refreshMinutes: host.config.FEED_REFRESH_MINUTES }, 'news feed reader started');
   return service;

@@ -1,6 +1,7 @@
 /**
  * The digest service the commands talk to (through `ctx.services.digest`) and main.ts starts and stops:
- * it owns the store and the scheduler and keeps every admin change in the audit log.
+ * it owns the store, the delivery engine every outbound post shares (digests, alerts, admin notices; the
+ * ledger lives in the same database) and the scheduler, and keeps every admin change in the audit log.
  *
  * Schedules are scoped by platform: a Slack admin sees and changes Slack schedules, a Discord admin
  * Discord ones, so an id typed on one platform can never touch another platform's channels.
@@ -11,11 +12,17 @@ import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Config } from '../config.js';
-import type { ScheduleRecord, ScheduleStatus, ScheduleSummary, Store } from '../store/types.js';
+import { DeliveryEngine } from '../delivery/engine.js';
+import type { Ledger } from '../delivery/ledger.js';
+import { MemoryLedger } from '../delivery/memory-ledger.js';
+import { AdminNotices } from '../delivery/notify-admin.js';
+import type { RetryPolicy } from '../delivery/retry.js';
+import type { Database } from '../store/database.js';
+import { KyselyLedger } from '../store/ledger.js';
+import type { DeliveryRecord, ScheduleRecord, ScheduleStatus, ScheduleSummary, Store } from '../store/types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Digest, FigureArrivals, HeadlineSource } from './digest.js';
-import type { RetryPolicy } from './delivery.js';
-import { Scheduler, type DeliveryOutcome } from './scheduler.js';
+import { Scheduler, toDeliveryRecord, type DeliveryOutcome } from './scheduler.js';
 import type { Slot } from './slots.js';
 import { daysToText, formatTime, type When } from './when.js';
 
@@ -23,13 +30,18 @@ export interface DigestServiceOptions {
   store: Store;
   data: () => DataSet;
   outbounds?: readonly OutboundChannel[];
-  /** DEFAULT_TIMEZONE and DIGEST_GRACE_MINUTES. */
-  config?: Partial<Pick<Config, 'DEFAULT_TIMEZONE' | 'DIGEST_GRACE_MINUTES'>>;
+  /** DEFAULT_TIMEZONE, DIGEST_GRACE_MINUTES and DELIVERY_LEASE_SECONDS. */
+  config?: Partial<Pick<Config, 'DEFAULT_TIMEZONE' | 'DIGEST_GRACE_MINUTES' | 'DELIVERY_LEASE_SECONDS'>>;
   clock?: Clock;
   logger?: Logger;
   policy?: RetryPolicy;
   concurrency?: number;
+  /** The minute tick and the engine's ledger polling and lease renewal (off in tests: tick()/idle() on a fake clock). */
   heartbeat?: boolean;
+  /** The delivery ledger (default: the store's database; in memory for a store without one). */
+  ledger?: Ledger;
+  /** This replica's lease owner name (tests run several "replicas" in one process). */
+  owner?: string;
   /** News headlines for the digests (the NewsService from src/news). */
   headlines?: HeadlineSource;
   /** Figures that entered the data late (src/alerts), for "what changed". */
@@ -44,8 +56,16 @@ export interface ScheduleView {
 
 export type ChangeResult = { ok: true; schedule: ScheduleRecord } | { ok: false; reason: 'not_found' | 'already'; schedule?: ScheduleRecord };
 
+/** The ledger in the store's database (SQLite file or PostgreSQL); in memory for a store without a database. */
+export function ledgerOf(store: Store): Ledger {
+  const database = (store as Store & { database?: Database }).database;
+  return database ? new KyselyLedger(database) : new MemoryLedger();
+}
+
 export class DigestService {
   readonly store: Store;
+  readonly engine: DeliveryEngine;
+  readonly notices: AdminNotices;
   readonly scheduler: Scheduler;
   readonly defaultZone: string;
   private readonly clock: Clock;
@@ -57,37 +77,68 @@ export class DigestService {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.defaultZone = options.config?.DEFAULT_TIMEZONE ?? 'UTC';
+    this.engine = new DeliveryEngine({
+      ledger: options.ledger ?? ledgerOf(options.store),
+      clock: this.clock,
+      logger: this.logger,
+      outbounds: options.outbounds ?? [],
+      policy: options.policy,
+      concurrency: options.concurrency,
+      owner: options.owner,
+      ...(options.config?.DELIVERY_LEASE_SECONDS ? { leaseMs: options.config.DELIVERY_LEASE_SECONDS * 1_000 } : {}),
+    });
+    this.notices = new AdminNotices(this.engine);
     this.scheduler = new Scheduler({
       store: options.store,
-      outbounds: options.outbounds ?? [],
+      engine: this.engine,
+      notifyAdmin: this.notices.notifyAdmin,
       data: options.data,
       clock: this.clock,
       logger: this.logger,
       graceMs: (options.config?.DIGEST_GRACE_MINUTES ?? 120) * 60_000,
-      policy: options.policy,
-      concurrency: options.concurrency,
       heartbeat: options.heartbeat,
       headlines: options.headlines,
       arrivals: options.arrivals,
     });
+    this.heartbeat = options.heartbeat !== false;
   }
+
+  private readonly heartbeat: boolean;
 
   now(): number {
     return this.clock.now();
   }
 
-  /** Starts delivering (after the adapters are up): recovery, catch-up, then the minute heartbeat. */
-  async start(outbounds: readonly OutboundChannel[] = []): Promise<void> {
+  /**
+   * Starts posting on this replica (after the adapters are up): the engine claims due rows — new ones, retries,
+   * and any a dead replica left — and, unless `lead` is false, the scheduler's catch-up and minute tick run here
+   * too (one replica leads them; see src/delivery/leader.ts and src/schedule/wire.ts).
+   */
+  async start(outbounds: readonly OutboundChannel[] = [], options: { lead?: boolean } = {}): Promise<void> {
     for (const outbound of outbounds) this.scheduler.connect(outbound);
-    await this.scheduler.start();
+    if (this.heartbeat) this.engine.startTimers();
+    if (options.lead !== false) await this.scheduler.start();
+    await this.engine.pump();
+  }
+
+  /** This replica now leads (or no longer leads) the minute tick. */
+  async lead(leading: boolean): Promise<void> {
+    if (leading) await this.scheduler.start();
+    else await this.scheduler.stop();
   }
 
   /** SIGTERM: stop taking work, finish posts in flight (bounded), close the database. */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.scheduler.stop(timeoutMs);
+    await this.scheduler.stop();
+    await this.engine.stop(timeoutMs);
     await this.store.close();
+  }
+
+  /** The digest ledger rows of one schedule, oldest first (for tests and `list`). */
+  deliveriesOf(scheduleId: number): Promise<DeliveryRecord[]> {
+    return this.scheduler.deliveriesOf(scheduleId);
   }
 
   async add(input: { when: When; zone: string; channelId: string }, caller: Caller): Promise<{ schedule: ScheduleRecord; next: Slot[] }> {
@@ -116,10 +167,10 @@ export class DigestService {
 
   async list(caller: Caller): Promise<ScheduleView[]> {
     const schedules = await this.store.listSchedules(`${caller.platform}:`);
-    const summaries = await this.store.summaries(schedules.map((s) => s.id));
+    const summaries = await this.engine.ledger.summaries('digest', schedules.map((s) => String(s.id)));
     return schedules.map((schedule) => ({
       schedule,
-      summary: summaries.get(schedule.id) ?? { missed: 0 },
+      summary: summaryOf(summaries.get(String(schedule.id))),
       next: schedule.status === 'active' ? this.scheduler.nextRuns(schedule, 1)[0] : undefined,
     }));
   }
@@ -177,6 +228,10 @@ export class DigestService {
     await this.store.audit({ at: now, actor: caller.userId, actorName: caller.userName, action: 'send', scheduleId: schedule.id });
     return this.scheduler.sendNow(schedule);
   }
+}
+
+function summaryOf(entry: { last?: Parameters<typeof toDeliveryRecord>[0]; missed: number } | undefined): ScheduleSummary {
+  return { ...(entry?.last ? { last: toDeliveryRecord(entry.last) } : {}), missed: entry?.missed ?? 0 };
 }
 
 /** The service over the store the runtime opened (openStore: DATABASE_URL); main.ts and the CLI call this. */

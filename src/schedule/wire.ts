@@ -16,6 +16,9 @@ import type { DataSet } from '../data/dataset.js';
 import { createDigestService, type DigestService } from './service.js';
 import type { FigureArrivals, HeadlineSource } from './digest.js';
 import type { Store } from '../store/types.js';
+import type { Database } from '../store/database.js';
+import { leaderLockFor } from '../store/ledger-leader.js';
+import { Leadership, soloLock } from '../delivery/leader.js';
 
 export interface DigestHost {
   config: Pick<Config, 'DATABASE_URL' | 'DEFAULT_TIMEZONE' | 'DIGEST_GRACE_MINUTES'>;
@@ -56,10 +59,44 @@ export function installDigestService(host: DigestHost & DigestSources): void {
   });
 }
 
+declare module '../core/command.js' {
+  interface Services {
+    /** Who leads the background loops in this deployment (src/delivery/leader.ts); set by startDigests. */
+    leadership?: Leadership;
+  }
+}
+
+/** The leadership of the background loops (made by startDigests), for news, alerts and /healthz. */
+export function leadershipOf(services: Services): Leadership | undefined {
+  return services.leadership;
+}
+
+/**
+ * Posting on this replica (every replica claims due ledger rows), and the background loops under one leader per
+ * deployment: PostgreSQL's advisory lock, or this one process on SQLite. News and alerts add their loops to the
+ * same leadership (startNews, startAlerts). On SIGTERM the lead is given up first, then posts in flight finish.
+ */
 export async function startDigests(host: DigestHost, outbounds: readonly OutboundChannel[]): Promise<DigestService> {
   const service = host.services.digest as DigestService;
-  await service.start(outbounds);
-  host.onClose(() => service.scheduler.stop(SHUTDOWN_GRACE_MS).then(() => undefined));
-  host.logger.info({ platforms: outbounds.map((o) => o.platform) }, 'digest scheduler started');
+  await service.start(outbounds, { lead: false });
+  const database = (service.store as { database?: Database }).database;
+  const leadership = new Leadership((database && leaderLockFor(database)) ?? soloLock, { logger: host.logger });
+  host.services.leadership = leadership;
+  await leadership.add({ name: 'digest tick', start: () => service.lead(true), stop: () => service.lead(false) });
+  await leadership.start();
+  host.onClose(async () => {
+    await leadership.stop();
+    await service.engine.stop(SHUTDOWN_GRACE_MS);
+  });
+  host.logger.info({ platforms: outbounds.map((o) => o.platform), leader: leadership.leading, lock: leadership.lock.kind }, 'digest delivery started');
   return service;
+}
+
+/** For /healthz: whether this replica leads the background loops, and how late the oldest due delivery is. */
+export function deliveryStatus(services: Services): Record<string, unknown> {
+  const leadership = leadershipOf(services);
+  const digest = services.digest as DigestService | undefined;
+  if (!leadership || !digest) return {};
+  const engine = digest.engine.health();
+  return { ...leadership.status(), oldestDueLagMs: engine.oldestDueLagMs, deliveriesHeld: engine.held, ...(engine.revoked.length ? { tokenRefused: engine.revoked } : {}) };
 }

@@ -194,13 +194,12 @@ export class KyselyLedger implements Ledger {
     }));
   }
 
-  release(id: number, owner: string, change: { notBefore: number; error?: string; ambiguous?: boolean }): Promise<boolean> {
+  release(id: number, owner: string, change: { notBefore: number; error?: string; ambiguous?: boolean; keepLease?: boolean }): Promise<boolean> {
     return this.held(id, owner, {
       status: 'pending',
       not_before: change.notBefore,
       error: change.error ? capText(change.error) : null,
-      lease_owner: null,
-      lease_until: 0,
+      ...(change.keepLease ? {} : { lease_owner: null, lease_until: 0 }),
       ...(change.ambiguous ? { ambiguous: 1 } : {}),
     });
   }
@@ -284,6 +283,19 @@ export class KyselyLedger implements Ledger {
     let q = this.k.selectFrom('delivery_ledger').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', [...UNFINISHED]);
     if (kind) q = q.where('kind', '=', kind);
     return Number((await q.executeTakeFirst())?.n ?? 0);
+  }
+
+  async nextClaimableAt(): Promise<number | undefined> {
+    const r = await this.k
+      .selectFrom('delivery_ledger')
+      .select([
+        sql<number | null>`MIN(CASE WHEN lease_owner IS NULL THEN not_before END)`.as('free'),
+        sql<number | null>`MIN(CASE WHEN lease_owner IS NOT NULL THEN lease_until END)`.as('leased'),
+      ])
+      .where('status', 'in', [...UNFINISHED])
+      .executeTakeFirst();
+    const values = [r?.free, r?.leased].filter((v): v is number => v !== null && v !== undefined).map(Number);
+    return values.length ? Math.min(...values) : undefined;
   }
 
   async oldestDue(now: number): Promise<number | undefined> {

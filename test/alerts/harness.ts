@@ -19,7 +19,7 @@ import { silentLogger, type Logger } from '../../src/core/log.js';
 import type { OutboundChannel } from '../../src/core/outbound.js';
 import { LiveData } from '../../src/data/live.js';
 import { parseDataText } from '../../src/data/loader.js';
-import type { RetryPolicy } from '../../src/schedule/delivery.js';
+import type { RetryPolicy } from '../../src/delivery/retry.js';
 import { DigestService } from '../../src/schedule/service.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -77,28 +77,29 @@ export class AlertHarness {
     const logger = this.options.logger ?? silentLogger;
     this.store = new SqliteStore(this.dbFile);
     const initial = parseDataText(options.fallback ?? readFileSync(this.dataFile, 'utf8'), this.dataFile);
-    this.live = new LiveData({ source: { file: this.dataFile }, initial, refreshMinutes: 0, logger });
+    // The file is written whole by the test: no need to wait out the settle period a slow writer needs.
+    this.live = new LiveData({ source: { file: this.dataFile }, initial, refreshMinutes: 0, logger, settleMs: 10 });
     if (options.fallback !== undefined) await this.live.check();
-    const alerts = new AlertService({
-      store: this.store.alerts,
-      data: () => this.live.current(),
-      outbounds,
-      clock: this.clock,
-      logger,
-      policy: this.options.policy,
-      heartbeat: false,
-      scheduleCreators: async () => [...new Set((await this.store.listSchedules()).map((s) => s.createdBy))],
-    });
-    this.alerts = alerts;
+    // The digest service owns the delivery engine every post goes through; alerts are one kind of its rows.
     this.digests = new DigestService({
       store: this.store,
       data: () => this.live.current(),
       outbounds,
       clock: this.clock,
       logger,
+      policy: this.options.policy,
       heartbeat: false,
       config: { DEFAULT_TIMEZONE: 'UTC', DIGEST_GRACE_MINUTES: 120 },
-      arrivals: { since: (ms) => alerts.arrivedSince(ms) },
+      arrivals: { since: (ms) => this.alerts.arrivedSince(ms) },
+    });
+    this.alerts = new AlertService({
+      store: this.store.alerts,
+      data: () => this.live.current(),
+      engine: this.digests.engine,
+      notifyAdmin: this.digests.notices.notifyAdmin,
+      clock: this.clock,
+      logger,
+      scheduleCreators: async () => [...new Set((await this.store.listSchedules()).map((s) => s.createdBy))],
     });
     this.core = createCore({
       data: () => this.live.current(),

@@ -6,6 +6,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundWebClient, createSlackOutbound } from '../../src/adapters/slack/outbound.js';
 import { createDiscordOutbound } from '../../src/adapters/discord/outbound.js';
+import { discordSyntax } from '../../src/adapters/discord/syntax.js';
+import { slackSyntax } from '../../src/adapters/slack/syntax.js';
+import { localizedOutbound } from '../../src/adapters/lifecycle.js';
+import { commands } from '../../src/commands/index.js';
 import { createDiscordRest } from '../../src/adapters/discord/rest.js';
 import type { OutboundChannel } from '../../src/core/outbound.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
@@ -25,8 +29,9 @@ const harnesses: AlertHarness[] = [];
 beforeAll(async () => {
   slack = await startFakeSlack({ validToken: BOT_TOKEN });
   discord = await startFakeDiscord();
-  slackOut = createSlackOutbound(createOutboundWebClient({ token: BOT_TOKEN, slackApiUrl: slack.apiUrl }));
-  discordOut = createDiscordOutbound(createDiscordRest({ token: 'bot-token', apiUrl: discord.url, timeoutMs: 2_000 }));
+  // As the adapter registry wires them: posts written in each platform's syntax (channel mentions, command names).
+  slackOut = localizedOutbound(createSlackOutbound(createOutboundWebClient({ token: BOT_TOKEN, slackApiUrl: slack.apiUrl })), slackSyntax(commands));
+  discordOut = localizedOutbound(createDiscordOutbound(createDiscordRest({ token: 'bot-token', apiUrl: discord.url, timeoutMs: 2_000 })), discordSyntax(commands));
 });
 afterEach(async () => {
   for (const h of harnesses.splice(0)) await h.cleanup();
@@ -169,7 +174,7 @@ describe('revision alerts on Slack and Discord', () => {
     await h.ask(`/capex-digest alerts off <#${DISCORD_CHANNEL}>`, adminOn('discord', 'ops'));
     await h.restart([slackOut, discordOut]);
     expect(discordPosts(DISCORD_CHANNEL)).toHaveLength(0);
-    expect((await h.alerts.store.deliveriesTo(`discord:${DISCORD_CHANNEL}`)).map((d) => [d.status, d.error])).toEqual([
+    expect((await h.alerts.deliveriesTo(`discord:${DISCORD_CHANNEL}`)).map((d) => [d.status, d.error])).toEqual([
       ['skipped', 'alerts are off (or failing) in this channel'],
     ]);
   });
@@ -185,7 +190,7 @@ describe('platform failures', () => {
     expect(slackAttempts('C0ALL').map((c) => c.status)).toEqual([429, 200]);
     expect(slackPosts('C0ALL')[0]).toContain(META_LINE);
     expect(h.clock.sleeps).toContain(3_000);
-    expect((await h.alerts.store.deliveriesTo('slack:C0ALL')).map((d) => d.status)).toEqual(['delivered']);
+    expect((await h.alerts.deliveriesTo('slack:C0ALL')).map((d) => d.status)).toEqual(['delivered']);
   });
 
   it('Discord 429 then OK, and Slack 5xx then OK: one post each', async () => {
@@ -200,7 +205,7 @@ describe('platform failures', () => {
     expect(slackAttempts('C0ALL').map((c) => c.status)).toEqual([503, 200]);
     expect(slackPosts('C0ALL')).toHaveLength(1);
     expect(h.clock.sleeps).toContain(2_000);
-    expect(await h.alerts.store.countDeliveries('delivered')).toBe(2);
+    expect(await h.digests.engine.ledger.rows({ kind: 'alert', statuses: ['delivered'] })).toHaveLength(2);
   });
 
   it('a Slack channel that is gone: the subscription is marked failing, the admin gets one DM, other channels carry on', async () => {
@@ -215,11 +220,12 @@ describe('platform failures', () => {
     expect(slackPosts('C0ALL')).toHaveLength(1);
     const dms = slackPosts('DUADMIN');
     expect(dms).toHaveLength(1);
-    expect(dms[0]).toContain('A revision alert could not be posted in #C0GONE: Slack: channel_not_found.');
-    expect(dms[0]).toContain('/capex-digest alerts off #C0GONE');
+    // Written in Slack's syntax: a channel mention, the Slack command.
+    expect(dms[0]).toContain('A revision alert could not be posted in <#C0GONE>: Slack: channel_not_found.');
+    expect(dms[0]).toContain('/capex-digest alerts off <#C0GONE>');
     expect(dms[0]).toContain('channel_not_found');
     const listed = await h.ask('/capex-digest alerts list', adminOn('slack', 'C0OPS'));
-    expect(listed.lines.join('\n')).toMatch(/#C0GONE · every company · failing: Slack: channel_not_found/);
+    expect(listed.lines.join('\n')).toMatch(/C0GONE\W* · every company · failing: Slack: channel_not_found/);
 
     // The next change is not tried there again, and the admin is not told twice.
     h.writeData(withRows(GOOD, '2026-11-25.3', META_REVISION, AMAZON_REVISION));
@@ -243,7 +249,9 @@ describe('platform failures', () => {
     expect(discord.requestsTo('POST', '/users/@me/channels').map((r) => r.body)).toEqual([{ recipient_id: DISCORD_ADMIN }]);
     const dm = discord.requestsTo('POST', `/channels/dm-${DISCORD_ADMIN}/messages`);
     expect(dm).toHaveLength(1);
-    expect(JSON.stringify(dm[0]!.body)).toContain('Revision alerts stopped: cannot post in #990000000000000099');
+    // Written in Discord's syntax: a channel mention, the /digest command.
+    expect(JSON.stringify(dm[0]!.body)).toContain('Revision alerts stopped: cannot post in <#990000000000000099>');
+    expect(JSON.stringify(dm[0]!.body)).toContain('/digest alerts action:off <#990000000000000099>');
     expect((await h.alerts.store.getSubscription('discord:990000000000000099'))?.status).toBe('failing');
   });
 

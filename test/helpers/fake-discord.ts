@@ -29,6 +29,11 @@
  *   (`{ message: '401: Unauthorized', code: 0 }`), and a gateway session is closed with 4004 Authentication failed.
  * - `fake.reset()` forgets recorded requests, scripted failures, delays and a revocation.
  *
+ * Channel messages as Discord keeps them: `fake.messages` lists every message actually created (a request that
+ * failed, or was answered with an existing message, creates none). A `nonce` longer than 25 characters is a 400
+ * (50035 Invalid Form Body). With `enforce_nonce: true`, a nonce the same bot used within the last few minutes
+ * (`NONCE_WINDOW_MS`) returns the message it created then, and no new one — what makes a retried post safe.
+ *
  * Interaction webhooks as Discord keeps them: a type-5 (deferred) callback, then PATCH/DELETE of
  * `@original` and follow-up POSTs, are recorded; `fake.interactionMessages(token)` lists them in order.
  *
@@ -76,10 +81,23 @@ export interface FailureMatch {
 
 export type ChannelFailure = 'unknown-channel' | 'missing-access';
 
+/** A message the fake created in a channel (not the requests: retries answered from a nonce create none). */
+export interface CreatedMessage {
+  channelId: string;
+  id: string;
+  nonce?: string;
+  at: number;
+}
+
+/** How long Discord remembers an enforced nonce ("the past few minutes"). */
+export const NONCE_WINDOW_MS = 5 * 60_000;
+
 export interface FakeDiscord {
   /** Base URL for `DISCORD_API_URL` / `rest.api` (no version suffix). */
   readonly url: string;
   readonly requests: RecordedRequest[];
+  /** Every channel message created, in order. */
+  readonly messages: CreatedMessage[];
   /** Recorded requests of one method whose route starts with `routePrefix`. */
   requestsTo(method: string, routePrefix: string): RecordedRequest[];
   failChannel(channelId: string, failure: ChannelFailure): void;
@@ -130,6 +148,9 @@ function nextSnowflake(): string {
 export async function startFakeDiscord(): Promise<FakeDiscord> {
   const requests: RecordedRequest[] = [];
   const failingChannels = new Map<string, ChannelFailure>();
+  const messages: CreatedMessage[] = [];
+  /** Enforced nonces per author (the bot token): the message each one created, and when. */
+  const nonces = new Map<string, { message: Record<string, unknown>; at: number }>();
   let pending: PendingFailure[] = [];
   let delays: { matches: (request: RecordedRequest) => boolean; ms: number }[] = [];
   let tokenRevoked = false;
@@ -215,7 +236,19 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       const channelId = m[1]!;
       const failure = failingChannels.get(channelId);
       if (failure) return json(res, CHANNEL_ERRORS[failure].status, CHANNEL_ERRORS[failure].body);
-      return json(res, 200, message(channelId, request.body));
+      const body = (request.body ?? {}) as { nonce?: unknown; enforce_nonce?: unknown };
+      const nonce = typeof body.nonce === 'number' ? String(body.nonce) : body.nonce;
+      if (nonce !== undefined && (typeof nonce !== 'string' || nonce.length > 25)) {
+        return json(res, 400, { message: 'Invalid Form Body', code: 50035, errors: { nonce: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } } });
+      }
+      const author = String(request.headers.authorization ?? '');
+      const key = `${author}\u0000${nonce}`;
+      const seen = nonce !== undefined && body.enforce_nonce === true ? nonces.get(key) : undefined;
+      if (seen && Date.now() - seen.at < NONCE_WINDOW_MS) return json(res, 200, seen.message);
+      const created = message(channelId, request.body);
+      messages.push({ channelId, id: String(created.id), ...(nonce !== undefined ? { nonce } : {}), at: Date.now() });
+      if (nonce !== undefined && body.enforce_nonce === true) nonces.set(key, { message: created, at: Date.now() });
+      return json(res, 200, created);
     }
     if (method === 'PATCH' && (m = route.match(/^\/channels\/([^/]+)\/messages\/([^/]+)$/))) {
       return json(res, 200, { ...message(m[1]!, request.body, request.files), id: m[2] });
@@ -279,6 +312,7 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   return {
     url: `http://127.0.0.1:${port}/api`,
     requests,
+    messages,
     requestsTo: (method, routePrefix) => requests.filter((r) => r.method === method && r.route.startsWith(routePrefix)),
     failChannel(channelId, failure) {
       failingChannels.set(channelId, failure);
@@ -301,6 +335,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
     gateway: gateway.api,
     reset() {
       requests.length = 0;
+      messages.length = 0;
+      nonces.clear();
       failingChannels.clear();
       pending = [];
       delays = [];
@@ -321,6 +357,7 @@ function message(channelId: string, body: unknown, files: UploadedFile[] = []): 
     type: 0,
     channel_id: channelId,
     author: FAKE_BOT_USER,
+    ...(b.nonce !== undefined ? { nonce: b.nonce } : {}),
     content: b.content ?? '',
     embeds: b.embeds ?? [],
     components: b.components ?? [],

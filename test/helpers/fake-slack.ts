@@ -20,8 +20,12 @@
  *   form, as the WebClient sends them) are kept in `fake.uploads`
  * - files.completeUploadExternal {files, channel_id} → `{ ok, files }`; the shared files are in `fake.sharedFiles`
  *   (with their bytes). `failChannel` applies to its channel_id too (e.g. `not_in_channel`).
+ * - views.open {trigger_id, view} → `{ ok, view }` only for a trigger from `fake.triggerId()`, once, within 3 s
+ *   (`invalid_trigger_id` / `exchanged_trigger_id` / `expired_trigger_id`); the view is checked (type modal, title/submit
+ *   ≤ 24 plain_text, ≤ 100 blocks, input blocks with block_id/action_id/label) → `invalid_arguments`
+ * - views.publish {user_id, view} → `{ ok, view }` for a `home` view within the same limits
  * - anything else          → `{ ok: false, error: 'unknown_method' }`
- * - POST /response/<id>    → `{ ok: true }` (what Slack's response_url answers)
+ * - POST /response/<id>    → `{ ok: true }` (what Slack's response_url answers); the sixth post to one URL → 404 `used_url`
  * A token that is missing, or is not `validToken` when one was given, gets `{ ok: false, error: 'invalid_auth' }`.
  *
  * Every request is recorded in `requests` (HTTP method, path, Web API method, token, parsed body; form values
@@ -62,6 +66,8 @@ export interface SlackRecordedRequest {
   body: Record<string, unknown>;
   /** HTTP status the fake answered with (0 for a dropped connection). */
   status: number;
+  /** False while the fake still holds the answer (a `delay`): the request is in flight for the caller. */
+  answered?: boolean;
 }
 
 export type SlackScriptedFailure =
@@ -113,6 +119,11 @@ export interface FakeSlack {
   responseUrl(id?: string): string;
   /** Posts received on response URLs (optionally one id's). */
   responses(id?: string): SlackRecordedRequest[];
+  /**
+   * A trigger_id as Slack puts in a slash command or a press, issued `ageMs` ago. views.open takes only a trigger
+   * this fake issued, once, within 3 s (else `invalid_trigger_id` / `exchanged_trigger_id` / `expired_trigger_id`).
+   */
+  triggerId(ageMs?: number): string;
   /** Resolves once `check` returns a truthy value (polled), or rejects after `timeoutMs`. */
   waitFor<T>(check: () => T | undefined | false | null, timeoutMs?: number): Promise<T>;
   addUser(user: FakeSlackUser): void;
@@ -173,6 +184,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   let rules: ScriptedRule[] = [];
   let messageCounter = 0;
   let fileCounter = 0;
+  let triggerCounter = 0;
+  let viewCounter = 0;
+  const triggers = new Map<string, { issuedAt: number; used: boolean }>();
+  const responseUses = new Map<string, number>();
   const uploads = new Map<string, FakeSlackUpload>();
   const sharedFiles: FakeSlackSharedFile[] = [];
 
@@ -189,6 +204,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     callsTo: (api) => requests.filter((r) => r.api === api),
     responseUrl: (id = randomBytes(6).toString('hex')) => `${baseUrl}/response/${id}`,
     responses: (id) => requests.filter((r) => r.responseId !== undefined && (id === undefined || r.responseId === id)),
+    triggerId: (ageMs = 0) => {
+      const id = `${++triggerCounter}.${Date.now()}.${randomBytes(4).toString('hex')}`;
+      triggers.set(id, { issuedAt: Date.now() - ageMs, used: false });
+      return id;
+    },
     waitFor: async (check, timeoutMs = 3_000) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -248,6 +268,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       headers: req.headers,
       body,
       status: 200,
+      answered: false,
     };
     requests.push(request);
 
@@ -259,7 +280,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return;
     }
     if (request.responseId !== undefined) {
-      reply(res, request, 200, { ok: true });
+      // Slack takes at most five posts per response_url (within 30 minutes); the sixth is refused.
+      const uses = (responseUses.get(request.responseId) ?? 0) + 1;
+      responseUses.set(request.responseId, uses);
+      reply(res, request, uses > 5 ? 404 : 200, uses > 5 ? { ok: false, error: 'used_url' } : { ok: true });
       return;
     }
     if (uploadMatch) {
@@ -364,6 +388,23 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         if (known.is_private && !known.is_member && !known.is_im && !known.is_mpim) return { ok: false, error: 'channel_not_found' };
         return { ok: true, channel: { is_channel: !known.is_im && !known.is_mpim, is_private: false, is_member: false, is_im: false, is_mpim: false, ...known } };
       }
+      case 'views.open': {
+        // A modal opens only on a fresh trigger (under 3 s old, used once), as Slack enforces.
+        const trigger = triggers.get(String(body.trigger_id ?? ''));
+        if (!trigger) return { ok: false, error: 'invalid_trigger_id' };
+        if (trigger.used) return { ok: false, error: 'exchanged_trigger_id' };
+        if (Date.now() - trigger.issuedAt > 3_000) return { ok: false, error: 'expired_trigger_id' };
+        trigger.used = true;
+        const problem = viewProblem(body.view, 'modal');
+        if (problem) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [problem] } };
+        return { ok: true, view: { id: `V${String(++viewCounter).padStart(8, '0')}`, ...(body.view as object) } };
+      }
+      case 'views.publish': {
+        if (!body.user_id) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: ['[ERROR] missing required field: user_id'] } };
+        const problem = viewProblem(body.view, 'home');
+        if (problem) return { ok: false, error: 'invalid_arguments', response_metadata: { messages: [problem] } };
+        return { ok: true, view: { id: `V${String(++viewCounter).padStart(8, '0')}`, ...(body.view as object) } };
+      }
       case 'apps.connections.open':
         return request.token?.startsWith('xapp-') ? { ok: true, url: fake.socketMode.url } : { ok: false, error: 'not_allowed_token_type' };
       default:
@@ -436,6 +477,7 @@ function applyFailure(failure: SlackScriptedFailure, request: SlackRecordedReque
 
 function reply(res: ServerResponse, request: SlackRecordedRequest, status: number, body: unknown): void {
   request.status = status;
+  request.answered = true;
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -456,6 +498,27 @@ async function uploadedBytes(contentType: string | undefined, body: Buffer): Pro
   const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
   for (const [, value] of form) if (typeof value !== 'string') return Buffer.from(await value.arrayBuffer());
   return Buffer.alloc(0);
+}
+
+/** What Slack's views.open / views.publish refuse in a view (docs.slack.dev/reference/views): the type, text lengths, 100 blocks. */
+function viewProblem(view: unknown, type: 'modal' | 'home'): string | undefined {
+  if (!view || typeof view !== 'object') return '[ERROR] missing required field: view';
+  const v = view as Record<string, any>;
+  if (v.type !== type) return `[ERROR] view type must be ${type}`;
+  if (!Array.isArray(v.blocks) || v.blocks.length > 100) return '[ERROR] blocks: 1 to 100 blocks';
+  if (typeof v.private_metadata === 'string' && v.private_metadata.length > 3000) return '[ERROR] private_metadata longer than 3000';
+  if (type === 'modal') {
+    for (const key of ['title', 'submit', 'close']) {
+      const text = v[key];
+      if (key === 'title' && !text) return '[ERROR] missing required field: title';
+      if (text && (text.type !== 'plain_text' || String(text.text).length > 24)) return `[ERROR] ${key} must be plain_text of at most 24 characters`;
+    }
+    if (v.blocks.some((b: any) => b.type === 'input') && !v.submit) return '[ERROR] a modal with inputs needs submit';
+    for (const b of v.blocks) {
+      if (b.type === 'input' && (!b.block_id || !b.element?.action_id || String(b.label?.text ?? '').length === 0 || String(b.label.text).length > 2000)) return '[ERROR] input block needs block_id, element.action_id and a label';
+    }
+  }
+  return undefined;
 }
 
 function parseBody(contentType: string | undefined, raw: string): Record<string, unknown> {

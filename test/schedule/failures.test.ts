@@ -7,6 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundWebClient, createSlackOutbound } from '../../src/adapters/slack/outbound.js';
 import { createDiscordOutbound } from '../../src/adapters/discord/outbound.js';
 import { createDiscordRest } from '../../src/adapters/discord/rest.js';
+import { discordSyntax } from '../../src/adapters/discord/syntax.js';
+import { localizedOutbound } from '../../src/adapters/lifecycle.js';
+import { commands } from '../../src/commands/index.js';
 import type { Weekday } from '../../src/schedule/when.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { startFakeDiscord, type FakeDiscord } from '../helpers/fake-discord.js';
@@ -49,7 +52,7 @@ describe('Slack (fake Web API)', () => {
     expect(calls.map((c) => c.status)).toEqual([429, 429, 200]);
     expect(accepted('C1')).toHaveLength(1);
     expect(h.clock.sleeps.filter((ms) => ms >= 3_000)).toEqual([3_000, 3_000]);
-    expect(await h.store.deliveriesOf(schedule.id)).toMatchObject([{ status: 'delivered', attempts: 3 }]);
+    expect(await h.service.deliveriesOf(schedule.id)).toMatchObject([{ status: 'delivered', attempts: 3 }]);
     expect(calls[2]!.body.text).toMatch(/AI capex digest/);
   });
 
@@ -68,7 +71,7 @@ describe('Slack (fake Web API)', () => {
     expect(first).toBeLessThanOrEqual(1_000);
     expect(second).toBeGreaterThanOrEqual(1_000);
     expect(second).toBeLessThanOrEqual(2_000);
-    expect(await h.store.deliveriesOf(schedule.id)).toMatchObject([{ status: 'delivered' }]);
+    expect(await h.service.deliveriesOf(schedule.id)).toMatchObject([{ status: 'delivered' }]);
   });
 
   it('a long outage of Slack: retries run out, the slot is retried later and still posted once', async () => {
@@ -78,7 +81,7 @@ describe('Slack (fake Web API)', () => {
     slack.failNext({ kind: 'server-error', status: 503 }, { method: 'chat.postMessage', times: 6 });
     await h.runUntil(SLOT_TIME);
     expect(accepted('C1')).toHaveLength(0);
-    expect((await h.store.deliveriesOf(schedule.id))[0]).toMatchObject({ status: 'claimed' });
+    expect((await h.service.deliveriesOf(schedule.id))[0]).toMatchObject({ status: 'claimed' });
     await h.runUntil('2025-06-02T09:20:00Z');
     expect(slack.callsTo('chat.postMessage').map((c) => c.status)).toEqual([503, 503, 503, 503, 503, 503, 200]);
     expect(accepted('C1')).toHaveLength(1);
@@ -128,7 +131,8 @@ describe('Discord (fake REST API)', () => {
   afterAll(async () => discord.close());
 
   const setup = () => {
-    const outbound = createDiscordOutbound(createDiscordRest({ token: 'test-token', apiUrl: discord.url, timeoutMs: 2_000 }));
+    // As the registry wires it: posts written in Discord's syntax (channel mentions, command names).
+    const outbound = localizedOutbound(createDiscordOutbound(createDiscordRest({ token: 'test-token', apiUrl: discord.url, timeoutMs: 2_000 })), discordSyntax(commands));
     harness = new Harness({ start: START, outbounds: [outbound] });
     return harness;
   };
@@ -143,7 +147,7 @@ describe('Discord (fake REST API)', () => {
     await h.runUntil(SLOT_TIME);
     expect(postsTo('111111')).toHaveLength(3); // 429, 500, success
     expect(h.clock.sleeps).toContain(2_000);
-    expect(await h.store.deliveriesOf(schedule.id)).toMatchObject([{ status: 'delivered', attempts: 3 }]);
+    expect(await h.service.deliveriesOf(schedule.id)).toMatchObject([{ status: 'delivered', attempts: 3 }]);
     const body = postsTo('111111')[2]!.body as { embeds: { title: string }[]; allowed_mentions: unknown };
     expect(body.embeds[0]!.title).toMatch(/^AI capex digest/);
     expect(body.allowed_mentions).toEqual({ parse: [] });
@@ -162,6 +166,6 @@ describe('Discord (fake REST API)', () => {
     expect((await h.store.getSchedule(gone.schedule.id))!.status).toBe('failing');
     expect(discord.requestsTo('POST', '/users/@me/channels').map((r) => r.body)).toEqual([{ recipient_id: '777' }]);
     const dm = postsTo('dm-777')[0]!.body as { embeds: { title: string }[] };
-    expect(dm.embeds[0]!.title).toBe('Digest schedule 1 stopped: cannot post in #999999');
+    expect(dm.embeds[0]!.title).toBe('Digest schedule 1 stopped: cannot post in <#999999>');
   });
 });

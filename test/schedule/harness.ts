@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Caller } from '../../src/core/command.js';
 import type { OutboundChannel } from '../../src/core/outbound.js';
 import { DigestService } from '../../src/schedule/service.js';
-import type { RetryPolicy } from '../../src/schedule/delivery.js';
+import type { RetryPolicy } from '../../src/delivery/retry.js';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import type { When } from '../../src/schedule/when.js';
 import { bundledData } from '../helpers/core.js';

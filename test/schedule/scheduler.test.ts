@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { SqliteStore } from '../../src/store/sqlite.js';
+import { ledgerOf } from '../../src/schedule/service.js';
 import type { Weekday } from '../../src/schedule/when.js';
 import { RecordingOutbound } from '../helpers/recording-outbound.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -59,20 +60,26 @@ describe('exactly once', () => {
     await h.restart(startAt);
     await h.runUntil('2025-06-02T09:10:00Z');
     expect(outbound.posts).toHaveLength(1);
-    const [row] = await h.store.deliveriesOf(1);
+    const [row] = await h.service.deliveriesOf(1);
     expect(row).toMatchObject({ slot: '2025-06-02T09:00', status: 'delivered', late: false });
   });
 
   it('a crash between claim and post: the next start posts the slot once', async () => {
     const { h, outbound } = setup('2025-06-02T08:00:00Z');
     const { schedule } = await h.add(at(9, 0), 'UTC', 'console:general');
-    // What a process that died right after its claim leaves behind.
-    const claimed = await h.store.claimSlot({ scheduleId: schedule.id, slot: '2025-06-02T09:00', kind: 'scheduled', dueAt: Date.parse('2025-06-02T09:00:00Z'), channelId: schedule.channelId, late: false, now: Date.parse('2025-06-02T09:00:00Z') });
-    expect(claimed?.status).toBe('claimed');
+    // What a process that died right after its claim leaves behind: a row leased to it, never sent.
+    const due = Date.parse('2025-06-02T09:00:00Z');
+    const [claimed] = await h.service.engine.ledger.insert(
+      [{ kind: 'digest', subject: String(schedule.id), target: schedule.channelId, slot: '2025-06-02T09:00', dueAt: due, payload: { late: false } }],
+      due,
+      { owner: 'a-process-that-died', until: due + 30_000 },
+    );
+    expect(claimed).toMatchObject({ status: 'pending', leaseOwner: 'a-process-that-died' });
     await h.crashAndStart('2025-06-02T09:03:00Z');
+    await h.service.scheduler.idle();
     await h.runUntil('2025-06-02T09:10:00Z');
     expect(outbound.posts.map((p) => iso(p.at))).toEqual(['2025-06-02T09:03:00.000Z']);
-    expect(await h.store.deliveriesOf(schedule.id)).toMatchObject([{ status: 'delivered', recoveries: 0 }]);
+    expect(await h.service.deliveriesOf(schedule.id)).toMatchObject([{ status: 'delivered', recoveries: 0 }]);
   });
 
   it('a crash in the middle of a post: retried once after restart; a second crash there is not looped', async () => {
@@ -84,21 +91,21 @@ describe('exactly once', () => {
     await h.service.scheduler.tick();
     await new Promise((r) => setImmediate(r));
     expect(outbound.heldCount).toBe(1);
-    expect((await h.store.deliveriesOf(schedule.id))[0]!.status).toBe('sending');
+    expect((await h.service.deliveriesOf(schedule.id))[0]!.status).toBe('sending');
 
     // Dies with the request in flight; the platform never got it. The next start retries it once.
     await h.crashAndStart('2025-06-02T09:02:00Z');
     await new Promise((r) => setImmediate(r));
     expect(outbound.heldCount).toBe(2);
-    expect((await h.store.deliveriesOf(schedule.id))[0]).toMatchObject({ status: 'sending', recoveries: 1 });
+    expect((await h.service.deliveriesOf(schedule.id))[0]).toMatchObject({ status: 'sending', recoveries: 1 });
 
     // Dies again mid-request: the row is marked failed (it may or may not have appeared), never retried in a loop.
     await h.crashAndStart('2025-06-02T09:04:00Z');
     await h.runUntil('2025-06-02T09:30:00Z');
     expect(outbound.posts).toHaveLength(0);
-    const [row] = await h.store.deliveriesOf(schedule.id);
-    expect(row).toMatchObject({ status: 'failed', recoveries: 1 });
-    expect(row!.error).toMatch(/stopped while this digest was being posted.*already retried once/);
+    const [row] = await h.service.deliveriesOf(schedule.id);
+    expect(row).toMatchObject({ status: 'failed', recoveries: 2 });
+    expect(row!.error).toMatch(/stopped twice while this was being posted.*not retried again/);
   });
 
   it('SIGTERM while a post waits out a rate limit: stop is prompt, the slot stays owed and posts once after restart', async () => {
@@ -111,12 +118,14 @@ describe('exactly once', () => {
     clock.set(Date.parse('2025-06-02T09:00:00Z'));
     await h.service.scheduler.tick();
     while (clock.pendingSleeps === 0) await new Promise((r) => setImmediate(r));
-    expect((await h.store.deliveriesOf(schedule.id))[0]!.status).toBe('claimed');
+    expect((await h.service.deliveriesOf(schedule.id))[0]!.status).toBe('claimed');
 
     const started = Date.now();
     await h.service.stop(5_000);
     expect(Date.now() - started).toBeLessThan(1_000);
-    expect((await new SqliteStore(h.file).deliveriesOf(schedule.id))[0]!.status).toBe('claimed');
+    const reopened = new SqliteStore(h.file);
+    expect((await ledgerOf(reopened).rows({ kind: 'digest', subject: String(schedule.id) }))[0]).toMatchObject({ status: 'pending', leaseOwner: null });
+    await reopened.close();
 
     await h.restart('2025-06-02T09:01:00Z');
     expect(outbound.posts.map((p) => iso(p.at))).toEqual(['2025-06-02T09:01:00.000Z']);
@@ -133,7 +142,7 @@ describe('send now', () => {
     const outcome = await h.service.send(schedule, admin());
     expect(outcome.status).toBe('retry_later');
     await h.runUntil('2025-06-02T10:30:00Z');
-    const manual = (await h.store.deliveriesOf(schedule.id)).filter((d) => d.kind === 'manual');
+    const manual = (await h.service.deliveriesOf(schedule.id)).filter((d) => d.kind === 'manual');
     expect(manual).toMatchObject([{ status: 'failed' }]);
     expect(manual[0]!.error).toMatch(/could not post within the grace window: HTTP 503/);
     outbound.channelErrors.clear();
@@ -152,7 +161,7 @@ describe('downtime', () => {
     await h.runUntil('2025-06-02T09:00:00Z');
     expect(outbound.posts.map((p) => iso(p.at))).toEqual(['2025-06-02T08:30:00.000Z']);
     expect(outbound.posts[0]!.reply.notes).toContain('Posted late: this digest was due at Mon 2 Jun 09:00 (Europe/Berlin) while the bot was offline.');
-    expect((await h.store.deliveriesOf(schedule.id))[0]).toMatchObject({ status: 'delivered', late: true });
+    expect((await h.service.deliveriesOf(schedule.id))[0]).toMatchObject({ status: 'delivered', late: true });
   });
 
   it('beyond the grace window: recorded as missed (not posted), then the schedule carries on', async () => {
@@ -163,7 +172,7 @@ describe('downtime', () => {
     await h.service.stop();
     await h.restart('2025-06-04T12:00:00Z'); // 3 Jun 09:00 and 4 Jun 09:00 are both > 2 h ago
     expect(outbound.posts).toHaveLength(1);
-    const rows = await h.store.deliveriesOf(schedule.id);
+    const rows = await h.service.deliveriesOf(schedule.id);
     expect(rows.map((r) => `${r.slot} ${r.status}`)).toEqual(['2025-06-02T09:00 delivered', '2025-06-03T09:00 missed', '2025-06-04T09:00 missed']);
     const [view] = await h.service.list(admin());
     expect(view!.summary).toMatchObject({ missed: 2, last: { slot: '2025-06-04T09:00', status: 'missed' } });
@@ -214,7 +223,7 @@ describe('changes take effect without a restart', () => {
     await h.service.resume(schedule.id, admin()); // at 09:00: today's 08:05 passed during the pause and is not owed
     await h.runUntil('2025-06-04T08:06:00Z');
     expect(outbound.posts.map((p) => iso(p.at))).toEqual(['2025-06-02T08:05:00.000Z', '2025-06-04T08:05:00.000Z']);
-    expect(await h.store.deliveriesOf(schedule.id)).toHaveLength(2);
+    expect(await h.service.deliveriesOf(schedule.id)).toHaveLength(2);
   });
 
   it('picks up a schedule another process (the CLI) wrote to the same file', async () => {
