@@ -12,6 +12,7 @@ import { scheduleChart } from './migrations/003-schedule-chart.js';
 import { alerts } from './migrations/004-alerts.js';
 import { proposals } from './migrations/005-proposals.js';
 import { deliveryLedger } from './migrations/006-delivery-ledger.js';
+import { slackInstallations } from './migrations/007-slack-installations.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   schedulesLedgerAudit, // 1
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   alerts, // 4
   proposals, // 5
   deliveryLedger, // 6
+  slackInstallations, // 7
 ];
 
 export { SchemaTooNewError } from './errors.js';

@@ -168,4 +168,23 @@ export interface Tables {
   data_figures_seen: DataFiguresSeenTable;
   data_state: DataStateTable;
   delivery_ledger: DeliveryLedgerTable;
+  slack_installations: SlackInstallationsTable;
+}
+
+/** Slack workspaces that installed the bot through OAuth (migration 7, src/store/installations.ts); bot_token is encrypted. */
+export interface SlackInstallationsTable {
+  id: string;
+  team_id: string | null;
+  team_name: string | null;
+  enterprise_id: string | null;
+  enterprise_name: string | null;
+  is_enterprise_install: Generated<number>;
+  app_id: string | null;
+  bot_id: string | null;
+  bot_user_id: string;
+  bot_scopes: Generated<string>;
+  bot_token: string;
+  installer_user_id: string | null;
+  installed_at: number;
+  updated_at: number;
 }
