@@ -11,7 +11,8 @@ import type { Reply } from '../core/reply.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Figure } from '../data/schema.js';
 import { formatDate, formatWithUsd, midpoint, rangeOf } from '../data/money.js';
-import { disputeNotes, newestDate, sourcesOf } from '../commands/shared.js';
+import { disputeNotes, newestDate, sourcesOf } from '../present/figures.js';
+import { commandRef } from '../core/syntax.js';
 
 /** Lines in one alert post; a longer batch ends with "…and N more". */
 export const MAX_LINES = 5;
@@ -85,7 +86,7 @@ function secSummary(items: AlertItem[], data: DataSet): string {
   const span = first.period.label === last.period.label ? first.period.label : `${first.period.label} … ${last.period.label}`;
   const revised = items.filter((i) => i.kind === 'revised').length;
   const what = revised ? `${items.length} reported capex figures from SEC filings (${revised} restated)` : `${items.length} reported capex figures imported from SEC filings`;
-  return `${companyName(first, data)}: ${what}, ${span} — /capex sources ${first.company}`;
+  return `${companyName(first, data)}: ${what}, ${span} — ${commandRef(`/capex sources ${first.company}`)}`;
 }
 
 interface Line {
@@ -130,7 +131,7 @@ export function buildAlertPost(items: AlertItem[], data: DataSet): Reply {
     const companies = [...new Set(rest.map((l) => l.company))];
     const hidden = rest.reduce((n, l) => n + (l.figures.length ? 1 : secByCompany.get(l.company)!.length), 0);
     const names = companies.map((id) => data.company(id)?.name ?? id);
-    const where = companies.length === 1 ? `/capex sources ${companies[0]}` : `/capex sources <company> (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''})`;
+    const where = companies.length === 1 ? commandRef(`/capex sources ${companies[0]}`) : `${commandRef('/capex sources <company>')} (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''})`;
     text.push(`…and ${hidden} more — ${where}`);
   }
 

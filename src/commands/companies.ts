@@ -1,6 +1,7 @@
 /** `/capex companies`: what is tracked, with tickers and aliases. */
 import { z } from 'zod';
 import { defineCommand } from '../core/command.js';
+import { commandRef } from '../core/syntax.js';
 
 export const companiesCommand = defineCommand({
   id: 'capex-companies',
@@ -17,7 +18,7 @@ export const companiesCommand = defineCommand({
       kind: 'answer',
       visibility: 'public',
       title: `Tracked companies (${data.companies.length})`,
-      lines: ['Ask about any of them by name, ticker or alias, e.g. /capex google or /capex 9988.HK.'],
+      lines: [`Ask about any of them by name, ticker or alias, e.g. ${commandRef('/capex google')} or ${commandRef('/capex 9988.HK')}.`],
       table: {
         columns: ['Company', 'Tickers', 'Also known as', 'Figures'],
         numericColumns: [3],

@@ -8,8 +8,10 @@ import { pledgesOf, yearFigure, yearsWithData, type YearFigure } from '../data/q
 import { DEFINITION_MEANINGS, DEFINITION_WORDS } from '../data/definitions.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Company } from '../data/schema.js';
-import { chartOf } from './chart.js';
-import { billionsCell, companyOption, definitionCell, disputeNotes, newestDate, periodCell, resolveCompany, rowBasisCell, rowQualifier, sourcesOf } from './shared.js';
+import { chartOf } from '../present/chart.js';
+import { billionsCell, definitionCell, disputeNotes, newestDate, periodCell, rowBasisCell, rowQualifier, sourcesOf } from '../present/figures.js';
+import { companyOption, resolveCompany } from './shared.js';
+import { commandRef } from '../core/syntax.js';
 
 const USAGE = '/compare <company> <company> [… up to 6] — e.g. /compare meta amazon, /compare msft, googl, alibaba';
 export const MAX_COMPARED = 6;
@@ -60,13 +62,13 @@ function comparison(data: DataSet, companies: Company[], now: Date): Reply {
   if (withCapex.length < 2) {
     const listed = pledgeOnly.map((c) => pledgeWords(data, c)).filter(Boolean);
     throw new UserError(
-      `Only annual capex is compared, and ${pledgeOnly.map((c) => c.name).join(', ')} ${pledgeOnly.length === 1 ? 'has' : 'have'} none in the data${listed.length ? ` (${listed.join('; ')})` : ''}. Try /capex <company> for each.`,
+      `Only annual capex is compared, and ${pledgeOnly.map((c) => c.name).join(', ')} ${pledgeOnly.length === 1 ? 'has' : 'have'} none in the data${listed.length ? ` (${listed.join('; ')})` : ''}. Try ${commandRef('/capex <company>')} for each.`,
       USAGE,
     );
   }
   const shared = sharedYear(data, withCapex, now);
   if (!shared) {
-    throw new UserError(`${withCapex.map((c) => c.name).join(', ')} have no year with capex figures for all of them. Try /capex <company> for each.`, USAGE);
+    throw new UserError(`${withCapex.map((c) => c.name).join(', ')} have no year with capex figures for all of them. Try ${commandRef('/capex <company>')} for each.`, USAGE);
   }
   const { year, entries } = shared;
   const base = entries[0]!;

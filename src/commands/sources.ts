@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { defineCommand, UserError } from '../core/command.js';
 import { formatDate, formatWithUsd } from '../data/money.js';
 import { BASIS_WORDS, DEFINITION_WORDS, rankedSources, SOURCE_KIND_WORDS } from '../data/definitions.js';
-import { companyOption, displayName, resolveCompany, sourcesOf } from './shared.js';
+import { displayName, sourcesOf } from '../present/figures.js';
+import { companyOption, resolveCompany } from './shared.js';
 
 const USAGE = '/capex sources <company> — e.g. /capex sources meta';
 

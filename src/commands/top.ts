@@ -6,8 +6,9 @@ import { formatUsd, formatWithUsd, rangeOf, sumRanges } from '../data/money.js';
 import { defaultYear, firstGuidance, rankYear, type YearFigure } from '../data/queries.js';
 import { DEFINITION_MEANINGS, DEFINITION_WORDS } from '../data/definitions.js';
 import type { Figure } from '../data/schema.js';
-import { chartOf } from './chart.js';
-import { billionsCell, definitionCell, disputeNotes, exactUsd, newestDate, periodCell, rowBasisCell, rowQualifier, sourcesOf } from './shared.js';
+import { chartOf } from '../present/chart.js';
+import { billionsCell, definitionCell, disputeNotes, exactUsd, newestDate, periodCell, rowBasisCell, rowQualifier, sourcesOf } from '../present/figures.js';
+import { commandRef } from '../core/syntax.js';
 
 const USAGE = '/capex top [year] — e.g. /capex top, /capex top 2025';
 
@@ -39,7 +40,7 @@ export const topCommand = defineCommand({
         kind: 'error',
         visibility: 'private',
         title: `No figures for ${year}`,
-        lines: [`No capex figures for ${year} yet. Try /capex top ${defaultYear(data, now)}.`],
+        lines: [`No capex figures for ${year} yet. Try ${commandRef(`/capex top ${defaultYear(data, now)}`)}.`],
         summary: `No capex figures for ${year}.`,
       };
     }

@@ -11,12 +11,13 @@
  */
 import { DateTime } from 'luxon';
 import type { Reply, ReplyChart, ReplySource } from '../core/reply.js';
-import { chartOf } from '../commands/chart.js';
+import { chartOf } from '../present/chart.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Figure } from '../data/schema.js';
 import { formatDate, formatUsd, formatWithUsd } from '../data/money.js';
 import { defaultYear, isCounted, rankYear, seriesOf } from '../data/queries.js';
-import { billionsCell, definitionCell, disputeNotes, newestDate, rowBasisCell, rowQualifier, sourcesOf } from '../commands/shared.js';
+import { billionsCell, definitionCell, disputeNotes, newestDate, rowBasisCell, rowQualifier, sourcesOf } from '../present/figures.js';
+import { commandRef } from '../core/syntax.js';
 
 export const TOP_SPENDERS = 5;
 export const MAX_CHANGES = 10;
@@ -149,7 +150,7 @@ export function buildDigest(input: DigestInput): Digest {
   } else {
     lines.push(`What changed ${since}:`);
     for (const change of changes.slice(0, MAX_CHANGES)) lines.push(`• ${describeChange(change, data)}`);
-    if (changes.length > MAX_CHANGES) lines.push(`• …and ${changes.length - MAX_CHANGES} more: /capex sources lists every figure.`);
+    if (changes.length > MAX_CHANGES) lines.push(`• …and ${changes.length - MAX_CHANGES} more: ${commandRef('/capex sources <company>')} lists every figure.`);
   }
 
   const headlines = (input.headlines ?? []).slice(0, MAX_HEADLINES);

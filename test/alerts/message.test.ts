@@ -1,9 +1,13 @@
 /** What an alert post says: old → new, % change, date, source; big batches kept short. */
 import { describe, expect, it } from 'vitest';
-import { buildAlertPost, type AlertItem } from '../../src/alerts/message.js';
+import { buildAlertPost as buildPost, type AlertItem } from '../../src/alerts/message.js';
+import { localize, textSyntax } from '../../src/core/syntax.js';
 import { diffDataSets } from '../../src/data/diff.js';
 import { parseDataText } from '../../src/data/loader.js';
 import { AMAZON_REVISION, GOOD, META_2027, META_LINE, META_REVISION, secQuarters, withRows } from '../helpers/data-edits.js';
+
+/** The post as the console writes it: command references in the text grammar (each platform localizes its own). */
+const buildAlertPost = (...args: Parameters<typeof buildPost>) => localize(buildPost(...args), textSyntax());
 
 const before = parseDataText(GOOD, 'capex-data.yaml');
 

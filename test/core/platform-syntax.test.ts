@@ -36,6 +36,7 @@ const FOREIGN: Record<'slack' | 'discord' | 'console', [string, RegExp][]> = {
     ["Slack's and the console's group command", /(^|[^\w-])\/capex-digest\b/],
     ['a text-grammar subcommand', /(^|[^\w-])\/capex (top|companies|sources|news|help)\b/],
     ['/help (Discord has /capex-help)', /(^|[^\w-])\/help\b/],
+    ['a text-grammar company or list (Discord names options)', /(^|[^\w-])\/(capex|compare) (?!company\d?:)[\w<]/],
     ['a raw channel id', /(^|[^<\w])#\d{5,}/],
     ['Slack wording', /Slack|\/invite|workspace admin/],
     ['a reference delimiter', /[\uE000-\uE002]/],
@@ -70,8 +71,8 @@ function callers(platform: PlatformName): Caller[] {
 }
 
 /** Words that make each command fail in its own way: no argument, a wrong one, wrong ids, wrong channels. */
-const TEXT_ARGS = ['', 'zzz-unknown', '999', 'abc', '25:00 weekdays', '09:00 mon,fry', '09:00 Mars/Olympus', '09:00 #general', 'cron "0 9 * *"', '09:00 <#C1|a> <#C2|b>', 'on zzz-unknown', 'off', 'add', 'remove abc', 'remove 999', 'add ftp://x', '3 maybe', 'list extra'];
-const OPTION_VALUES = ['', 'zzz-unknown', '999', 'abc', '25:00', 'Mars/Olympus', '#general', '<#C0HERE123|x>', 'on', 'add', 'remove'];
+const TEXT_ARGS = ['', 'zzz-unknown', '999', '1990', 'abc', '25:00 weekdays', '09:00 mon,fry', '09:00 Mars/Olympus', '09:00 #general', 'cron "0 9 * *"', '09:00 <#C1|a> <#C2|b>', 'on zzz-unknown', 'off', 'add', 'remove abc', 'remove 999', 'add ftp://x', '3 maybe', 'list extra'];
+const OPTION_VALUES = ['', 'zzz-unknown', '999', '1990', 'abc', '25:00', 'Mars/Olympus', '#general', '<#C0HERE123|x>', 'on', 'add', 'remove'];
 
 /** Structured options as Discord sends them: each option alone with each value, plus none at all. */
 function discordOptionSets(spec: CommandSpec): Record<string, unknown>[] {
