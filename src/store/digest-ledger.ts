@@ -35,6 +35,18 @@ const toDelivery = (r: Selectable<DeliveriesTable>): DeliveryRecord => ({
 
 const slotKey = (scheduleId: number, slot: string) => `${scheduleId}\u0000${slot}`;
 
+const claimRow = (req: ClaimRequest) => ({
+  schedule_id: req.scheduleId,
+  slot: req.slot,
+  kind: req.kind,
+  due_at: req.dueAt,
+  channel_id: req.channelId,
+  status: 'claimed' as const,
+  late: req.late ? 1 : 0,
+  claimed_at: req.now,
+  next_attempt_at: req.now,
+});
+
 export class DigestLedger {
   constructor(private readonly database: Database) {}
 
@@ -58,8 +70,17 @@ export class DigestLedger {
     return out;
   }
 
+  /** One INSERT, atomic on its own (no transaction round trips): the row, or undefined when the slot is taken. */
   async claimSlot(req: ClaimRequest): Promise<DeliveryRecord | undefined> {
-    return (await this.claimSlots([req]))[0];
+    const row = await writeOnce(this.database, (db) =>
+      db
+        .insertInto('deliveries')
+        .values(claimRow(req))
+        .onConflict((oc) => oc.columns(['schedule_id', 'slot']).doNothing())
+        .returningAll()
+        .executeTakeFirst(),
+    );
+    return row ? toDelivery(row) : undefined;
   }
 
   /**
@@ -74,17 +95,7 @@ export class DigestLedger {
         const returned = await trx
           .insertInto('deliveries')
           .values(
-            batch.map((req) => ({
-              schedule_id: req.scheduleId,
-              slot: req.slot,
-              kind: req.kind,
-              due_at: req.dueAt,
-              channel_id: req.channelId,
-              status: 'claimed' as const,
-              late: req.late ? 1 : 0,
-              claimed_at: req.now,
-              next_attempt_at: req.now,
-            })),
+            batch.map(claimRow),
           )
           .onConflict((oc) => oc.columns(['schedule_id', 'slot']).doNothing())
           .returningAll()

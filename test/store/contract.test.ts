@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openMemoryStore, openStore, type Store } from '../../src/store/index.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { createTestDatabase } from '../helpers/postgres.js';
+import { createTestDatabase, postgresServerUrl } from '../helpers/postgres.js';
 
 interface Backend {
   name: string;
@@ -48,6 +48,9 @@ const BACKENDS: Backend[] = [
     },
   },
 ];
+
+// The run's PostgreSQL cluster may have to be started first (initdb): not inside a test's 5-second budget.
+beforeAll(() => postgresServerUrl(), 120_000);
 
 // Epoch milliseconds beyond 32 bits (2030): PostgreSQL keeps them in BIGINT and they must come back as numbers.
 const T0 = Date.UTC(2030, 0, 6, 9);
