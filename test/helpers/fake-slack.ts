@@ -24,9 +24,16 @@
  *   (`invalid_trigger_id` / `exchanged_trigger_id` / `expired_trigger_id`); the view is checked (type modal, title/submit
  *   ≤ 24 plain_text, ≤ 100 blocks, input blocks with block_id/action_id/label) → `invalid_arguments`
  * - views.publish {user_id, view} → `{ ok, view }` for a `home` view within the same limits
+ * - oauth.v2.access {code, client_id, client_secret, redirect_uri} → exchanges a code from `fake.oauth.approve(team)`
+ *   (the user clicked "Allow" in that workspace) for that team's own bot token (`xoxb-<team>-…`, different per
+ *   team and per install), once; a wrong client, a used or unknown code, or another redirect_uri is refused as
+ *   Slack does (`invalid_client_id`, `bad_client_secret`, `invalid_code`, `bad_redirect_uri`).
  * - anything else          → `{ ok: false, error: 'unknown_method' }`
  * - POST /response/<id>    → `{ ok: true }` (what Slack's response_url answers); the sixth post to one URL → 404 `used_url`
  * A token that is missing, or is not `validToken` when one was given, gets `{ ok: false, error: 'invalid_auth' }`.
+ * Workspaces: a token issued by oauth.v2.access belongs to its team — auth.test answers that team, and a channel or
+ * user added with `team: 'T1'` is `channel_not_found` / `user_not_found` to any other team's token (as in Slack,
+ * where one workspace's bot cannot see another's). `fake.oauth.uninstall('T1')` revokes T1's token only.
  *
  * Every request is recorded in `requests` (HTTP method, path, Web API method, token, parsed body; form values
  * holding JSON such as `blocks` are decoded). Failures can be scripted:
@@ -90,6 +97,8 @@ export interface FakeSlackUser {
   is_owner?: boolean;
   is_primary_owner?: boolean;
   tz?: string;
+  /** The workspace the user is in: other teams' tokens get `user_not_found`. */
+  team?: string;
 }
 
 export interface FakeSlackChannel {
@@ -99,12 +108,30 @@ export interface FakeSlackChannel {
   is_member?: boolean;
   is_im?: boolean;
   is_mpim?: boolean;
+  /** The workspace it belongs to: other teams' tokens cannot see it. */
+  team?: string;
+}
+
+/** The OAuth side of the fake (installs to several workspaces). */
+export interface FakeSlackOAuth {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** The user allowed the install in `team`: a one-time code for oauth.v2.access (as on Slack's redirect). */
+  approve(team: string, options?: { enterprise?: string; user?: string; redirectUri?: string }): string;
+  /** The bot token most recently issued to `team`. */
+  tokenOf(team: string): string | undefined;
+  /** The team a token was issued to (undefined for tokens the fake did not issue). */
+  teamOf(token: string | undefined): string | undefined;
+  /** The app was removed from `team`: its token answers `token_revoked` from now on. */
+  uninstall(team: string): void;
 }
 
 export interface FakeSlackOptions {
   /** When set, only this bot token is accepted; otherwise any `xoxb-`/`xapp-` token is. */
   validToken?: string;
   users?: FakeSlackUser[];
+  /** The app's OAuth credentials oauth.v2.access checks (default `fake-client-id` / `fake-client-secret`). */
+  oauth?: { clientId?: string; clientSecret?: string };
 }
 
 export interface FakeSlack {
@@ -134,6 +161,7 @@ export interface FakeSlack {
   failNext(failure: SlackScriptedFailure, match?: SlackFailureMatch): void;
   delay(api: string, ms: number): void;
   readonly socketMode: FakeSocketMode;
+  readonly oauth: FakeSlackOAuth;
   /** Bytes received on upload URLs, by file id. */
   readonly uploads: Map<string, FakeSlackUpload>;
   /** Files completed with files.completeUploadExternal, oldest first. */
@@ -190,6 +218,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const responseUses = new Map<string, number>();
   const uploads = new Map<string, FakeSlackUpload>();
   const sharedFiles: FakeSlackSharedFile[] = [];
+  const oauthClient = { clientId: options.oauth?.clientId ?? 'fake-client-id', clientSecret: options.oauth?.clientSecret ?? 'fake-client-secret' };
+  const codes = new Map<string, { team: string; enterprise?: string; user: string; redirectUri?: string }>();
+  const issuedTokens = new Map<string, string>();
+  const latestToken = new Map<string, string>();
+  const uninstalledTeams = new Set<string>();
 
   const server: Server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -232,6 +265,17 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     },
     delay: (api, ms) => void delays.set(api, ms),
     socketMode: sockets.api,
+    oauth: {
+      ...oauthClient,
+      approve: (team, { enterprise, user = 'UINSTALLER', redirectUri } = {}) => {
+        const code = `code-${team}-${randomBytes(6).toString('hex')}`;
+        codes.set(code, { team, enterprise, user, redirectUri });
+        return code;
+      },
+      tokenOf: (team) => latestToken.get(team),
+      teamOf: (token) => (token ? issuedTokens.get(token) : undefined),
+      uninstall: (team) => void uninstalledTeams.add(team),
+    },
     uploads,
     sharedFiles,
     reset: () => {
@@ -309,17 +353,27 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
 
   function tokenValid(token: string | undefined): boolean {
     if (!token) return false;
+    if (issuedTokens.has(token)) return true;
     if (options.validToken) return token === options.validToken || token.startsWith('xapp-');
     return token.startsWith('xoxb-') || token.startsWith('xapp-');
   }
 
   function answer(request: SlackRecordedRequest): Record<string, unknown> {
+    if (request.api === 'oauth.v2.access') return exchangeCode(request.body, request.headers.authorization);
     if (!tokenValid(request.token)) return { ok: false, error: request.token ? 'invalid_auth' : 'not_authed' };
     if (tokenRevoked && !request.token?.startsWith('xapp-')) return { ok: false, error: 'token_revoked' };
+    const tokenTeam = request.token ? issuedTokens.get(request.token) : undefined;
+    if (tokenTeam && uninstalledTeams.has(tokenTeam)) return { ok: false, error: 'token_revoked' };
     const body = request.body;
+    // One workspace's bot cannot see another's channels or users.
+    const foreignChannel = (id: string) => Boolean(tokenTeam && channels.get(id)?.team && channels.get(id)?.team !== tokenTeam);
+    if (['chat.postMessage', 'chat.postEphemeral', 'conversations.info'].includes(request.api ?? '') && foreignChannel(String(body.channel ?? ''))) return { ok: false, error: 'channel_not_found' };
+    if (request.api === 'files.completeUploadExternal' && foreignChannel(String(body.channel_id ?? ''))) return { ok: false, error: 'channel_not_found' };
     switch (request.api) {
       case 'auth.test':
-        return { ok: true, url: 'https://fake.slack.test/', team: 'Fake Team', user: 'capex-bot', team_id: 'T0FAKE', user_id: 'UBOT', bot_id: 'BBOT' };
+        return tokenTeam
+          ? { ok: true, url: `https://${tokenTeam.toLowerCase()}.slack.test/`, team: `Team ${tokenTeam}`, user: 'capex-bot', team_id: tokenTeam, user_id: `UBOT${tokenTeam}`, bot_id: `BBOT${tokenTeam}` }
+          : { ok: true, url: 'https://fake.slack.test/', team: 'Fake Team', user: 'capex-bot', team_id: 'T0FAKE', user_id: 'UBOT', bot_id: 'BBOT' };
       case 'chat.postMessage':
       case 'chat.postEphemeral': {
         const channel = String(body.channel ?? '');
@@ -335,7 +389,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       }
       case 'users.info': {
         const user = users.get(String(body.user ?? ''));
-        if (!user) return { ok: false, error: 'user_not_found' };
+        if (!user || (tokenTeam && user.team && user.team !== tokenTeam)) return { ok: false, error: 'user_not_found' };
         return {
           ok: true,
           user: {
@@ -410,6 +464,35 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       default:
         return { ok: false, error: 'unknown_method' };
     }
+  }
+
+  /** Slack's oauth.v2.access: client credentials in the body (or HTTP Basic), a one-time code, the same redirect_uri. */
+  function exchangeCode(body: Record<string, unknown>, authorization: string | undefined): Record<string, unknown> {
+    const basic = authorization?.startsWith('Basic ') ? Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':') : [];
+    const clientId = String(body.client_id ?? basic[0] ?? '');
+    const clientSecret = String(body.client_secret ?? basic[1] ?? '');
+    if (clientId !== oauthClient.clientId) return { ok: false, error: 'invalid_client_id' };
+    if (clientSecret !== oauthClient.clientSecret) return { ok: false, error: 'bad_client_secret' };
+    const grant = codes.get(String(body.code ?? ''));
+    if (!grant) return { ok: false, error: 'invalid_code' };
+    codes.delete(String(body.code));
+    if (grant.redirectUri !== undefined && body.redirect_uri !== grant.redirectUri) return { ok: false, error: 'bad_redirect_uri' };
+    const token = `xoxb-${grant.team}-${randomBytes(8).toString('hex')}`;
+    issuedTokens.set(token, grant.team);
+    latestToken.set(grant.team, token);
+    uninstalledTeams.delete(grant.team);
+    return {
+      ok: true,
+      access_token: token,
+      token_type: 'bot',
+      scope: 'commands,chat:write,chat:write.public,users:read,im:write,files:write,channels:read,groups:read,im:read,mpim:read',
+      bot_user_id: `UBOT${grant.team}`,
+      app_id: 'A0FAKE',
+      team: { id: grant.team, name: `Team ${grant.team}` },
+      enterprise: grant.enterprise ? { id: grant.enterprise, name: `Org ${grant.enterprise}` } : null,
+      is_enterprise_install: false,
+      authed_user: { id: grant.user },
+    };
   }
 
   return fake;
