@@ -8,6 +8,7 @@ import { loadavg } from 'node:os';
 import { extractStatements, sentencesOf } from '../src/proposals/extract.js';
 import { exhibitText } from '../src/sec/filings.js';
 import { pressRelease } from '../test/proposals/edgar-server.js';
+import { HELD_OUT } from '../test/proposals/fixtures/held-out.js';
 import { scoreExtractor } from '../test/proposals/fixtures/score.js';
 import { COMPANIES } from '../test/proposals/fixtures/sentences.js';
 
@@ -33,12 +34,14 @@ const found = extractStatements(text, { date: '2026-10-29', companies: COMPANIES
 const t = performance.now();
 const score = scoreExtractor();
 const fixtureMs = performance.now() - t;
+const heldOut = scoreExtractor(HELD_OUT);
 
 console.log(
   [
     `earnings release: ${Math.round(html.length / 1024)} KB HTML → ${Math.round(text.length / 1024)} KB text in ${toText.toFixed(1)} ms; ${sentencesOf(text).length} sentence(s) near a capex keyword`,
     `extraction (keyword windows): ${windowed.toFixed(1)} ms per document, ${found.length} statement(s); segmenting the whole document alone: ${wholeDocument.toFixed(0)} ms (${(wholeDocument / windowed).toFixed(0)}× the windowed extraction)`,
     `fixture set: ${score.sentences} sentences, ${score.expected} expected, ${score.proposed} proposed, ${score.correct} correct — precision ${(100 * score.precision).toFixed(1)} %, recall ${(100 * score.recall).toFixed(1)} % (${(fixtureMs / score.sentences).toFixed(2)} ms per sentence, first pass)`,
+    `held-out set (never tuned on): ${heldOut.sentences} sentences, ${heldOut.expected} expected, ${heldOut.proposed} proposed, ${heldOut.correct} correct — precision ${(100 * heldOut.precision).toFixed(1)} %, recall ${(100 * heldOut.recall).toFixed(1)} %`,
     `load average ${loadavg()[0]!.toFixed(2)}`,
   ].join('\n'),
 );
