@@ -7,13 +7,14 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { BIN, startBotProcess, type BotProcess } from '../http/bot-process.js';
+import { BIN, runBot, startBotProcess, type BotProcess } from '../http/bot-process.js';
 import { BOT_TOKEN, postSlash, SIGNING_SECRET } from '../adapters/slack/harness.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { generateKeys } from '../adapters/discord/signing.js';
@@ -106,6 +107,25 @@ describe('a read-only database', () => {
     chmodSync(dir, 0o555);
     cleanups.push(() => chmodSync(dir, 0o755));
     await expectRefusedAtStart(file, dir, /its directory .* is not writable: EACCES/);
+  }, 60_000);
+});
+
+describe('a database written by a newer release', () => {
+  it('GIVEN a file at a schema version this bot does not know THEN the CLI exits 2 naming both versions, and the file is untouched', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'bot.sqlite');
+    await new SqliteStore(file).close();
+    const raw = new BetterSqlite3(file);
+    raw.pragma(`user_version = ${MIGRATIONS.length + 2}`);
+    raw.close();
+    const { code, stderr } = await runBot(['ask', '/capex-digest list'], { DATABASE_URL: file, HOME: dir });
+    expect(code).toBe(2);
+    expect(stderr).toContain(`The database ${file} is at schema version ${MIGRATIONS.length + 2}, newer than this bot knows (${MIGRATIONS.length})`);
+    expect(stderr).toContain('Upgrade the bot, or point DATABASE_URL at another database.');
+    expect(stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    const after = new BetterSqlite3(file, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length + 2);
+    after.close();
   }, 60_000);
 });
 
