@@ -7,6 +7,7 @@
  * Discord ones, so an id typed on one platform can never touch another platform's channels.
  */
 import type { Caller } from '../core/command.js';
+import { callerScope } from '../core/workspace.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
@@ -161,12 +162,12 @@ export class DigestService {
   /** A schedule the caller may see: same platform, not removed. */
   async find(id: number, caller: Caller): Promise<ScheduleRecord | undefined> {
     const schedule = await this.store.getSchedule(id);
-    if (!schedule || schedule.status === 'removed' || !schedule.channelId.startsWith(`${caller.platform}:`)) return undefined;
+    if (!schedule || schedule.status === 'removed' || !schedule.channelId.startsWith(callerScope(caller))) return undefined;
     return schedule;
   }
 
   async list(caller: Caller): Promise<ScheduleView[]> {
-    const schedules = await this.store.listSchedules(`${caller.platform}:`);
+    const schedules = await this.store.listSchedules(callerScope(caller));
     const summaries = await this.engine.ledger.summaries('digest', schedules.map((s) => String(s.id)));
     return schedules.map((schedule) => ({
       schedule,
