@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { defineCommand, UserError, type CommandContext, type CommandSpec } from '../core/command.js';
 import { commandRef } from '../core/syntax.js';
+import { inCallerWorkspace } from '../core/workspace.js';
 import type { DataSet } from '../data/dataset.js';
 import type { Company } from '../data/schema.js';
 import type { AlertService } from '../alerts/service.js';
@@ -78,7 +79,7 @@ export function resolveCompanies(data: DataSet, segments: string[]): Company[] {
 function channelOf(text: string | undefined, ctx: CommandContext): string {
   if (text === undefined || text.trim() === '') return ctx.caller.channelId;
   try {
-    return parseChannel(text, ctx.syntax);
+    return inCallerWorkspace(ctx.caller, parseChannel(text, ctx.syntax));
   } catch (error) {
     if (error instanceof WhenError) throw new UserError(error.message, ALERTS_USAGE);
     throw error;

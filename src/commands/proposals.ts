@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { defineCommand, UserError, type CommandContext, type CommandSpec } from '../core/command.js';
 import { commandRef } from '../core/syntax.js';
+import { inCallerWorkspace } from '../core/workspace.js';
 import { amountWords, expiresAt, proposalLine } from '../proposals/message.js';
 import type { ProposalService } from '../proposals/service.js';
 import { parseChannel } from '../schedule/grammar.js';
@@ -36,7 +37,7 @@ function proposalsOf(ctx: CommandContext): ProposalService {
 function channelOf(text: string | undefined, ctx: CommandContext): string {
   if (text === undefined || text.trim() === '') return ctx.caller.channelId;
   try {
-    return parseChannel(text, ctx.syntax);
+    return inCallerWorkspace(ctx.caller, parseChannel(text, ctx.syntax));
   } catch (error) {
     if (error instanceof WhenError) throw new UserError(error.message, PROPOSALS_USAGE);
     throw error;

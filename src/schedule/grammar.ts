@@ -7,6 +7,7 @@
  */
 import type { Caller } from '../core/command.js';
 import { commandRef, type Syntax } from '../core/syntax.js';
+import { inCallerWorkspace } from '../core/workspace.js';
 import { normalizeZone, suggestZones } from './slots.js';
 import { looksLikeTime, parseCron, parseDays, parseTimeOfDay, WhenError, type When } from './when.js';
 
@@ -93,7 +94,7 @@ export function resolveAdd(options: AddOptions, caller: Caller, defaultZone: str
     zone = (caller.timeZone && normalizeZone(caller.timeZone)) || defaultZone;
     zoneDefaulted = true;
   }
-  const channelId = options.channel !== undefined && options.channel.trim() !== '' ? parseChannel(options.channel, syntax) : caller.channelId;
+  const channelId = options.channel !== undefined && options.channel.trim() !== '' ? inCallerWorkspace(caller, parseChannel(options.channel, syntax)) : caller.channelId;
   return { when, zone, zoneDefaulted, channelId };
 }
 
