@@ -23,6 +23,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Caller } from '../core/command.js';
+import { callerScope } from '../core/workspace.js';
 import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { OutboundChannel } from '../core/outbound.js';
@@ -353,9 +354,9 @@ export class AlertService implements DeliveryHandler {
     return this.store.unsubscribe(channelId, { actor: caller.userId, actorName: caller.userName }, this.clock.now());
   }
 
-  /** Subscriptions on the caller's platform: a Slack admin never sees or changes Discord channels. */
+  /** Subscriptions in the caller's workspace: a Slack admin never sees or changes Discord channels, nor another workspace's. */
   list(caller: Caller): Promise<AlertSubscription[]> {
-    return this.store.listSubscriptions(`${caller.platform}:`);
+    return this.store.listSubscriptions(callerScope(caller));
   }
 }
 
