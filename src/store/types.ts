@@ -133,6 +133,9 @@ export interface Store {
   /** Turns the chart image of a schedule's digests on or off and writes the audit entry in one transaction. */
   setScheduleChart(id: number, chart: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined>;
 
+  // The release-0.1 digest ledger (table `deliveries`, src/store/digest-ledger.ts). The delivery engine keeps its
+  // rows in `delivery_ledger` (src/store/ledger.ts) since migration 6 copied them over; these stay until their last
+  // readers move, then go.
   /** The due time of the newest scheduled (not manual) ledger row per schedule: where slot enumeration resumes. */
   lastScheduledDueAt(scheduleIds: number[]): Promise<Map<number, number>>;
   /** Atomically inserts a claimed row; undefined if that schedule+slot already has one (someone else owns it). */
