@@ -27,7 +27,7 @@ import type { Logger } from '../core/log.js';
 import { silentLogger } from '../core/log.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { Reply } from '../core/reply.js';
-import { AbortedError, settleWithin, systemClock, type Clock } from '../schedule/clock.js';
+import { AbortedError, settleWithin, systemClock, type Clock } from '../core/clock.js';
 import type { DeliveryKind, FinalStatus, Json, Ledger, LedgerRow, NewLedgerRow } from './ledger.js';
 import { nonceFor } from './nonce.js';
 import { Gates } from './pacing.js';
@@ -52,8 +52,8 @@ const DEFAULT_MAX_HELD = 64;
 const RETRY_LATER_MS = 5 * MINUTE;
 /** Recording a delivered post is retried with these waits (capped), for as long as the process lives. */
 const RECORD_RETRY_MS = [200, 1_000, 5_000, 15_000];
-/** How often (real time) the lag of the oldest due delivery is read for /healthz. */
-const HEALTH_EVERY_MS = 1_000;
+/** How often (real time, at most) the lag of the oldest due delivery is read for /healthz: one indexed query. */
+const HEALTH_EVERY_MS = 200;
 /** Platforms whose posts carry an idempotency key (Discord's nonce): a retry after a crash makes no duplicate. */
 const IDEMPOTENT_PLATFORMS: readonly string[] = ['discord'];
 
