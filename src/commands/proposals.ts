@@ -9,7 +9,7 @@ import { defineCommand, UserError, type CommandContext, type CommandSpec } from 
 import { commandRef } from '../core/syntax.js';
 import { inCallerWorkspace } from '../core/workspace.js';
 import { amountWords, expiresAt, proposalLine } from '../proposals/message.js';
-import type { ProposalService } from '../proposals/service.js';
+import type { ProposalEdit, ProposalService } from '../proposals/service.js';
 import { parseChannel } from '../schedule/grammar.js';
 import { channelLabel } from '../schedule/schedule-record.js';
 import { WhenError } from '../schedule/when.js';
@@ -23,10 +23,12 @@ declare module '../core/command.js' {
 }
 
 export const PROPOSALS_USAGE =
-  '/capex-digest proposals on [#channel] | proposals off [#channel] | proposals list | proposals approve <id> | proposals reject <id> — e.g. /capex-digest proposals approve 3';
+  '/capex-digest proposals on [#channel] | proposals off [#channel] | proposals list | proposals approve <id> | proposals reject <id> | proposals edit <id> <amount or low-high> [about|over|up-to|under|exact] — e.g. /capex-digest proposals approve 3';
 
 const NOT_SET_UP = 'Proposed figures are not set up in this run of the bot (it has no database). Start the bot with `capex-bot start` to use them.';
-const ACTIONS = ['list', 'on', 'off', 'approve', 'reject'] as const;
+const ACTIONS = ['list', 'on', 'off', 'approve', 'reject', 'edit'] as const;
+/** The words `proposals edit` takes for a qualifier; `exact` removes one. */
+const QUALIFIER_WORDS: Record<string, ProposalEdit['qualifier']> = { about: 'about', over: 'at-least', 'more-than': 'at-least', 'up-to': 'up-to', under: 'at-most', exact: null };
 
 function proposalsOf(ctx: CommandContext): ProposalService {
   const service = ctx.services.proposals as ProposalService | undefined;
@@ -66,8 +68,8 @@ export const digestProposalsCommand = defineCommand({
   examples: ['/capex-digest proposals on #capex-review', '/capex-digest proposals list', '/capex-digest proposals approve 3', '/capex-digest proposals reject 4', '/capex-digest proposals off'],
   adminOnly: true,
   options: z.object({
-    action: z.enum(ACTIONS).default('list').describe('on/off: posts in a channel; list: pending ones; approve/reject one'),
-    target: z.string().trim().max(100).optional().describe('on/off: the channel (default: this one); approve/reject: the proposal id'),
+    action: z.enum(ACTIONS).default('list').describe('on/off: posts in a channel; list: pending ones; approve/reject/edit one'),
+    target: z.string().trim().max(100).optional().describe('on/off: the channel (default: this one); approve/reject: the id; edit: id and amount, e.g. 3 140-155'),
   }),
   fromText: (args) => {
     const verb = args[0]?.toLowerCase();
@@ -76,6 +78,7 @@ export const digestProposalsCommand = defineCommand({
       throw new UserError(`${commandRef('/capex-digest proposals')} has no '${quoteInput(args[0]!).slice(0, 20)}': use on, off, list, approve or reject.`, PROPOSALS_USAGE);
     }
     const rest = args.slice(1);
+    if (verb === 'edit') return { action: 'edit' as const, ...(rest.length ? { target: rest.join(' ') } : {}) };
     if (rest.length > 1) throw new UserError(`proposals ${verb} takes ${verb === 'approve' || verb === 'reject' ? 'one proposal id' : 'at most one channel'}.`, PROPOSALS_USAGE);
     return { action: verb as (typeof ACTIONS)[number], ...(rest[0] ? { target: rest[0] } : {}) };
   },
@@ -108,6 +111,24 @@ export const digestProposalsCommand = defineCommand({
       const removed = await proposals.unsubscribe(channelId, ctx.caller);
       return privateAnswer(removed ? `Proposed figures off in ${channel}` : 'No proposed figures there', [
         removed ? `${channel} no longer gets proposed figures. Pending ones stay listed: ${commandRef('/capex-digest proposals list')}.` : `${channel} did not get proposed figures.`,
+      ]);
+    }
+
+    if (action === 'edit') {
+      const [idText, value, qualifierText, ...extra] = (target ?? '').split(/\s+/).filter(Boolean);
+      const id = idOf(idText, 'edit');
+      const m = /^(\d+(?:\.\d+)?)(?:\s*[-–]\s*(\d+(?:\.\d+)?))?$/.exec(value ?? '');
+      const qualifierKey = qualifierText?.toLowerCase();
+      if (!m || extra.length || (qualifierKey !== undefined && !(qualifierKey in QUALIFIER_WORDS))) {
+        throw new UserError(`Say the corrected amount in billions, e.g. ${commandRef(`/capex-digest proposals edit ${id} 150`)} or ${commandRef(`/capex-digest proposals edit ${id} 140-155 about`)} (about, over, up-to, under or exact).`, PROPOSALS_USAGE);
+      }
+      const change: ProposalEdit = m[2] ? { low: Number(m[1]), high: Number(m[2]) } : { amount: Number(m[1]) };
+      if (qualifierKey !== undefined) change.qualifier = QUALIFIER_WORDS[qualifierKey];
+      const result = await proposals.edit(id, change, ctx.caller);
+      if (!result.ok) throw new UserError(result.reason, PROPOSALS_USAGE);
+      return privateAnswer(`Proposal ${id} edited`, [
+        `${proposalLine(result.proposal, ctx.data)}`,
+        `Approve it with ${commandRef(`/capex-digest proposals approve ${id}`)}; the edit is in the audit log.`,
       ]);
     }
 

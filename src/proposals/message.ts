@@ -5,6 +5,7 @@
  */
 import type { DataSet } from '../data/dataset.js';
 import type { Reply } from '../core/reply.js';
+import { withActions } from '../core/interaction.js';
 import { commandRef } from '../core/syntax.js';
 import type { ProposalRecord, ProposedFigure } from '../store/proposals.js';
 
@@ -50,12 +51,19 @@ export function proposalPost(p: ProposalRecord, data: DataSet): Reply {
     `Approve: ${commandRef(`/capex-digest proposals approve ${p.id}`)} · Reject: ${commandRef(`/capex-digest proposals reject ${p.id}`)}`,
     `Nothing is published until an admin approves. It expires on ${day(expiresAt(p))}.`,
   ];
-  return {
-    kind: 'answer',
-    visibility: 'public',
-    title: `Proposed figure ${p.id}: ${company}`,
-    lines,
-    sources: [{ title: p.source.title, url: p.source.url, date: p.source.date }],
-    summary: `Proposed figure ${p.id}: ${company} ${f.period.label} ${amountWords(f)} — approve or reject with ${commandRef('/capex-digest proposals')}.`,
-  };
+  // Buttons run exactly the typed commands (admin-only: a member's press is refused privately by the core).
+  return withActions(
+    {
+      kind: 'answer',
+      visibility: 'public',
+      title: `Proposed figure ${p.id}: ${company}`,
+      lines,
+      sources: [{ title: p.source.title, url: p.source.url, date: p.source.date }],
+      summary: `Proposed figure ${p.id}: ${company} ${f.period.label} ${amountWords(f)} — approve or reject with ${commandRef('/capex-digest proposals')}.`,
+    },
+    [
+      { kind: 'button', label: 'Approve', line: `/capex-digest proposals approve ${p.id}`, style: 'primary' },
+      { kind: 'button', label: 'Reject', line: `/capex-digest proposals reject ${p.id}`, style: 'danger' },
+    ],
+  );
 }

@@ -207,8 +207,17 @@ describe('proposed figures from RSS headlines', () => {
     expect(visibleText((await ask('/capex', 'amazon')).json)).not.toContain('211');
     expect((await proposals().get(byCompany.amazon!.id))?.status).toBe('rejected');
 
+    // The post carries Approve / Reject buttons (issue 14's mechanism: each runs the typed command).
+    const buttons = (teslaPost.blocks as { type: string; elements?: { text?: { text: string } }[] }[]).find((b) => b.type === 'actions');
+    expect(buttons?.elements?.map((e) => e.text?.text)).toEqual(['Approve', 'Reject']);
+
+    // An admin corrects a proposal before deciding: typed edit, audited.
+    expect(visibleText((await admin(`proposals edit ${byCompany.tesla!.id} 30-32 about`)).json)).toContain('US$30–32B');
+    expect(visibleText((await admin(`proposals edit ${byCompany.tesla!.id} lots`)).json)).toContain('Say the corrected amount');
+
     const list = visibleText((await admin('proposals list')).json);
     expect(list).toContain('Tesla');
+    expect(list).toContain('US$30–32B');
     expect(list).not.toContain('Amazon');
   });
 });

@@ -43,8 +43,10 @@ describe('a proposal post with hostile text', () => {
   it('GIVEN Discord THEN mentions are disabled for the whole message and commands are Discord’s', () => {
     const message = renderDiscord(localize(proposalPost(hostile, bundledData), discordSyntax(commands)));
     expect(message.allowed_mentions).toEqual({ parse: [] });
-    const raw = JSON.stringify(message);
-    expect(raw).toContain('/digest proposals');
-    expect(raw).not.toContain('/capex-digest');
+    // What a reader sees (the embed); button ids carry the text-grammar line by design (src/core/interaction.ts).
+    const seen = JSON.stringify(message.embeds);
+    expect(seen).toContain('/digest proposals');
+    expect(seen).not.toContain('/capex-digest');
+    expect(JSON.stringify(message.components)).toContain('"label":"Approve"');
   });
 });
