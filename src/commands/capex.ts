@@ -174,7 +174,7 @@ function contextFigures(headline: YearFigure, data: DataSet, now: Date) {
   const counted = all.filter(isCounted);
   if (headline.basis !== 'commitment' && isCapexDefinition(headline.definition)) {
     const previousYear = headline.year - 1;
-    const actuals = counted.filter((f) => f.metric === 'reported' && isCapexDefinition(f.definition) && Number(f.period.end.slice(0, 4)) === (headline.fiscal ? previousYear : previousYear) && monthsIn(f) === 12);
+    const actuals = counted.filter((f) => f.metric === 'reported' && isCapexDefinition(f.definition) && Number(f.period.end.slice(0, 4)) === previousYear && monthsIn(f) === 12);
     const periods = [...new Set(actuals.map((f) => f.period.label))];
     for (const period of periods) {
       const onPeriod = actuals.filter((f) => f.period.label === period);

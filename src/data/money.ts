@@ -15,7 +15,7 @@ export interface UsdValue extends Range {
    * How the USD value was obtained, for the reader: the source's own pair, or the data file's rate for the
    * announcement month (`month`; when the table has no row for that month, the nearest earlier month's).
    */
-  conversion?: { usdPerUnit: number; date: string; source: Source; fromFigureSource: boolean; month?: string; exactMonth?: boolean };
+  conversion?: { usdPerUnit: number; date: string; source: Source; fromFigureSource: boolean; month?: string; exactMonth?: boolean; perUsd?: number };
 }
 
 export function rangeOf(figure: Figure): Range {
@@ -42,7 +42,7 @@ export function usdOf(figure: Figure, data: DataSet): UsdValue {
   return {
     low: native.low * usdPerUnit,
     high: native.high * usdPerUnit,
-    conversion: { usdPerUnit, date: rate.month, source: rate.source, fromFigureSource: false, month: rate.month, exactMonth: rate.month === month },
+    conversion: { usdPerUnit, date: rate.month, source: rate.source, fromFigureSource: false, month: rate.month, exactMonth: rate.month === month, perUsd: rate.perUsd },
   };
 }
 
@@ -111,8 +111,11 @@ export function describeConversion(figure: Figure, data: DataSet): string | unde
   if (conversion.fromFigureSource) {
     return `${figure.currency}→USD at ${perUsd} ${figure.currency} per US$ (the source's own conversion, ${formatDate(conversion.date)}: ${conversion.source.title})`;
   }
-  const which = conversion.exactMonth ? `the ${formatDate(conversion.month!)} rate` : `the ${formatDate(conversion.month!)} rate, the nearest earlier month in the data file's table`;
-  return `${figure.currency}→USD at ${perUsd} ${figure.currency} per US$ (${which}: ${conversion.source.title})`;
+  // A table rate is named exactly as the file gives it (7.2124), so a reader can find the row.
+  const rate = conversion.perUsd !== undefined ? String(conversion.perUsd) : perUsd;
+  const nearest = conversion.month! < figure.announced.slice(0, 7) ? 'the nearest earlier month in the data file\'s table' : 'the earliest month in the data file\'s table';
+  const which = conversion.exactMonth ? `the ${formatDate(conversion.month!)} rate` : `the ${formatDate(conversion.month!)} rate, ${nearest}`;
+  return `${figure.currency}→USD at ${rate} ${figure.currency} per US$ (${which}: ${conversion.source.title})`;
 }
 
 export function midpoint(r: Range): number {

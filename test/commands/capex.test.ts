@@ -13,7 +13,7 @@ describe('/capex <company>', () => {
     const notes = reply.notes?.join('\n') ?? '';
     // The February figure converts at the source's own pair; the September restatement at its month's table rate.
     expect(notes).toMatch(/CNY→USD at 7\.17 CNY per US\$ \(the source's own conversion, 24 Feb 2025/);
-    expect(notes).toContain('CNY→USD at 7.21 CNY per US$ (the May 2025 rate, the nearest earlier month');
+    expect(notes).toContain('CNY→USD at 7.2124 CNY per US$ (the May 2025 rate, the nearest earlier month');
     expect(notes).toContain('US$52.4B');
     // The newest figure from the company (a quarter) is named with its age.
     expect(reply.lines[1]).toBe('Newest figure from Alibaba: 31.5 billion yuan ≈ US$4.37B capex, actual (quarter Jul-Sep 2025 (Q2 FY2026), 25 Nov 2025), 1 year ago.');
