@@ -24,6 +24,12 @@ export interface InteractiveBot {
   slash(command: string, text: string, user?: string, channel?: string): Promise<SlackHttpAnswer>;
   /** A signed block_actions payload pressing `element` (a button, or a select with `picked`) on `message`. */
   press(element: Record<string, any>, options?: { user?: string; channel?: string; picked?: string; ephemeral?: boolean; triggerId?: string }): Promise<{ status: number; text: string; responseUrlId: string }>;
+  /** A signed slash command with a trigger_id the fake Slack issued `ageMs` ago (views.open checks it). */
+  slashWithTrigger(command: string, text: string, user: string, channel?: string, ageMs?: number): Promise<SlackHttpAnswer>;
+  /** A signed view_submission of `view` (as opened) with the given field values. */
+  submit(view: Record<string, any>, values: Record<string, string | undefined>, user?: string): Promise<{ status: number; json: any }>;
+  /** A signed Events API event (app_home_opened …). */
+  event(event: Record<string, unknown>): Promise<number>;
   /** A signed Discord interaction; returns the interaction response. */
   interaction(body: Record<string, unknown>): Promise<{ status: number; body: any }>;
   close(): Promise<void>;
@@ -93,6 +99,44 @@ export async function startInteractiveBot(env: Record<string, string> = {}): Pro
         body,
       });
       return { status: res.status, text: await res.text(), responseUrlId };
+    },
+    slashWithTrigger: (cmd, text, user, channel = 'C0GENERAL', ageMs = 0) =>
+      postSlash(slackUrl, { command: cmd, text, user_id: user, channel_id: channel, response_url: slack.responseUrl(), trigger_id: slack.triggerId(ageMs) }),
+    submit: async (view, values, user = 'UADMIN') => {
+      const state: Record<string, Record<string, unknown>> = {};
+      for (const block of view.blocks) {
+        if (block.type !== 'input') continue;
+        const value = values[block.block_id];
+        state[block.block_id] = {
+          value: block.element.type === 'conversations_select' ? { type: 'conversations_select', selected_conversation: value ?? null } : { type: 'plain_text_input', value: value ?? null },
+        };
+      }
+      const payload = {
+        type: 'view_submission',
+        team: { id: 'T0FAKE', domain: 'fake' },
+        user: { id: user, username: 'alice', name: 'alice', team_id: 'T0FAKE' },
+        api_app_id: 'A0CAPEX',
+        token: 'deprecated',
+        trigger_id: slack.triggerId(),
+        view: { ...view, id: 'V0FORM', team_id: 'T0FAKE', state: { values: state }, hash: '1.abc', app_id: 'A0CAPEX', bot_id: 'BBOT' },
+        response_urls: [],
+      };
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const res = await fetch(slackUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(SIGNING_SECRET, timestamp, body) },
+        body,
+      });
+      const text = await res.text();
+      return { status: res.status, json: text ? JSON.parse(text) : undefined };
+    },
+    event: async (event) => {
+      const body = JSON.stringify({ token: 'deprecated', team_id: 'T0FAKE', api_app_id: 'A0CAPEX', type: 'event_callback', event_id: `Ev${Date.now()}${++triggers}`, event_time: Math.floor(Date.now() / 1000), event });
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const res = await fetch(slackUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(SIGNING_SECRET, timestamp, body) }, body });
+      await res.text();
+      return res.status;
     },
     interaction: async (body) => {
       const text = JSON.stringify(body);

@@ -67,7 +67,7 @@ describe('Slack: buttons on answers', () => {
     const select = slackElements(answer.json).get('Switch year')!;
     const years: string[] = select.options.map((o: any) => o.value);
     expect(years.length).toBeGreaterThan(1);
-    const other = years.find((y) => !String(answer.json?.blocks[0].text.text).includes(y))!;
+    const other = years.find((y) => !String((answer.json as any)?.blocks[0].text.text).includes(y))!;
     const pressed = await bot.press(select, { picked: other });
     const response = await bot.slack.waitFor(() => lastResponse(pressed.responseUrlId));
     expect(response.replace_original).toBe(true);

@@ -17,6 +17,7 @@ import { createOutboundWebClient, createSlackOutbound } from './outbound.js';
 import { SharedHttpReceiver } from './receiver.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { registerInteractivity } from './interactivity.js';
+import { DigestModal, registerDigestModal } from './modal.js';
 import { SlackUserDirectory } from './users.js';
 import { SlackChannelCheck } from './channel-check.js';
 import { registerLifecycleEvents } from './events.js';
@@ -111,8 +112,11 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs, char
   // Uploads get their own client: a longer timeout than interactive calls, still no retry loop of its own.
   const charts = withCharts ? new SlackChartUploader(createOutboundWebClient({ token, slackApiUrl, logger, timeoutMs: 20_000 }), logger) : undefined;
   const channels = new SlackChannelCheck(app.client, logger);
-  const commands = registerSlashCommands(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, ackBudgetMs, charts, channels });
-  // Buttons and selects on answers (block_actions), on the same signed endpoint: src/adapters/slack/interactivity.ts.
+  // The digest form (bare /capex-digest add → views.open; view_submission) and buttons on answers (block_actions),
+  // on the same signed endpoint: src/adapters/slack/modal.ts, interactivity.ts.
+  const digestForm = new DigestModal({ core, client: app.client, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, channels, logger });
+  registerDigestModal(app, digestForm);
+  const commands = registerSlashCommands(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, ackBudgetMs, charts, channels, digestForm });
   registerInteractivity(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, charts });
   // One view of the token for the outbound channel, the lifecycle events and health.
   const tokenState = new TokenState('slack', logger);

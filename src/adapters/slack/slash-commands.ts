@@ -33,6 +33,8 @@ export interface SlashCommandOptions {
   charts?: SlackChartUploader;
   /** Checks a digest's or alert's channel when it is set up (DMs, private channels the bot is not in). */
   channels?: SlackChannelCheck;
+  /** Opens the digest form for a bare `/capex-digest add` (src/adapters/slack/modal.ts). */
+  digestForm?: { opens(command: SlashCommand): boolean; open(command: SlashCommand, ack: AckFn<string | RespondArguments>): Promise<void> };
 }
 
 /** The Slack commands to register: one per first word of the command paths, in registry order. */
@@ -81,6 +83,7 @@ export class SlashCommandAnswerer {
       await ack();
       return;
     }
+    if (this.options.digestForm?.opens(command)) return this.options.digestForm.open(command, ack);
     const answered = this.answerWithReply(command);
     const answer = answered.then((a) => a.response);
     let timer: NodeJS.Timeout | undefined;
