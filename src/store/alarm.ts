@@ -38,7 +38,10 @@ function alarmReply(problem: Error): Reply {
   };
 }
 
-/** After the adapters are up: a DM to each admin on their platform, once, when the database is lost. */
+/**
+ * After the adapters are up: a DM to each admin on their platform, once, when the database is lost. Sent
+ * straight through the outbound channel, not the delivery ledger: the ledger lives in the database that is gone.
+ */
 export function tellAdminsOfDatabaseProblems(store: Store, outbounds: readonly OutboundChannel[], logger: Logger): void {
   let told = false;
   store.database.onProblem((problem) => {
