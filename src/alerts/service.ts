@@ -36,7 +36,7 @@ import type { DeliveryEngine, DeliveryHandler, Preparation } from '../delivery/e
 import type { LedgerRow, NewLedgerRow } from '../delivery/ledger.js';
 import type { NotifyAdmin } from '../delivery/notify-admin.js';
 import type { FinalFailure } from '../delivery/retry.js';
-import { systemClock, type Clock } from '../schedule/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { channelLabel } from '../schedule/schedule-record.js';
 import { buildAlertPost, type AlertItem } from './message.js';
 import type { AlertDelivery, AlertStore, AlertSubscription } from './store.js';

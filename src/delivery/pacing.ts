@@ -17,7 +17,7 @@
  *   RELAX_AFTER_MS without any 429 the gate forgets the pacing altogether (the old gate only ever slowed down,
  *   for the life of the process — issue 19 item 1). The next 429 learns the limit afresh.
  */
-import { AbortedError, type Clock } from '../schedule/clock.js';
+import { AbortedError, type Clock } from '../core/clock.js';
 
 /** Without a 429 for this long, pacing is dropped: a storm that stopped must not slow the bot for good. */
 export const RELAX_AFTER_MS = 30_000;

@@ -13,7 +13,7 @@
  * Hand-written rather than p-retry because the Retry-After wait is shared across posts (the gates) and the
  * attempt hooks write the ledger before each request — the parts that matter.
  */
-import type { Clock } from '../schedule/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { PlatformGate, RateLimitScope } from './pacing.js';
 
 export interface RetryPolicy {

@@ -19,7 +19,7 @@ import type { Reply } from '../core/reply.js';
 import type { Config } from '../config.js';
 import type { NotifyAdmin } from '../delivery/notify-admin.js';
 import type { DataSet } from '../data/dataset.js';
-import { settleWithin, systemClock, type Clock } from '../schedule/clock.js';
+import { settleWithin, systemClock, type Clock } from '../core/clock.js';
 import { MAX_HEADLINES, type DigestHeadline, type HeadlineSource } from '../schedule/digest.js';
 import { addressPolicy, checkFeedUrl, FeedUrlError, parseFeedUrl, type AddressPolicy } from './address-policy.js';
 import { FeedFetchError, FetchAbortedError, fetchFeed } from './fetch.js';

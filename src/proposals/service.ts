@@ -27,7 +27,7 @@ import { FeedFetchError, FetchAbortedError } from '../news/fetch.js';
 import { FeedParseError } from '../news/parse.js';
 import { MAX_BACKOFF_MS } from '../news/service.js';
 import { FeedUrlError } from '../news/address-policy.js';
-import { systemClock, type Clock } from '../schedule/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { platformOf } from '../schedule/schedule-record.js';
 import { SEC_FILERS } from '../sec/ciks.js';
 import { FilingError, parseEightKFeed, type EightKFiling, type SecDocuments } from '../sec/filings.js';

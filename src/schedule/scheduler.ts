@@ -28,7 +28,7 @@ import type { Json, LedgerRow, NewLedgerRow } from '../delivery/ledger.js';
 import type { NotifyAdmin } from '../delivery/notify-admin.js';
 import type { FinalFailure } from '../delivery/retry.js';
 import type { DeliveryRecord, ScheduleRecord, Store } from '../store/types.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { buildDigest, FIRST_DIGEST_LOOKBACK_DAYS, type Digest, type DigestHeadline, type FigureArrivals, type HeadlineSource } from './digest.js';
 import { channelLabel, describeSchedule, matcherOf, platformOf } from './schedule-record.js';
 import { nextSlots, slotsBetween, type Slot } from './slots.js';

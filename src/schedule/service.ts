@@ -21,7 +21,7 @@ import type { RetryPolicy } from '../delivery/retry.js';
 import type { Database } from '../store/database.js';
 import { KyselyLedger } from '../store/ledger.js';
 import type { DeliveryRecord, ScheduleRecord, ScheduleStatus, ScheduleSummary, Store } from '../store/types.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Digest, FigureArrivals, HeadlineSource } from './digest.js';
 import { Scheduler, toDeliveryRecord, type DeliveryOutcome } from './scheduler.js';
 import type { Slot } from './slots.js';

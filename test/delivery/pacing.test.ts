@@ -9,7 +9,7 @@ import { DeliveryEngine } from '../../src/delivery/engine.js';
 import { MemoryLedger } from '../../src/delivery/memory-ledger.js';
 import { PlatformGate, RELAX_AFTER_MS } from '../../src/delivery/pacing.js';
 import { DEFAULT_RETRY_POLICY, MIN_RATE_LIMIT_WAIT_MS, postWithRetry } from '../../src/delivery/retry.js';
-import { AbortedError } from '../../src/schedule/clock.js';
+import { AbortedError } from '../../src/core/clock.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { SimClock } from './sim-clock.js';
 import { SimPlatform } from './sim-platform.js';

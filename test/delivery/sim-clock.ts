@@ -4,7 +4,7 @@
  * milliseconds and every timestamp is exact. FakeClock's auto mode wakes sleeps in call order instead, which is
  * fine for retry tests but not for measuring a pace.
  */
-import { AbortedError, type Clock } from '../../src/schedule/clock.js';
+import { AbortedError, type Clock } from '../../src/core/clock.js';
 
 interface Sleeper {
   at: number;

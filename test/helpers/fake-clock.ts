@@ -6,7 +6,7 @@
  *   for tests that stop the bot while something is waiting.
  * `sleeps` records every requested wait so tests can assert that a 429's Retry-After was honoured.
  */
-import { AbortedError, type Clock } from '../../src/schedule/clock.js';
+import { AbortedError, type Clock } from '../../src/core/clock.js';
 
 interface PendingSleep {
   wakeAt: number;

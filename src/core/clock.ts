@@ -1,4 +1,7 @@
-/** Time as the scheduler sees it: injected so tests run DST days and outages on a fake clock. */
+/**
+ * Time as the scheduler, the delivery engine and the feed readers see it: injected so tests run DST days and
+ * outages on a fake clock. In core, below every feature that waits, so none of them imports another for it.
+ */
 
 export interface Clock {
   now(): number;
