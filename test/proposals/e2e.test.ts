@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/config.js';
 import { BUNDLED_DATA_FILE } from '../../src/data/loader.js';
 import { startBot, type RunningBot } from '../../src/main.js';
 import type { ProposalService } from '../../src/proposals/service.js';
-import { BOT_TOKEN, postSlash, SIGNING_SECRET, visibleText } from '../adapters/slack/harness.js';
+import { BOT_TOKEN, postSlash, sign, SIGNING_SECRET, visibleText } from '../adapters/slack/harness.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { FeedServer } from '../news/feed-server.js';
 import { FakeEdgar, pressRelease, type FixtureFiling } from './edgar-server.js';
@@ -87,6 +87,36 @@ const admin = (text: string, channel = 'C0OPS') => postSlash(url, { command: '/c
 const ask = (command: string, text: string) => postSlash(url, { command, text, user_id: 'U0MEMBER', channel_id: 'C0GENERAL' });
 const postsTo = (channel: string) => slack.callsTo('chat.postMessage').filter((c) => c.body.channel === channel);
 const dataText = () => readFileSync(join(dir, 'capex-data.yaml'), 'utf8');
+
+let presses = 0;
+/** Presses a button of a posted message the way Slack does: a signed block_actions payload; the answer goes to response_url. */
+async function press(message: Record<string, unknown>, label: string, user: string): Promise<Record<string, unknown>> {
+  const blocks = message.blocks as { type: string; elements?: { action_id: string; text: { text: string }; value?: string }[] }[];
+  const element = blocks.find((b) => b.type === 'actions')!.elements!.find((e) => e.text.text === label)!;
+  const responseId = `proposal-press-${++presses}`;
+  const payload = {
+    type: 'block_actions',
+    team: { id: 'T0FAKE', domain: 'fake' },
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: 'T0FAKE' },
+    api_app_id: 'A0CAPEX',
+    token: 'deprecated',
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: 'C0REVIEW', is_ephemeral: false },
+    trigger_id: `${Date.now()}.${presses}.press`,
+    channel: { id: 'C0REVIEW', name: 'review' },
+    message: { type: 'message', ts: '1700000000.000100', text: String(message.text ?? '') },
+    response_url: slack.responseUrl(responseId),
+    actions: [{ type: 'button', action_id: element.action_id, block_id: 'b1', text: element.text, value: element.value, action_ts: '1.2' }],
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(SIGNING_SECRET, timestamp, body) },
+    body,
+  });
+  expect(res.status).toBe(200);
+  return (await slack.waitFor(() => slack.responses(responseId).at(-1)?.body)) as Record<string, unknown>;
+}
 
 async function settle(): Promise<void> {
   // Every feed polled now (a real bot waits FEED_REFRESH_MINUTES between polls of one feed).
@@ -196,7 +226,11 @@ describe('proposed figures from RSS headlines', () => {
     // Markup is dropped by the feed reader; a stray "<" that survives it reaches Slack escaped.
     expect(visibleText(teslaPost)).toContain('&lt;3 investors');
 
-    expect(visibleText((await admin(`proposals approve ${byCompany.alphabet!.id}`)).json)).toContain('approved');
+    // The Approve button of the post: a member's press is refused privately, an admin's approves.
+    const alphabetPost = postsTo('C0REVIEW').map((c) => c.body).find((b) => visibleText(b).includes('Alphabet'))!;
+    expect(visibleText(await press(alphabetPost, 'Approve', 'U0MEMBER'))).not.toContain('approved');
+    expect((await proposals().get(byCompany.alphabet!.id))?.status).toBe('pending');
+    expect(visibleText(await press(alphabetPost, 'Approve', 'UADMIN'))).toContain(`Proposal ${byCompany.alphabet!.id} approved`);
     await settle();
     expect(visibleText((await ask('/capex', 'alphabet')).json)).toContain('191');
 
