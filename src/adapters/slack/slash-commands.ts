@@ -22,6 +22,15 @@ export const DEFAULT_ACK_BUDGET_MS = 2_500;
 /** The scheduling commands need the caller's time zone even when the admin list already says "admin". */
 const NEEDS_TIME_ZONE = new Set(['capex-digest']);
 
+/** What a command needs from the workspace it was typed in (per workspace when installed through OAuth). */
+export interface CommandWorkspace {
+  /** Prefix of the caller's ids: `slack:` with one token, `slack:T1:` per workspace (src/core/workspace.ts). */
+  idPrefix: string;
+  users: SlackUserDirectory;
+  charts?: SlackChartUploader;
+  channels?: SlackChannelCheck;
+}
+
 export interface SlashCommandOptions {
   core: Core;
   users: SlackUserDirectory;
@@ -33,6 +42,12 @@ export interface SlashCommandOptions {
   charts?: SlackChartUploader;
   /** Checks a digest's or alert's channel when it is set up (DMs, private channels the bot is not in). */
   channels?: SlackChannelCheck;
+  /**
+   * Installed in many workspaces: the tools of the command's workspace (its token's users.info, channel check and
+   * uploads), undefined when the app is not installed there. Without it, `users`/`charts`/`channels` and ids
+   * without a workspace (`slack:C1`), as in one-token mode.
+   */
+  workspace?: (teamId: string, enterpriseId?: string) => Promise<CommandWorkspace | undefined>;
   /** Opens the digest form for a bare `/capex-digest add` (src/adapters/slack/modal.ts). */
   digestForm?: { opens(command: SlashCommand): boolean; open(command: SlashCommand, ack: AckFn<string | RespondArguments>): Promise<void> };
 }
@@ -59,6 +74,9 @@ function escapeRegExp(text: string): string {
 
 const LATE = Symbol('late');
 
+/** A command from a workspace whose installation is gone (Bolt's authorize normally stops it before this). */
+const NOT_INSTALLED = 'capex-bot is not installed in this Slack workspace any more. An admin can add it again from the install page.';
+
 export class SlashCommandAnswerer {
   private readonly adminIds: ReadonlySet<string>;
   /** Commands with at least one admin-only or time-zone-dependent form: only these may need users.info. */
@@ -84,7 +102,8 @@ export class SlashCommandAnswerer {
       return;
     }
     if (this.options.digestForm?.opens(command)) return this.options.digestForm.open(command, ack);
-    const answered = this.answerWithReply(command);
+    const workspace = await this.workspaceOf(command);
+    const answered = workspace ? this.answerWithReply(command, workspace) : Promise.resolve({ response: renderSlashResponse(errorReply(NOT_INSTALLED)) } as { response: SlashCommandResponse; reply?: Reply });
     const answer = answered.then((a) => a.response);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<typeof LATE>((resolve) => {
@@ -104,21 +123,34 @@ export class SlashCommandAnswerer {
     }
     // The image follows the text answer, never holds it up, and never fails it.
     const { reply } = await answered;
-    if (this.options.charts && reply?.chart) await this.options.charts.afterAnswer({ channelId: command.channel_id }, reply, respond);
+    if (workspace?.charts && reply?.chart) await workspace.charts.afterAnswer({ channelId: command.channel_id }, reply, respond);
+  }
+
+  /** The workspace's tools; undefined when the command comes from a workspace the app is not installed in. */
+  private async workspaceOf(command: SlashCommand): Promise<CommandWorkspace | undefined> {
+    const { workspace, users, charts, channels } = this.options;
+    if (!workspace) return { idPrefix: 'slack:', users, charts, channels };
+    try {
+      return await workspace(command.team_id, command.enterprise_id);
+    } catch (error) {
+      this.options.logger.error({ err: error, team: command.team_id }, 'could not read the Slack installation of a workspace');
+      return undefined;
+    }
   }
 
   /** Never rejects: every failure becomes a rendered private reply. */
   async answer(command: SlashCommand): Promise<SlashCommandResponse> {
-    return (await this.answerWithReply(command)).response;
+    const workspace = await this.workspaceOf(command);
+    return workspace ? (await this.answerWithReply(command, workspace)).response : renderSlashResponse(errorReply(NOT_INSTALLED));
   }
 
-  private async answerWithReply(command: SlashCommand): Promise<{ response: SlashCommandResponse; reply?: Reply }> {
+  private async answerWithReply(command: SlashCommand, workspace: CommandWorkspace): Promise<{ response: SlashCommandResponse; reply?: Reply }> {
     const { core } = this.options;
     const line = `${command.command} ${slackTextToPlain(command.text ?? '')}`.trim();
     try {
-      const caller = await this.caller(command, line);
+      const caller = await this.caller(command, line, workspace);
       if ('refusal' in caller) return { response: renderSlashResponse(caller.refusal) };
-      const unpostable = caller.isAdmin ? await this.unpostableTarget(command, line) : undefined;
+      const unpostable = caller.isAdmin ? await this.unpostableTarget(command, line, workspace) : undefined;
       if (unpostable) return { response: renderSlashResponse(errorReply(unpostable)) };
       const reply = await core.handleText(line, caller);
       return { response: renderSlashResponse(reply), reply };
@@ -127,18 +159,18 @@ export class SlashCommandAnswerer {
     }
   }
 
-  private async caller(command: SlashCommand, line: string): Promise<Caller | { refusal: ReturnType<typeof errorReply> }> {
+  private async caller(command: SlashCommand, line: string, workspace: CommandWorkspace): Promise<Caller | { refusal: ReturnType<typeof errorReply> }> {
     const caller: Caller = {
       platform: 'slack',
-      userId: `slack:${command.user_id}`,
+      userId: `${workspace.idPrefix}${command.user_id}`,
       userName: command.user_name,
-      channelId: `slack:${command.channel_id}`,
+      channelId: `${workspace.idPrefix}${command.channel_id}`,
       isAdmin: this.adminIds.has(command.user_id),
     };
     const needs = this.userFactsNeeded(command.command.slice(1), line);
     if (!needs || (needs.admin && caller.isAdmin && !needs.timeZone)) return caller;
     try {
-      const facts = await this.options.users.lookup(command.user_id);
+      const facts = await workspace.users.lookup(command.user_id);
       caller.isAdmin ||= facts.isAdmin;
       caller.timeZone = facts.timeZone;
       return caller;
@@ -153,13 +185,13 @@ export class SlashCommandAnswerer {
   }
 
   /** For `add` and `alerts on`: why their channel cannot get posts (checked with Slack now, not at the first slot). */
-  private async unpostableTarget(command: SlashCommand, line: string): Promise<string | undefined> {
-    if (!this.options.channels) return undefined;
+  private async unpostableTarget(command: SlashCommand, line: string, workspace: CommandWorkspace): Promise<string | undefined> {
+    if (!workspace.channels) return undefined;
     const parsed = parseCommandLine(line);
     if (!parsed.ok) return undefined;
     const match = this.options.core.findByText(parsed.command, parsed.args);
     if (!match || !POSTING_SETUPS.get(match.spec.id)?.(match.rest)) return undefined;
-    return this.options.channels.refusal(targetChannel(command.text ?? '', command.channel_id));
+    return workspace.channels.refusal(targetChannel(command.text ?? '', command.channel_id));
   }
 
   /** Only admin-only and scheduling commands pay for a users.info call; /capex alibaba never does. */
