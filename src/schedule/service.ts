@@ -166,12 +166,18 @@ export class DigestService {
     return schedule;
   }
 
+  /** Per schedule: its newest ledger row and how many slots were missed (from the delivery ledger). */
+  async summaries(scheduleIds: readonly number[]): Promise<Map<number, ScheduleSummary>> {
+    const rows = await this.engine.ledger.summaries('digest', scheduleIds.map(String));
+    return new Map(scheduleIds.map((id) => [id, summaryOf(rows.get(String(id)))]));
+  }
+
   async list(caller: Caller): Promise<ScheduleView[]> {
     const schedules = await this.store.listSchedules(callerScope(caller));
-    const summaries = await this.engine.ledger.summaries('digest', schedules.map((s) => String(s.id)));
+    const summaries = await this.summaries(schedules.map((s) => s.id));
     return schedules.map((schedule) => ({
       schedule,
-      summary: summaryOf(summaries.get(String(schedule.id))),
+      summary: summaries.get(schedule.id) ?? { missed: 0 },
       next: schedule.status === 'active' ? this.scheduler.nextRuns(schedule, 1)[0] : undefined,
     }));
   }

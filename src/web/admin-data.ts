@@ -49,10 +49,11 @@ async function part<T>(available: unknown, why: string, read: () => Promise<T[]>
 
 async function scheduleHealth(digest: DigestService): Promise<ScheduleHealth[]> {
   const schedules = await digest.store.listSchedules();
-  const summaries = await digest.store.summaries(schedules.map((s) => s.id));
+  // Deliveries live in the delivery ledger the engine writes (src/delivery), read through the digest service.
+  const summaries = await digest.summaries(schedules.map((s) => s.id));
   const rows: ScheduleHealth[] = [];
   for (const schedule of schedules) {
-    const deliveries = await digest.store.deliveriesOf(schedule.id);
+    const deliveries = await digest.deliveriesOf(schedule.id);
     const failed = deliveries.filter((d) => d.status === 'failed');
     const lastFailed = failed.reduce<DeliveryRecord | undefined>((a, d) => (!a || d.dueAt > a.dueAt ? d : a), undefined);
     const delivered = deliveries.filter((d) => d.status === 'delivered').reduce<DeliveryRecord | undefined>((a, d) => (!a || (d.deliveredAt ?? 0) > (a.deliveredAt ?? 0) ? d : a), undefined);

@@ -42,9 +42,11 @@ beforeAll(async () => {
   await digest.add({ when: { kind: 'time', hour: 9, minute: 0, days: [1, 2, 3, 4, 5] }, zone: 'Europe/Berlin', channelId: 'slack:C0DIGEST' }, admin);
   const { schedule: broken } = await digest.add({ when: { kind: 'time', hour: 7, minute: 30, days: [1, 2, 3, 4, 5, 6, 7] }, zone: 'UTC', channelId: 'discord:555' }, { ...admin, platform: 'discord', userId: 'discord:1' });
   const now = Date.now();
-  const claimed = await digest.store.claimSlot({ scheduleId: broken.id, slot: '2026-11-20T07:30', kind: 'scheduled', dueAt: now - 86_400_000, channelId: 'discord:555', late: false, now });
-  await digest.store.markFailed(claimed!.id, 'Unknown Channel (10003): the bot cannot see #555');
-  await digest.store.recordMissed([{ scheduleId: broken.id, slot: '2026-11-21T07:30', dueAt: now - 3_600_000, channelId: 'discord:555', now }]);
+  // Written the way the delivery engine writes them: a failed row, and a slot missed while the bot was down.
+  const ledger = digest.engine.ledger;
+  const [failedRow] = await ledger.insert([{ kind: 'digest', subject: String(broken.id), target: 'discord:555', slot: '2026-11-20T07:30', dueAt: now - 86_400_000 }], now, { owner: 'test', until: now + 60_000 });
+  await ledger.finish(failedRow!.id, 'test', 'failed', 'Unknown Channel (10003): the bot cannot see #555');
+  await ledger.insert([{ kind: 'digest', subject: String(broken.id), target: 'discord:555', slot: '2026-11-21T07:30', dueAt: now - 3_600_000, status: 'missed', error: 'the bot was not running within the grace window' }], now);
   await runtime.services.alerts!.subscribe('slack:C0ALERTS', ['meta', 'amazon'], admin);
   // A feed on a closed local port: it is stored and reads as failing (nothing listens there).
   await runtime.services.news!.addFeed('http://127.0.0.1:9/feed.xml', admin);
