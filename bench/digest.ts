@@ -31,7 +31,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { autocannon, type AutocannonResult } from './autocannon.js';
-import { signedSlackRequest } from './slack-signed.js';
+import { freshSlackRequests, signedSlackRequest } from './slack-signed.js';
 
 const SECRET = 'bench-signing-secret-0123456789abcdef';
 const TOKEN = 'xoxb-bench';
@@ -273,7 +273,7 @@ function startChild(args: string[]): Promise<Child> {
 
 /** Steady signed slash-command load; `stop()` ends it early (autocannon's instance API). */
 function commandLoad(url: string, body: string, duration: number): Promise<AutocannonResult> & { stop: () => void } {
-  return autocannon({ url, connections: Number(values.connections), overallRate: Number(values.rate), duration, ...signedSlackRequest(SECRET, body) }) as Promise<AutocannonResult> & {
+  return autocannon({ url, connections: Number(values.connections), overallRate: Number(values.rate), duration, ...freshSlackRequests(SECRET, body) }) as Promise<AutocannonResult> & {
     stop: () => void;
   };
 }
