@@ -15,13 +15,6 @@ import { channelLabel } from '../schedule/schedule-record.js';
 import { WhenError } from '../schedule/when.js';
 import { privateAnswer, quoteInput } from './shared.js';
 
-declare module '../core/command.js' {
-  interface Services {
-    /** Proposed figures from filings and headlines (`/capex-digest proposals`). */
-    proposals?: ProposalService;
-  }
-}
-
 export const PROPOSALS_USAGE =
   '/capex-digest proposals on [#channel] | proposals off [#channel] | proposals list | proposals approve <id> | proposals reject <id> | proposals edit <id> <amount or low-high> [about|over|up-to|under|exact] — e.g. /capex-digest proposals approve 3';
 
@@ -31,7 +24,7 @@ const ACTIONS = ['list', 'on', 'off', 'approve', 'reject', 'edit'] as const;
 const QUALIFIER_WORDS: Record<string, ProposalEdit['qualifier']> = { about: 'about', over: 'at-least', 'more-than': 'at-least', 'up-to': 'up-to', under: 'at-most', exact: null };
 
 function proposalsOf(ctx: CommandContext): ProposalService {
-  const service = ctx.services.proposals as ProposalService | undefined;
+  const service = ctx.services.proposals;
   if (!service) throw new UserError(NOT_SET_UP);
   return service;
 }

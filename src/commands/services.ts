@@ -9,6 +9,7 @@ import type { LiveData } from '../data/live.js';
 import type { AlertService } from '../alerts/service.js';
 import type { NewsService } from '../news/service.js';
 import type { DigestService } from '../schedule/service.js';
+import type { ProposalService } from '../proposals/service.js';
 
 /** One running chat adapter as `/capex-digest status` lists it. */
 export interface AdapterSummary {
@@ -35,6 +36,8 @@ declare module '../core/command.js' {
     news?: NewsService;
     /** Revision alerts (`/capex-digest alerts`). */
     alerts?: AlertService;
+    /** Proposed figures from filings and headlines (`/capex-digest proposals`). */
+    proposals?: ProposalService;
     /** The chat adapters this process runs, with their health; absent in one-shot runs. */
     adapters?: () => readonly AdapterSummary[];
   }

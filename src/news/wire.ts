@@ -13,7 +13,6 @@ import type { Logger } from '../core/log.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
 import type { HeadlineSource } from '../schedule/digest.js';
-import type { DigestService } from '../schedule/service.js';
 import { leadershipOf } from '../schedule/wire.js';
 import { NewsService } from './service.js';
 
@@ -27,7 +26,7 @@ export interface NewsHost {
 
 export function installNewsService(host: NewsHost): void {
   const built = installLazyService(host.services, 'news', () => {
-    const digest = host.services.digest as DigestService | undefined;
+    const digest = host.services.digest;
     const store = digest?.store;
     // News lives in the same database as the schedules: no database opened, no news.
     if (!store) return undefined;
@@ -40,7 +39,7 @@ export function installNewsService(host: NewsHost): void {
 
 /** The digest's view of news: empty when news is not installed. */
 export function newsHeadlines(services: Services): HeadlineSource {
-  const news = () => services.news as NewsService | undefined;
+  const news = () => services.news;
   return {
     forDigest: async (channelId, window) => (await news()?.forDigest(channelId, window)) ?? [],
     recordShown: async (channelId, ids, deliveryId, at) => {
@@ -50,7 +49,7 @@ export function newsHeadlines(services: Services): HeadlineSource {
 }
 
 export function startNews(host: NewsHost, outbounds: readonly OutboundChannel[]): NewsService | undefined {
-  const service = host.services.news as NewsService | undefined;
+  const service = host.services.news;
   if (!service) {
     host.logger.warn('news feeds are off: they need the database (DATABASE_URL)');
     return undefined;

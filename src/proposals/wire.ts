@@ -15,14 +15,11 @@ import type { Logger } from '../core/log.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { DataSet } from '../data/dataset.js';
 import { BUNDLED_DATA_FILE } from '../data/loader.js';
-import type { LiveData } from '../data/live.js';
 import { addressPolicy } from '../news/address-policy.js';
-import type { NewsService } from '../news/service.js';
 import { SecDocuments } from '../sec/filings.js';
 import type { Database } from '../store/database.js';
 import { ProposalDbStore } from '../store/proposals.js';
 import { ProposalService } from './service.js';
-import type {} from '../commands/proposals.js'; // services.proposals' type (declaration merging)
 import { DataFileWriter, DataUrlWriter } from './writer.js';
 
 export interface ProposalHost {
@@ -34,7 +31,7 @@ export interface ProposalHost {
 }
 
 export function proposalsOf(services: Services): ProposalService | undefined {
-  return services.proposals as ProposalService | undefined;
+  return services.proposals;
 }
 
 /** The database under the digest store (SqliteStore today; any store exposing its Database tomorrow). */
@@ -48,7 +45,7 @@ export function installProposalService(host: ProposalHost): void {
     const database = databaseOf(host.services);
     if (!database) return undefined;
     const { config } = host;
-    const live = host.services.live as LiveData | undefined;
+    const live = host.services.live;
     const dataFile = config.DATA_FILE ?? BUNDLED_DATA_FILE;
     const writer = config.DATA_URL
       ? new DataUrlWriter(config.DATA_URL, () => readFileSync(dataFile, 'utf8'))
@@ -56,7 +53,7 @@ export function installProposalService(host: ProposalHost): void {
     const filings = config.SEC_USER_AGENT
       ? new SecDocuments({ userAgent: config.SEC_USER_AGENT, baseUrl: config.SEC_BASE_URL, policy: addressPolicy({ allowPrivate: config.ALLOW_PRIVATE_FEEDS }) })
       : undefined;
-    const news = () => host.services.news as NewsService | undefined;
+    const news = () => host.services.news;
     return new ProposalService({
       store: new ProposalDbStore(database),
       data: host.data,

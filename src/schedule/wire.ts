@@ -95,7 +95,7 @@ export async function startDigests(host: DigestHost, outbounds: readonly Outboun
 /** For /healthz: whether this replica leads the background loops, and how late the oldest due delivery is. */
 export function deliveryStatus(services: Services): Record<string, unknown> {
   const leadership = leadershipOf(services);
-  const digest = services.digest as DigestService | undefined;
+  const digest = services.digest;
   if (!leadership || !digest) return {};
   const engine = digest.engine.health();
   return { ...leadership.status(), oldestDueLagMs: engine.oldestDueLagMs, deliveriesHeld: engine.held, ...(engine.revoked.length ? { tokenRefused: engine.revoked } : {}) };
