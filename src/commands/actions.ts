@@ -58,6 +58,22 @@ const PROVIDERS: Record<string, Provider> = {
       { kind: 'select', placeholder: 'Switch year', line: '/capex top {}', options: yearOptions(data), replace: true },
     ];
   },
+  // Admins manage schedules from the list (and the Slack App Home, which shows it): New digest, pause, resume.
+  'digest-list': (_options, reply, { caller }) => {
+    if (!caller.isAdmin) return [];
+    const rows = reply.lines.flatMap((line) => {
+      const [id, , , status] = line.split(' · ');
+      return id && /^\d+$/.test(id) && status ? [{ id, paused: status !== 'active' }] : [];
+    });
+    const option = (id: string) => ({ label: `Schedule ${id}`, value: id });
+    const pausable = rows.filter((r) => !r.paused).map((r) => option(r.id));
+    const resumable = rows.filter((r) => r.paused).map((r) => option(r.id));
+    return [
+      { kind: 'button', label: 'New digest', line: '/capex-digest add', style: 'primary' },
+      ...(pausable.length ? [{ kind: 'select' as const, placeholder: 'Pause a digest…', line: '/capex-digest pause {}', options: pausable }] : []),
+      ...(resumable.length ? [{ kind: 'select' as const, placeholder: 'Resume a digest…', line: '/capex-digest resume {}', options: resumable }] : []),
+    ];
+  },
 };
 
 /** Answers with actions, per shared (frozen) answer, so renderers' caches keep hitting. */

@@ -22,7 +22,7 @@ export const commands: CommandSpec[] = [
   sourcesCommand,
   newsCommand,
   helpCommand,
-  ...DIGEST_COMMANDS,
+  ...DIGEST_COMMANDS.map(withReplyActions),
   digestFeedsCommand,
   ...ALERT_COMMANDS,
   ...PROPOSAL_COMMANDS,

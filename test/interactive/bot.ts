@@ -78,17 +78,23 @@ export async function startInteractiveBot(env: Record<string, string> = {}): Pro
         element.type === 'static_select'
           ? { type: 'static_select', action_id: element.action_id, block_id: 'b1', selected_option: { text: { type: 'plain_text', text: o.picked }, value: o.picked }, action_ts: '1.2' }
           : { type: 'button', action_id: element.action_id, block_id: 'b1', text: element.text, value: element.value, action_ts: '1.2' };
+      // A press in the App Home comes from a view, with no channel and no response_url.
+      const home = 'channel' in o && o.channel === undefined;
       const payload = {
         type: 'block_actions',
         team: { id: 'T0FAKE', domain: 'fake' },
         user: { id: o.user ?? 'U0MEMBER', username: 'member', name: 'member', team_id: 'T0FAKE' },
         api_app_id: 'A0CAPEX',
         token: 'deprecated',
-        container: { type: 'message', message_ts: '1700000000.000100', channel_id: o.channel ?? 'C0GENERAL', is_ephemeral: o.ephemeral ?? false },
         trigger_id: o.triggerId ?? `${Date.now()}.${triggers}.press`,
-        channel: { id: o.channel ?? 'C0GENERAL', name: 'general' },
-        message: { type: 'message', ts: '1700000000.000100', text: 'answer' },
-        response_url: slack.responseUrl(responseUrlId),
+        ...(home
+          ? { container: { type: 'view', view_id: 'V0HOME' }, view: { id: 'V0HOME', type: 'home' } }
+          : {
+              container: { type: 'message', message_ts: '1700000000.000100', channel_id: o.channel ?? 'C0GENERAL', is_ephemeral: o.ephemeral ?? false },
+              channel: { id: o.channel ?? 'C0GENERAL', name: 'general' },
+              message: { type: 'message', ts: '1700000000.000100', text: 'answer' },
+              response_url: slack.responseUrl(responseUrlId),
+            }),
         actions: [action],
       };
       const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();

@@ -18,6 +18,7 @@ import { SharedHttpReceiver } from './receiver.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { registerInteractivity } from './interactivity.js';
 import { DigestModal, registerDigestModal } from './modal.js';
+import { AppHome, registerAppHome } from './home.js';
 import { SlackUserDirectory } from './users.js';
 import { SlackChannelCheck } from './channel-check.js';
 import { registerLifecycleEvents } from './events.js';
@@ -112,12 +113,14 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs, char
   // Uploads get their own client: a longer timeout than interactive calls, still no retry loop of its own.
   const charts = withCharts ? new SlackChartUploader(createOutboundWebClient({ token, slackApiUrl, logger, timeoutMs: 20_000 }), logger) : undefined;
   const channels = new SlackChannelCheck(app.client, logger);
-  // The digest form (bare /capex-digest add → views.open; view_submission) and buttons on answers (block_actions),
-  // on the same signed endpoint: src/adapters/slack/modal.ts, interactivity.ts.
-  const digestForm = new DigestModal({ core, client: app.client, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, channels, logger });
+  // The App Home (app_home_opened → views.publish), the digest form (bare /capex-digest add → views.open;
+  // view_submission) and buttons on answers (block_actions), on the same signed endpoint: home.ts, modal.ts, interactivity.ts.
+  const home = new AppHome({ core, client: app.client, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger });
+  registerAppHome(app, home);
+  const digestForm = new DigestModal({ core, client: app.client, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, channels, logger, onChange: () => void home.refreshAll(false) });
   registerDigestModal(app, digestForm);
   const commands = registerSlashCommands(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, ackBudgetMs, charts, channels, digestForm });
-  registerInteractivity(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, charts });
+  registerInteractivity(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, charts, digestForm, home });
   // One view of the token for the outbound channel, the lifecycle events and health.
   const tokenState = new TokenState('slack', logger);
   registerLifecycleEvents(app, { tokenState });
@@ -132,6 +135,7 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs, char
     health: () => (tokenState.revoked ? { status: 'degraded', reason: tokenState.reason } : { status: 'ok' }),
     idle: async () => httpReceiver?.idle(),
     stop: async () => {
+      home.stop();
       await app.stop();
     },
   };

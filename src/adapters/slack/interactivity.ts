@@ -8,7 +8,7 @@
 import type { App, BlockAction, RespondArguments, RespondFn } from '@slack/bolt';
 import type { Caller } from '../../core/command.js';
 import type { Core } from '../../core/core.js';
-import { ACTION_ID_PATTERN, answerAction } from '../../core/interaction.js';
+import { ACTION_ID_PATTERN, answerAction, decodeAction, type ActionAnswer } from '../../core/interaction.js';
 import type { Logger } from '../../core/log.js';
 import { parseCommandLine } from '../../core/parse.js';
 import { errorReply } from '../../core/reply.js';
@@ -16,6 +16,8 @@ import { ReplayGuard } from '../replay-guard.js';
 import type { SlackChartUploader } from './charts.js';
 import { renderSlashResponse } from './render.js';
 import type { SlackUserDirectory } from './users.js';
+import type { DigestModal } from './modal.js';
+import type { AppHome } from './home.js';
 
 export interface InteractivityOptions {
   core: Core;
@@ -24,7 +26,14 @@ export interface InteractivityOptions {
   logger: Logger;
   /** Uploads the chart image under a Chart press's answer. */
   charts?: SlackChartUploader;
+  /** "New digest" opens the form (modal.ts). */
+  digestForm?: DigestModal;
+  /** Presses in the App Home are answered by republishing it with the answer on top (home.ts). */
+  home?: AppHome;
 }
+
+/** The one line a "New digest" button carries: it opens the form where the platform has one. */
+const NEW_DIGEST = '/capex-digest add';
 
 /** Routes every press on the bot's own actions (`cx1|…` action ids) to the core. */
 export function registerInteractivity(app: App, options: InteractivityOptions): void {
@@ -52,13 +61,27 @@ export class PressAnswerer {
     }
     const picked = action.type === 'static_select' ? action.selected_option?.value : undefined;
     const originalPrivate = Boolean(body.container?.is_ephemeral);
-    let answer;
+    const inHome = body.container?.type === 'view';
+    const pressed = decodeAction(action.action_id);
+    let answer: ActionAnswer | undefined;
     try {
-      const caller = await this.caller(body, action.action_id);
-      answer = 'refusal' in caller ? { reply: caller.refusal, replace: false } : await answerAction(core, action.action_id, picked, caller, originalPrivate);
+      if (pressed?.line === NEW_DIGEST && !pressed.view && this.options.digestForm) {
+        const instead = await this.options.digestForm.openFor(body.trigger_id, body.user.id, body.channel?.id, body.user.name);
+        if (!instead) return;
+        answer = { reply: instead, replace: false };
+      }
+      const caller = answer ? undefined : await this.caller(body, action.action_id);
+      if (caller) answer = 'refusal' in caller ? { reply: caller.refusal, replace: false } : await answerAction(core, action.action_id, picked, caller, originalPrivate);
     } catch (error) {
       answer = { reply: core.internalError(error, { platform: 'slack', action: action.action_id.slice(0, 100), user: body.user.id }), replace: false };
     }
+    if (!answer) return;
+    if (inHome) {
+      // No message to follow up in the Home tab: the answer goes on top of the republished Home.
+      await this.options.home?.publish(body.user.id, answer.reply);
+      return;
+    }
+    if (pressed?.line.startsWith('/capex-digest ')) void this.options.home?.refreshAll(false);
     const rendered = renderSlashResponse(answer.reply);
     const message: RespondArguments = answer.replace
       ? { replace_original: true, text: rendered.text, blocks: rendered.blocks }

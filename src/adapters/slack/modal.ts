@@ -14,6 +14,8 @@ import type { AckFn, App, RespondArguments, SlashCommand, ViewOutput, ViewRespon
 import type { Caller } from '../../core/command.js';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
+import { errorReply, type Reply } from '../../core/reply.js';
+import { commandRef } from '../../core/syntax.js';
 import { renderMessage, renderSlashResponse } from './render.js';
 import type { SlackChannelCheck } from './channel-check.js';
 import type { SlackUserDirectory } from './users.js';
@@ -101,24 +103,24 @@ export class DigestModal {
    * empty ack; anyone else gets the core's own refusal, as if they had typed the command with arguments.
    */
   async open(command: SlashCommand, ack: AckFn<string | RespondArguments>): Promise<void> {
+    const shown = await this.openFor(command.trigger_id, command.user_id, command.channel_id, command.user_name);
+    await (shown ? ack(renderSlashResponse(shown)) : ack());
+  }
+
+  /**
+   * Opens the form on `triggerId` (a slash command's or a "New digest" press's); returns what to tell the user
+   * instead when it did not open: the core's refusal for a member, or how to type it when Slack refused the trigger.
+   */
+  async openFor(triggerId: string, userId: string, channelId: string | undefined, userName?: string): Promise<Reply | undefined> {
     const { core, logger } = this.options;
-    const caller = await this.caller(command.user_id, command.channel_id, command.user_name);
-    if (!caller.isAdmin) {
-      await ack(renderSlashResponse(await core.handleText('/capex-digest add', caller)));
-      return;
-    }
+    const caller = await this.caller(userId, channelId ?? `dm-${userId}`, userName);
+    if (!caller.isAdmin) return core.handleText('/capex-digest add', caller);
     try {
-      await this.options.client.views.open({ trigger_id: command.trigger_id, view: digestModalView(command.channel_id, caller.timeZone) });
-      await ack();
+      await this.options.client.views.open({ trigger_id: triggerId, view: digestModalView(channelId, caller.timeZone) });
+      return undefined;
     } catch (error) {
       logger.warn({ err: error }, 'views.open failed; the digest form could not be shown');
-      await ack(renderSlashResponse({
-        kind: 'error',
-        visibility: 'private',
-        title: 'Sorry',
-        lines: ['Slack did not open the form in time. Try again, or type it: /capex-digest add 09:00 weekdays Europe/Berlin #channel'],
-        summary: 'Slack did not open the form in time.',
-      }));
+      return core.localize(errorReply(`Slack did not open the form in time. Try again, or type it: ${commandRef('/capex-digest add 09:00 weekdays Europe/Berlin #channel')}`), 'slack');
     }
   }
 
