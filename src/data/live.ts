@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, renameSync, statSync, unwatchFile, watchFile, writeFileSync, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { Logger } from '../core/log.js';
+import type { Logger } from 'pino';
 import type { DataSet } from './dataset.js';
 import { DataFileError, DEFAULT_DATA_MAX_BYTES, parseDataText, readDataFile, tooLargeError } from './loader.js';
 import { parseDataTextOffThread } from './parse-worker.js';
