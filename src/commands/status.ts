@@ -72,7 +72,8 @@ async function alertsLine(ctx: CommandContext): Promise<string> {
   if (!alerts) return 'not set up (no database)';
   return safely(async () => {
     const subscriptions = await alerts.store.listSubscriptions();
-    const pending = (await alerts.store.countDeliveries('claimed')) + (await alerts.store.countDeliveries('sending'));
+    // Announcements recorded in the delivery ledger and not posted yet.
+    const pending = await alerts.pendingCount();
     const channels = subscriptions.length ? `${subscriptions.length} channel${subscriptions.length === 1 ? '' : 's'} (${countBy(subscriptions.map((s) => s.status))})` : 'no channel';
     return `${channels}${pending ? `; ${pending} announcement${pending === 1 ? '' : 's'} waiting to be posted` : ''}${alerts.running ? '' : '; not running in this process'}`;
   });
