@@ -16,63 +16,22 @@
  * Rendering can fail (a broken native module, odd data): callers must treat the image as an extra and
  * send the text answer anyway — `renderChartSafely` logs and returns undefined for exactly that.
  */
-import { createCanvas, type Canvas } from '@napi-rs/canvas';
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  SubTitle,
-  Title,
-  type ChartConfiguration,
-  type Plugin,
-} from 'chart.js';
 import type { Logger } from 'pino';
 import type { ReplyChart } from '../core/reply.js';
-import { formatDate } from '../data/money.js';
-import { barsConfig } from './bars.js';
-import { CHART_FONT_STACK, ensureChartFonts } from './fonts.js';
-import { cardBackground } from './plugins.js';
-import { BARS_BEFORE_GROWING, CHART_SIZE, PIXELS_PER_EXTRA_BAR, THEME } from './theme.js';
-import { timelineConfig } from './timeline.js';
+import { assertDrawable, hasData, type ChartRenderOptions } from './options.js';
+import { encodePng } from './png.js';
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Title, SubTitle);
+export { ChartDataError, sourceLine, type ChartRenderOptions } from './options.js';
 
-export interface ChartRenderOptions {
-  /** ISO date of the newest figure shown; goes into the source line. */
-  asOf?: string;
-  /** Logical width and height in CSS pixels (default 900 × 500; bar charts with many bars grow taller). */
-  width?: number;
-  height?: number;
-  /** Device pixels per CSS pixel (default 2, sharp on high-density screens). */
-  scale?: number;
-}
-
-export class ChartDataError extends Error {}
-
-/** "Source: capex-bot data, as of 29 Apr 2026" */
-export function sourceLine(asOf?: string): string {
-  return asOf ? `Source: capex-bot data, as of ${formatDate(asOf)}` : 'Source: capex-bot data';
-}
-
-function hasData(chart: ReplyChart): boolean {
-  return chart.kind === 'timeline' ? (chart.series ?? []).some((s) => s.points.length > 0) : chart.bars.length > 0;
-}
-
-const finite = (chart: ReplyChart) =>
-  [...chart.bars.flatMap((b) => [b.low, b.high]), ...(chart.series ?? []).flatMap((s) => s.points.flatMap((p) => [p.low, p.high]))].every(
-    (v) => Number.isFinite(v) && v >= 0,
-  );
-
-/** Renders at most this many charts at once: each holds a ~7 MB canvas and a core while it encodes. */
+/** Renders at most this many charts at once: each holds a ~1.8 MB pixel surface and a core while it encodes. */
 export const MAX_CONCURRENT_RENDERS = 2;
-/** Recently rendered images kept for identical requests (a digest fan-out posts the same chart everywhere). */
+/**
+ * Recently rendered images kept for identical requests (a digest fan-out posts the same chart everywhere;
+ * a busy channel asks for the same company). Keyed by the chart's content and options: a new data version
+ * that changes a figure is a new key, one that leaves a chart as it was reuses its image. A hit costs a
+ * JSON.stringify of the chart (µs, bench/charts.ts).
+ */
 export const RECENT_IMAGES = 16;
-
 const recent = new Map<string, Promise<Buffer>>();
 const waiting: (() => void)[] = [];
 let running = 0;
@@ -118,63 +77,20 @@ async function withRenderSlot<T>(work: () => Promise<T>): Promise<T> {
 
 /** One rendering, uncached and unqueued (what renderChartPng runs; the benchmark times it directly). */
 export async function encodeChart(chart: ReplyChart, options: ChartRenderOptions = {}): Promise<Buffer> {
+  assertDrawable(chart);
   stats.rendered += 1;
-  // Drawing runs on the event loop; the PNG encoding (most of the time) runs on libuv's thread pool.
-  const drawn = drawChart(chart, options);
-  try {
-    return await drawn.canvas.encode('png');
-  } finally {
-    drawn.dispose();
-  }
+  // Drawing runs on the event loop (a few ms at 900×500); the PNG compression runs on libuv's thread pool.
+  const { drawChartPixels } = await loadDrawing();
+  const { rgba, width, height } = drawChartPixels(chart, options);
+  return encodePng(rgba, width, height);
 }
 
-/**
- * Draws the chart onto a new canvas (synchronously, on the calling thread). Call `dispose` once the
- * pixels are encoded: it frees the Chart.js object and clears the canvas.
- */
-export function drawChart(chart: ReplyChart, options: ChartRenderOptions = {}): { canvas: Canvas; dispose: () => void } {
-  if (!hasData(chart)) throw new ChartDataError('The chart has no values to draw.');
-  if (!finite(chart)) throw new ChartDataError('The chart has a value that is not a finite, non-negative number.');
-  ensureChartFonts();
-  Chart.defaults.font.family = CHART_FONT_STACK;
-  Chart.defaults.color = THEME.text;
+let drawing: Promise<typeof import('./draw.js')> | undefined;
 
-  const timeline = chart.kind === 'timeline';
-  const width = options.width ?? CHART_SIZE.width;
-  const grown = timeline ? 0 : Math.max(0, chart.bars.length - BARS_BEFORE_GROWING) * PIXELS_PER_EXTRA_BAR;
-  const height = options.height ?? CHART_SIZE.height + grown;
-  const scale = options.scale ?? CHART_SIZE.scale;
-
-  const { config, plugins } = (timeline ? timelineConfig(chart) : barsConfig(chart)) as { config: ChartConfiguration; plugins: Plugin[] };
-  const canvas = createCanvas(width, height);
-  const rendered = new Chart(canvas as unknown as ConstructorParameters<typeof Chart>[0], {
-    ...config,
-    options: {
-      ...config.options,
-      responsive: false,
-      animation: false,
-      events: [],
-      devicePixelRatio: scale,
-      layout: { padding: { top: 8, right: 24, bottom: 6, left: 16 } },
-      plugins: {
-        legend: { display: false },
-        tooltip: { enabled: false },
-        title: { display: true, text: chart.title, align: 'start', color: THEME.text, font: { size: 18, weight: 700 }, padding: { top: 6, bottom: 18 } },
-        subtitle: { display: true, text: sourceLine(options.asOf), position: 'bottom', align: 'end', color: THEME.muted, font: { size: 12 }, padding: { top: 10 } },
-      },
-    },
-    plugins: [cardBackground, ...plugins],
-  });
-  return {
-    canvas,
-    dispose: () => {
-      rendered.destroy();
-      // Shrinking the canvas frees its ~7 MB pixel surface now. V8 does not see that native memory, so
-      // waiting for the canvas object to be garbage-collected let a busy process grow by gigabytes.
-      canvas.width = 1;
-      canvas.height = 1;
-    },
-  };
+/** Chart.js, the native canvas and the fonts load on the first chart, not at start-up (see draw.ts). */
+export function loadDrawing(): Promise<typeof import('./draw.js')> {
+  drawing ??= import('./draw.js');
+  return drawing;
 }
 
 /**

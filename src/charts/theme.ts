@@ -16,8 +16,14 @@ export const THEME = {
   axis: '#9aa0a6',
 } as const;
 
-/** Logical size in CSS pixels; rendered at `scale`× for sharp text on high-density screens. */
-export const CHART_SIZE = { width: 900, height: 500, scale: 2 } as const;
+/**
+ * Logical size in CSS pixels, rendered at `scale`× device pixels. Slack and Discord show a chart in the
+ * message well under 900 CSS px wide (a 480 px wide preview), so 900×500 is already about 2× that on a
+ * high-density screen: downscaled to 480 px it is indistinguishable from the 1800×1000 image, at 960 px it is
+ * marginally softer (compared side by side, BENCHMARKS.md). 2× cost four times the pixels to draw and
+ * compress (p99 214 ms vs the 50 ms budget) for a difference seen only in the full-size viewer.
+ */
+export const CHART_SIZE = { width: 900, height: 500, scale: 1 } as const;
 
 /** Horizontal bar charts grow taller past this many bars so each bar keeps a readable height. */
 export const BARS_BEFORE_GROWING = 12;

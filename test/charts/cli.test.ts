@@ -25,7 +25,7 @@ describe('capex-bot ask --chart', () => {
     const path = join(dir, 'out.png');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(`Chart written to ${path}`);
     const img = decodePng(readFileSync(path));
-    expect([img.width, img.height]).toEqual([1800, 1000]);
+    expect([img.width, img.height]).toEqual([900, 500]);
   }, 30_000);
 
   it('GIVEN --chart=file before the command THEN it works the same', () => {
@@ -33,7 +33,7 @@ describe('capex-bot ask --chart', () => {
     const r = ask(dir, '--chart=top.png', '/capex top 2025');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Top AI capex 2025');
-    expect(decodePng(readFileSync(join(dir, 'top.png'))).width).toBe(1800);
+    expect(decodePng(readFileSync(join(dir, 'top.png'))).width).toBe(900);
   }, 30_000);
 
   it('GIVEN an answer without a chart THEN the answer, a note, no file, exit 0', () => {

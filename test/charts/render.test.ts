@@ -35,9 +35,9 @@ const barColoursTopToBottom = (img: Image, minHeight = 20) => barRuns(img, minHe
 const barRowCentres = (img: Image) => barRuns(img).map((r) => r.start + Math.floor(r.length / 2));
 
 describe('bar charts (/compare, /capex top)', () => {
-  it('GIVEN /compare meta amazon THEN a 900×500 chart at 2× (1800×1000), opaque, and far from blank', async () => {
+  it('GIVEN /compare meta amazon THEN a 900×500 chart (1×: see theme.ts), opaque, and far from blank', async () => {
     const img = await imageOf('/compare meta amazon');
-    expect([img.width, img.height]).toEqual([1800, 1000]);
+    expect([img.width, img.height]).toEqual([900, 500]);
     // Opaque everywhere: the image looks the same on Slack's/Discord's light and dark themes.
     expect([...alphaValues(img)]).toEqual([255]);
     expect(pixel(img, 3, 3)).toBe(THEME.card);
@@ -106,7 +106,7 @@ describe('bar charts (/compare, /capex top)', () => {
   it('GIVEN many different requests at once THEN at most MAX_CONCURRENT_RENDERS draw at a time and all finish', async () => {
     const { chart } = await chartOf('/compare meta amazon');
     const images = await Promise.all(Array.from({ length: 6 }, (_, i) => renderChartPng(chart, { asOf: `2032-01-0${i + 1}` })));
-    expect(images.every((png) => decodePng(png).width === 1800)).toBe(true);
+    expect(images.every((png) => decodePng(png).width === 900)).toBe(true);
     expect(chartRenderStats().peakConcurrent).toBe(MAX_CONCURRENT_RENDERS);
   });
 
@@ -120,9 +120,9 @@ describe('bar charts (/compare, /capex top)', () => {
     expect(sourceLine('2026-04-29')).toBe('Source: capex-bot data, as of 29 Apr 2026');
   });
 
-  it('GIVEN scale 1 THEN 900×500; GIVEN many bars THEN the image grows taller so bars stay readable', async () => {
+  it('GIVEN scale 2 THEN 1800×1000; GIVEN many bars THEN the image grows taller so bars stay readable', async () => {
     const { chart } = await chartOf('/compare meta amazon');
-    expect(decodePng(await renderChartPng(chart, { scale: 1 }))).toMatchObject({ width: 900, height: 500 });
+    expect(decodePng(await renderChartPng(chart, { scale: 2 }))).toMatchObject({ width: 1800, height: 1000 });
     const many: ReplyChart = { title: 'Many', unit: 'US$ billion per year', bars: Array.from({ length: 20 }, (_, i) => ({ label: `Company ${i}`, key: `c${i}`, low: 10 + i, high: 12 + i })) };
     const img = decodePng(await renderChartPng(many, { scale: 1 }));
     expect(img.height).toBeGreaterThan(500);
@@ -134,12 +134,12 @@ describe('bar charts (/compare, /capex top)', () => {
 describe('timeline (/capex <company>)', () => {
   it('GIVEN /capex meta THEN a chart of guidance and reported capex in Meta’s colour, differing from Alphabet’s', async () => {
     const [meta, alphabet] = await Promise.all([imageOf('/capex meta'), imageOf('/capex alphabet')]);
-    expect([meta.width, meta.height]).toEqual([1800, 1000]);
+    expect([meta.width, meta.height]).toEqual([900, 500]);
     expect([...alphaValues(meta)]).toEqual([255]);
     const counts = colourCounts(meta);
     expect(counts.size).toBeGreaterThan(200);
     // The newest period is drawn in the company's own colour: the same violet as Meta's bar in /compare.
-    expect(counts.get(companyColour('meta')) ?? 0).toBeGreaterThan(500);
+    expect(counts.get(companyColour('meta')) ?? 0).toBeGreaterThan(125); // 500 at 2×: the same area in 1/4 of the pixels
     expect(colourCounts(alphabet).get(companyColour('meta')) ?? 0).toBe(0);
     expect(differingShare(meta, alphabet)).toBeGreaterThan(0.01);
   });

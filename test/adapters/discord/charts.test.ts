@@ -90,7 +90,7 @@ describe('HTTP interactions', () => {
     expect(answer.type).toBe(4);
     expect(answer.data.embeds[0].image).toBeUndefined();
     const img = expectChartEdit(await editOf(payload), answer.data.embeds[0]);
-    expect([img.width, img.height]).toEqual([1800, 1000]);
+    expect([img.width, img.height]).toEqual([900, 500]);
   });
 
   it('/capex meta and /capex top: charts too, each its own picture', async () => {
@@ -143,7 +143,7 @@ describe('gateway', () => {
     const reply = fake.requestsTo('POST', `/interactions/${raw.id}/`)[0]!.body as any;
     expect(reply.data.embeds[0].image).toBeUndefined();
     const img = expectChartEdit(edit, reply.data.embeds[0]);
-    expect(img.width).toBe(1800);
+    expect(img.width).toBe(900);
   });
 });
 
@@ -159,7 +159,7 @@ describe('posts without an interaction (digests, when a digest carries a chart)'
     expect((posted!.body as any).embeds[0].image).toBeUndefined();
     expect(edit!.headers.authorization).toBe('Bot bot-token');
     expect((edit!.body as any).embeds[0].image).toEqual({ url: 'attachment://chart.png' });
-    expect(decodePng(edit!.files[0]!.bytes).width).toBe(1800);
+    expect(decodePng(edit!.files[0]!.bytes).width).toBe(900);
 
     fake.failNext({ kind: 'api-error', status: 403, code: 50013, message: 'Missing Permissions' }, { route: (r) => r.method === 'PATCH' });
     await expect(outbound.post('discord:300', reply)).resolves.toMatchObject({ channelId: 'discord:300' });

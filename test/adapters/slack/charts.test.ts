@@ -30,7 +30,7 @@ describe('charts in Slack', () => {
     expect(h.fake.callsTo('files.getUploadURLExternal')[0]!.body.alt_text).toBeUndefined();
     const bytes = shared!.upload.bytes!;
     expect(bytes.length).toBe(shared!.upload.announcedLength);
-    expect(decodePng(bytes)).toMatchObject({ width: 1800, height: 1000 });
+    expect(decodePng(bytes)).toMatchObject({ width: 900, height: 500 });
     // The three calls of the files.uploadV2 flow, with the bot's token.
     expect(h.fake.callsTo('files.getUploadURLExternal')).toHaveLength(1);
     expect(h.fake.callsTo('files.completeUploadExternal')[0]!.token).toBe('xoxb-test-token');
@@ -41,7 +41,7 @@ describe('charts in Slack', () => {
     await postSlash(h.url, { command: '/capex', text: 'top' });
     await h.fake.waitFor(() => h.fake.sharedFiles.length === 2, 15_000);
     const [a, b] = h.fake.sharedFiles.map((f) => f.upload.bytes!);
-    expect(decodePng(a!).width).toBe(1800);
+    expect(decodePng(a!).width).toBe(900);
     expect(a!.equals(b!)).toBe(false);
   });
 
@@ -116,7 +116,7 @@ describe('posts without a slash command (digests, when a digest carries a chart)
       expect(own.fake.callsTo('chat.postMessage')).toHaveLength(1);
       expect(own.fake.sharedFiles).toHaveLength(1);
       expect(own.fake.sharedFiles[0]!.channelId).toBe('C0DIGEST');
-      expect(decodePng(own.fake.sharedFiles[0]!.upload.bytes!).width).toBe(1800);
+      expect(decodePng(own.fake.sharedFiles[0]!.upload.bytes!).width).toBe(900);
 
       own.fake.failNext({ kind: 'server-error', status: 500 }, { method: 'files.getUploadURLExternal' });
       await expect(outbound.post('slack:C0DIGEST', reply)).resolves.toMatchObject({ channelId: 'slack:C0DIGEST' });
