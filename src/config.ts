@@ -24,6 +24,13 @@ export const configSchema = z
     SLACK_APP_TOKEN: optionalText,
     SLACK_API_URL: optionalUrl,
     SLACK_ADMIN_USER_IDS: idList,
+    /** OAuth install to many workspaces (docs/slack.md "Offering capex-bot to many workspaces"): all three, or none. */
+    SLACK_CLIENT_ID: optionalText,
+    SLACK_CLIENT_SECRET: optionalText,
+    SLACK_STATE_SECRET: optionalText.pipe(z.string().min(16, 'use at least 16 random characters (e.g. `openssl rand -hex 24`)').optional()),
+    /** 32 bytes (hex or base64) encrypting installations' bot tokens at rest; the previous key(s), comma-separated, while rotating. */
+    TOKEN_ENCRYPTION_KEY: optionalText,
+    TOKEN_ENCRYPTION_KEY_PREVIOUS: optionalText,
 
     DISCORD_TOKEN: optionalText,
     DISCORD_PUBLIC_KEY: optionalText.pipe(z.string().regex(/^[0-9a-f]{64}$/i, 'must be the 64 hex characters shown as "Public Key" in the Discord developer portal').optional()),
@@ -74,7 +81,17 @@ export const configSchema = z
       // Socket Mode would retry a bot or user token forever: apps.connections.open only takes app-level tokens.
       ctx.addIssue({ code: 'custom', path: ['SLACK_APP_TOKEN'], message: 'must be an app-level token starting with xapp- ("Basic Information" → App-Level Tokens, scope connections:write); leave it empty for HTTP mode' });
     }
-    if (!c.SLACK_BOT_TOKEN && (c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN)) {
+    const oauth = [c.SLACK_CLIENT_ID, c.SLACK_CLIENT_SECRET, c.SLACK_STATE_SECRET];
+    if (oauth.some(Boolean) && !oauth.every(Boolean)) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_CLIENT_ID'], message: 'installing to many workspaces needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET (both from "Basic Information") and SLACK_STATE_SECRET (random): set all three, or none' });
+    }
+    if (oauth.every(Boolean) && !c.TOKEN_ENCRYPTION_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEY'], message: 'set TOKEN_ENCRYPTION_KEY (`openssl rand -base64 32`): installations keep their bot tokens encrypted with it' });
+    }
+    if (oauth.every(Boolean) && !c.SLACK_SIGNING_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'set SLACK_SIGNING_SECRET: the install pages and Slack requests are served over HTTP' });
+    }
+    if (!c.SLACK_BOT_TOKEN && !oauth.every(Boolean) && (c.SLACK_SIGNING_SECRET || c.SLACK_APP_TOKEN)) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'set SLACK_BOT_TOKEN (the xoxb- token from "OAuth & Permissions") to use Slack' });
     }
     if (!Intl.supportedValuesOf('timeZone').includes(c.DEFAULT_TIMEZONE) && c.DEFAULT_TIMEZONE !== 'UTC') {
@@ -101,6 +118,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   return parsed.data;
 }
 
-export const slackEnabled = (c: Config): boolean => Boolean(c.SLACK_BOT_TOKEN);
+/** Installs to many workspaces through OAuth (src/adapters/slack/oauth.ts) instead of one SLACK_BOT_TOKEN. */
+export const slackOAuthEnabled = (c: Config): boolean => Boolean(c.SLACK_CLIENT_ID && c.SLACK_CLIENT_SECRET && c.SLACK_STATE_SECRET);
+export const slackEnabled = (c: Config): boolean => Boolean(c.SLACK_BOT_TOKEN) || slackOAuthEnabled(c);
 export const discordEnabled = (c: Config): boolean => Boolean(c.DISCORD_TOKEN || c.DISCORD_PUBLIC_KEY);
 export const webEnabled = (c: Config): boolean => c.WEB;

@@ -41,7 +41,7 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
   const http = needsHttp ? new HttpServer(() => withDatabaseHealth({ ...registry.healthz(), ...runtime.live.status(), ...deliveryStatus(runtime.services) }, runtime.store)) : undefined;
 
   // Every adapter's first attempt is over when this resolves; those that failed keep trying in the background.
-  await registry.start({ core: runtime.core, config, http, logger });
+  await registry.start({ core: runtime.core, config, http, logger, ...(runtime.store ? { store: runtime.store } : {}) });
   runtime.onClose(() => registry.stop());
   const adapters = registry.reports().map((r) => r.label);
   const outbound = registry.outbounds();

@@ -5,11 +5,13 @@
  */
 import type { AdapterDefinition } from '../../core/adapter.js';
 import { slackSyntax } from './syntax.js';
+import { slackEnabled, slackOAuthEnabled } from '../../config.js';
 
 export const slackAdapter: AdapterDefinition = {
   name: 'slack',
   syntax: slackSyntax,
-  enabled: (config) => Boolean(config.SLACK_BOT_TOKEN),
-  needsHttp: (config) => !config.SLACK_APP_TOKEN,
+  // One workspace (SLACK_BOT_TOKEN) or many through OAuth (SLACK_CLIENT_ID/SECRET/STATE_SECRET, HTTP only).
+  enabled: (config) => slackEnabled(config),
+  needsHttp: (config) => !config.SLACK_APP_TOKEN || slackOAuthEnabled(config),
   create: async (deps) => (await import('./index.js')).createSlackAdapter(deps),
 };

@@ -26,6 +26,9 @@ import { TokenState } from '../token-state.js';
 import { retryingAdapter, type Failure, type RetryTiming } from '../lifecycle.js';
 import { SLACK_EVENTS_PATH } from './receiver.js';
 import { slackSyntax } from './syntax.js';
+import { slackOAuthEnabled } from '../../config.js';
+import { startMultiWorkspaceSlack } from './multi-workspace.js';
+import { INSTALL_PATH, REDIRECT_PATH } from './oauth.js';
 
 export { buildSlackManifest } from './manifest.js';
 export { createSlackOutbound, createOutboundWebClient } from './outbound.js';
@@ -156,21 +159,26 @@ function describeSlackFailure(error: unknown): Failure {
  * unreachable or refusing the token at start-up leaves Slack degraded and retrying, never the process down.
  */
 export function createSlackAdapter(deps: AdapterDeps, timing: RetryTiming = {}): Adapter {
-  const { core, config, http, logger } = deps;
-  const socket = Boolean(config.SLACK_APP_TOKEN);
+  const { core, config, http, logger, store } = deps;
+  // Installed in many workspaces through OAuth (src/adapters/slack/multi-workspace.ts): HTTP only, tokens from the store.
+  const oauth = slackOAuthEnabled(config);
+  const socket = Boolean(config.SLACK_APP_TOKEN) && !oauth;
   return retryingAdapter({
     ...timing,
     name: 'slack',
     label: socket ? 'slack (socket mode)' : 'slack',
     syntax: core.useSyntax(slackSyntax),
-    endpoints: socket ? [{ kind: 'socket', name: 'Slack Socket Mode' }] : [{ kind: 'http', method: 'POST', path: SLACK_EVENTS_PATH }],
+    endpoints: socket
+      ? [{ kind: 'socket', name: 'Slack Socket Mode' }]
+      : [{ kind: 'http', method: 'POST', path: SLACK_EVENTS_PATH }, ...(oauth ? [{ kind: 'http', method: 'GET', path: INSTALL_PATH } as const, { kind: 'http', method: 'GET', path: REDIRECT_PATH } as const] : [])],
     posts: true,
     logger,
     check: () => {
-      if (!config.SLACK_BOT_TOKEN) throw new SlackStartError('SLACK_BOT_TOKEN is not set');
+      if (!config.SLACK_BOT_TOKEN && !oauth) throw new SlackStartError('SLACK_BOT_TOKEN is not set');
       if (!socket && !http) throw new SlackStartError('HTTP mode needs the shared HTTP server');
+      if (oauth && !store) throw new SlackStartError('installing to many workspaces needs the database (installations are stored there)');
     },
-    connect: () => startSlack({ core, config, http, logger }),
+    connect: () => (oauth && store ? startMultiWorkspaceSlack({ core, config, http, logger, store }) : startSlack({ core, config, http, logger })),
     describe: describeSlackFailure,
   });
 }

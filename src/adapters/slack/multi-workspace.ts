@@ -1,0 +1,138 @@
+/**
+ * Slack installed in many workspaces (SLACK_CLIENT_ID + SLACK_CLIENT_SECRET + SLACK_STATE_SECRET): the same
+ * Bolt app and slash commands as one-token mode (src/adapters/slack/index.ts), but
+ * - tokens come from the installation store, per request (Bolt `authorize`) and per post (the workspace in the
+ *   channel id: `slack:T1:C2`), see workspaces.ts;
+ * - the "Add to Slack" pages are mounted on the shared HTTP server (oauth.ts);
+ * - `app_uninstalled` / `tokens_revoked` (or Slack refusing a workspace's token) delete that installation and
+ *   pause its digests and alerts (marked, resumed on re-install); the other workspaces are not affected, so
+ *   the adapter stays healthy;
+ * - upgrading from one-token mode: when SLACK_BOT_TOKEN is still set, its workspace (auth.test) becomes an
+ *   installation and the `slack:C1` ids written before are rewritten to `slack:T…:C1`, so nothing is lost.
+ */
+import { App, webApi, type Receiver } from '@slack/bolt';
+import type { Logger } from '../../core/log.js';
+import { SlackInstallationStore } from '../../store/installations.js';
+import type { Store } from '../../store/types.js';
+import { TokenCipher } from '../../store/token-cipher.js';
+import { boltLogger } from './bolt-logger.js';
+import type { SlackAdapter, StartSlackOptions } from './index.js';
+import { mountSlackOAuth } from './oauth.js';
+import { SharedHttpReceiver } from './receiver.js';
+import { registerSlashCommands } from './slash-commands.js';
+import { slackSyntax } from './syntax.js';
+import { SlackWorkspaces } from './workspaces.js';
+
+export interface StartMultiWorkspaceOptions extends StartSlackOptions {
+  /** The bot's store: installations live in its database. */
+  store: Store;
+}
+
+/** Why start-up cannot go on (a configuration that can never work). */
+export class SlackOAuthConfigError extends Error {
+  readonly code = 'SLACK_OAUTH_CONFIG';
+}
+
+export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptions): Promise<SlackAdapter> {
+  const { core, config, http, logger, store, ackBudgetMs, charts: withCharts = true } = options;
+  if (!http || !config.SLACK_SIGNING_SECRET) throw new SlackOAuthConfigError('installing to many workspaces needs the HTTP endpoint and SLACK_SIGNING_SECRET');
+  core.useSyntax(slackSyntax);
+  const slackApiUrl = config.SLACK_API_URL === undefined ? undefined : config.SLACK_API_URL.endsWith('/') ? config.SLACK_API_URL : `${config.SLACK_API_URL}/`;
+  const installations = new SlackInstallationStore(store.database, TokenCipher.fromConfig(config));
+  const rotated = await installations.reencryptStale();
+  if (rotated > 0) logger.info({ installations: rotated }, 'Slack tokens re-encrypted with the current TOKEN_ENCRYPTION_KEY; the previous key can be removed once every replica runs with it');
+
+  const uninstall = async (teamId: string, why: string): Promise<void> => {
+    workspaces.forget(teamId);
+    const removed = await installations.delete({ teamId });
+    const paused = await installations.suspendWorkspace(`slack:${teamId}:`, why);
+    logger.warn({ team: teamId, why, removed, paused }, 'capex-bot was removed from a Slack workspace: its digests and alerts are paused until it is installed again');
+  };
+  const workspaces: SlackWorkspaces = new SlackWorkspaces({
+    store: installations,
+    slackApiUrl,
+    logger,
+    charts: withCharts,
+    onTokenRefused: (teamId, reason) => void uninstall(teamId, `Slack refused the token: ${reason}`).catch((error) => logger.error({ err: error, team: teamId }, 'could not record that a workspace removed the app')),
+  });
+
+  if (config.SLACK_BOT_TOKEN) await adoptSingleWorkspace(config.SLACK_BOT_TOKEN, installations, slackApiUrl, logger);
+
+  const receiver: Receiver & SharedHttpReceiver = new SharedHttpReceiver({ http, signingSecret: config.SLACK_SIGNING_SECRET, logger });
+  const app = new App({
+    authorize: workspaces.authorize,
+    receiver,
+    logger: boltLogger(logger),
+    clientOptions: { slackApiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5_000 },
+    convoStore: false,
+    ignoreSelf: false,
+  });
+  app.error(async (error) => {
+    logger.error({ err: error }, 'Slack request failed inside Bolt');
+  });
+  const commands = registerSlashCommands(app, {
+    core,
+    adminUserIds: config.SLACK_ADMIN_USER_IDS,
+    logger,
+    ackBudgetMs,
+    workspace: (teamId, enterpriseId) => workspaces.forTeam(teamId, enterpriseId),
+  });
+  // Both events carry the team; Bolt lets them through even when the installation is already gone.
+  app.event('app_uninstalled', async ({ body }) => uninstall(String(body.team_id), 'app_uninstalled'));
+  app.event('tokens_revoked', async ({ event, body }) => {
+    // The app holds bot tokens only: a revoked user token changes nothing.
+    if ((event.tokens.bot ?? []).length > 0) await uninstall(String(body.team_id), 'tokens_revoked');
+  });
+
+  mountSlackOAuth({
+    http,
+    clientId: config.SLACK_CLIENT_ID!,
+    clientSecret: config.SLACK_CLIENT_SECRET!,
+    stateSecret: config.SLACK_STATE_SECRET!,
+    publicUrl: config.PUBLIC_URL,
+    slackApiUrl,
+    store: installations,
+    logger,
+    onInstalled: async (teamId) => {
+      if (!teamId) return;
+      workspaces.forget(teamId);
+      const resumed = await installations.resumeWorkspace(`slack:${teamId}:`);
+      if (resumed.schedules + resumed.alerts > 0) logger.info({ team: teamId, ...resumed }, 'digests and alerts paused by an earlier uninstall run again');
+    },
+  });
+  await app.start();
+  logger.info({ mode: 'http', commands, workspaces: (await installations.list()).length }, 'Slack adapter started for many workspaces (OAuth)');
+  return {
+    mode: 'http',
+    commands,
+    outbound: workspaces.outbound(),
+    // One workspace removing the app is not the adapter being unwell: the others are served.
+    health: () => ({ status: 'ok' }),
+    idle: () => receiver.idle(),
+    stop: async () => {
+      await app.stop();
+    },
+  };
+}
+
+/**
+ * Upgrade from one-token mode: the workspace of SLACK_BOT_TOKEN (auth.test) is stored as an installation if it
+ * has none, and ids written without a workspace become that workspace's. Safe to run at every start.
+ */
+async function adoptSingleWorkspace(token: string, installations: SlackInstallationStore, slackApiUrl: string | undefined, logger: Logger): Promise<void> {
+  const client = new webApi.WebClient(token, { slackApiUrl, logger: boltLogger(logger), retryConfig: { retries: 2 } });
+  let auth: webApi.AuthTestResponse;
+  try {
+    auth = await client.auth.test();
+  } catch (error) {
+    logger.warn({ err: error }, 'SLACK_BOT_TOKEN was not accepted (auth.test): its workspace is not adopted; install the app there through /slack/install');
+    return;
+  }
+  const teamId = auth.team_id;
+  if (!teamId || !auth.user_id) return;
+  if (!(await installations.find({ teamId, enterpriseId: auth.enterprise_id }))) {
+    await installations.save({ teamId, ...(auth.team ? { teamName: auth.team } : {}), isEnterpriseInstall: false, ...(auth.bot_id ? { botId: auth.bot_id } : {}), botUserId: auth.user_id, botScopes: [], botToken: token, installedAt: Date.now() });
+  }
+  const changed = await installations.scopeSingleWorkspaceRows(teamId);
+  if (changed > 0) logger.info({ team: teamId, rows: changed }, 'one-workspace Slack ids rewritten with their workspace (slack:C… → slack:T…:C…)');
+}

@@ -1,0 +1,139 @@
+/**
+ * Slack installed in many workspaces (OAuth): the bot token of each comes from the installation store, never
+ * from configuration. This is where a request or a post finds the token of the workspace it belongs to:
+ * - Bolt's `authorize` (one lookup per incoming request, by team and enterprise);
+ * - the tools a slash command uses in that workspace (users.info cache, channel check, chart uploads), each
+ *   on its own WebClient with that workspace's token, kept per workspace (so caches are per workspace too);
+ * - the outbound channel: `slack:T1:C2` is posted with T1's token, `slack:T2:C9` with T2's.
+ * A workspace that removed the app (app_uninstalled, tokens_revoked, or Slack answering token_revoked) loses its
+ * installation and its tools at once: nothing is posted with a dead token, and the other workspaces go on.
+ */
+import type { Authorize, webApi } from '@slack/bolt';
+import type { Logger } from '../../core/log.js';
+import { ChannelUnreachableError, type OutboundChannel, type PostedMessage } from '../../core/outbound.js';
+import type { InstallationLookup, SlackInstallationRecord, SlackInstallationStore } from '../../store/installations.js';
+import { TokenState } from '../token-state.js';
+import { SlackChannelCheck } from './channel-check.js';
+import { SlackChartUploader } from './charts.js';
+import { createOutboundWebClient, createSlackOutbound } from './outbound.js';
+import { SlackUserDirectory } from './users.js';
+
+/** What a command or a post needs in one workspace. */
+export interface WorkspaceTools {
+  /** `slack:T1:`: the prefix of every channel and user id of this workspace. */
+  idPrefix: string;
+  users: SlackUserDirectory;
+  channels: SlackChannelCheck;
+  charts?: SlackChartUploader;
+  outbound: OutboundChannel;
+  tokenState: TokenState;
+}
+
+export interface SlackWorkspacesOptions {
+  store: SlackInstallationStore;
+  slackApiUrl?: string;
+  logger: Logger;
+  /** Chart images under answers and digests (needs files:write). */
+  charts: boolean;
+  /** Called once when a workspace's token turns out dead (Slack answered token_revoked), to uninstall it. */
+  onTokenRefused?: (teamId: string, reason: string) => void;
+}
+
+/** `slack:T1:C2` → { team: 'T1', id: 'C2' }; undefined for an id without a workspace. */
+export function splitScopedId(prefixed: string): { team: string; id: string } | undefined {
+  const m = /^slack:([TE][A-Z0-9]+):([A-Z0-9]+)$/.exec(prefixed);
+  return m ? { team: m[1]!, id: m[2]! } : undefined;
+}
+
+export class SlackWorkspaces {
+  private readonly tools = new Map<string, Promise<WorkspaceTools | undefined>>();
+
+  constructor(private readonly options: SlackWorkspacesOptions) {}
+
+  /** Bolt's per-request authorization: the token of the workspace (or org) the request comes from. */
+  readonly authorize: Authorize<boolean> = async (source) => {
+    const installation = await this.options.store.find({ teamId: source.teamId, enterpriseId: source.enterpriseId, isEnterpriseInstall: source.isEnterpriseInstall });
+    // No installation (never installed, or removed): no token. The listeners see no workspace and answer
+    // "not installed here" in plain words, instead of Bolt dropping the command with an empty 200.
+    if (!installation) return {};
+    return {
+      botToken: installation.botToken,
+      botUserId: installation.botUserId,
+      ...(installation.botId ? { botId: installation.botId } : {}),
+      ...(source.teamId ? { teamId: source.teamId } : {}),
+      ...(source.enterpriseId ? { enterpriseId: source.enterpriseId } : {}),
+    };
+  };
+
+  /** The tools of a team's workspace, or undefined when the app is not installed there. */
+  forTeam(teamId: string, enterpriseId?: string): Promise<WorkspaceTools | undefined> {
+    let tools = this.tools.get(teamId);
+    if (!tools) {
+      tools = this.build(teamId, { teamId, enterpriseId });
+      this.tools.set(teamId, tools);
+      // A failed lookup (database hiccup) is not remembered; a missing installation is looked up again next time.
+      void tools.then((t) => (t ? undefined : this.tools.delete(teamId)), () => this.tools.delete(teamId));
+    }
+    return tools;
+  }
+
+  /** Forgets a workspace's token and caches (after an uninstall, or a re-install with a new token). */
+  forget(teamId: string): void {
+    const tools = this.tools.get(teamId);
+    this.tools.delete(teamId);
+    void tools?.then((t) => t?.tokenState.revoke(`capex-bot was removed from Slack workspace ${teamId}`), () => undefined);
+  }
+
+  private async build(teamId: string, lookup: InstallationLookup): Promise<WorkspaceTools | undefined> {
+    const installation = await this.options.store.find(lookup);
+    if (!installation) return undefined;
+    return this.toolsFor(teamId, installation);
+  }
+
+  private toolsFor(teamId: string, installation: SlackInstallationRecord): WorkspaceTools {
+    const { slackApiUrl, logger } = this.options;
+    const client = (timeoutMs?: number): webApi.WebClient => createOutboundWebClient({ token: installation.botToken, slackApiUrl, logger, ...(timeoutMs ? { timeoutMs } : {}) });
+    const interactive = client(5_000);
+    const tokenState = new TokenState('slack', logger);
+    tokenState.onRevoke((reason) => this.options.onTokenRefused?.(teamId, reason));
+    const charts = this.options.charts ? new SlackChartUploader(client(20_000), logger) : undefined;
+    return {
+      idPrefix: `slack:${teamId}:`,
+      users: new SlackUserDirectory(interactive),
+      channels: new SlackChannelCheck(interactive, logger),
+      ...(charts ? { charts } : {}),
+      outbound: createSlackOutbound(client(), { ...(charts ? { charts } : {}), tokenState }),
+      tokenState,
+    };
+  }
+
+  /**
+   * Posts and DMs for every workspace: the team in the id picks the token. A workspace without an installation,
+   * or whose token Slack refuses, is ChannelUnreachableError for that post — never TokenRevokedError, which
+   * would stop the delivery engine posting to every workspace — so a digest of an uninstalled workspace never
+   * reaches Slack and the other workspaces carry on.
+   */
+  outbound(): OutboundChannel {
+    const within = async <T>(prefixed: string, what: string, call: (tools: WorkspaceTools, local: string) => Promise<T>): Promise<T> => {
+      const scoped = splitScopedId(prefixed);
+      if (!scoped) throw new ChannelUnreachableError(`not a workspace-scoped Slack ${what} id: ${prefixed.slice(0, 60)}`);
+      const tools = await this.forTeam(scoped.team);
+      if (!tools) throw new ChannelUnreachableError(`capex-bot is not installed in Slack workspace ${scoped.team} (removed, or never installed): nothing is posted there`);
+      try {
+        return await call(tools, `slack:${scoped.id}`);
+      } catch (error) {
+        if ((error as { kind?: string }).kind !== 'token_revoked') throw error;
+        throw new ChannelUnreachableError(`Slack workspace ${scoped.team} no longer accepts capex-bot's token (uninstalled or revoked): nothing more is posted there until it is installed again`, { cause: error });
+      }
+    };
+    return {
+      platform: 'slack',
+      post: (channelId, reply, options): Promise<PostedMessage | void> =>
+        within(channelId, 'channel', async (tools, local) => {
+          const posted = await tools.outbound.post(local, reply, options);
+          return posted ? { channelId, messageId: posted.messageId } : undefined;
+        }),
+      sendDirect: (userId, reply) => within(userId, 'user', (tools, local) => tools.outbound.sendDirect(local, reply)),
+    };
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * capex-bot installed in two Slack workspaces through OAuth, end to end on the running bot (startBot, SQLite in a
+ * temp dir) against the fake Slack API: the install pages and the state check, two installations with their own
+ * tokens, signed slash commands answered per workspace with that workspace's token at the fake, digests of T1
+ * and T2 posted with their own tokens, T2 unable to reach T1's schedules by id, app_uninstalled for T1 stopping
+ * T1 only, a re-install resuming it, and no token on any page, in /healthz, or in the database file.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { startBot, type RunningBot } from '../../src/main.js';
+import { postSlash, sign, SIGNING_SECRET, visibleText, type SlackHttpAnswer } from '../adapters/slack/harness.js';
+import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
+
+const PUBLIC_URL = 'https://capex.example.test';
+const REDIRECT = `${PUBLIC_URL}/slack/oauth_redirect`;
+
+let slack: FakeSlack;
+let bot: RunningBot;
+let dir: string;
+let base: string;
+let triggers = 0;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'capex-oauth-'));
+  // Only tokens the fake issued through oauth.v2.access are accepted: no configured bot token exists.
+  slack = await startFakeSlack({ validToken: `xoxb-never-issued-${randomBytes(4).toString('hex')}` });
+  for (const team of ['T1', 'T2']) {
+    slack.addUser({ id: `UADMIN${team}`, is_admin: true, tz: 'Europe/Berlin', team });
+    slack.addUser({ id: `UMEMBER${team}`, team });
+    slack.addChannel({ id: `C${team}GEN`, team });
+  }
+  const config = loadConfig(
+    {},
+    {
+      SLACK_CLIENT_ID: slack.oauth.clientId,
+      SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
+      SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
+      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      PUBLIC_URL,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: join(dir, 'capex-bot.sqlite'),
+      DATA_REFRESH_MINUTES: '0',
+      WEB: 'false',
+    } as never,
+  );
+  bot = await startBot(config);
+  const port = (bot.http as unknown as { server: { address(): { port: number } } }).server.address().port;
+  base = `http://127.0.0.1:${port}`;
+});
+
+afterAll(async () => {
+  await bot?.stop();
+  await slack?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** GET /slack/install as a browser: the page, its Add to Slack link, and the state cookie Slack's redirect must come back with. */
+async function startInstall(): Promise<{ page: string; authorizeUrl: URL; cookie: string }> {
+  const res = await fetch(`${base}/slack/install`);
+  expect(res.status).toBe(200);
+  const page = await res.text();
+  const href = /href="([^"]+)"/.exec(page)?.[1]?.replace(/&#38;/g, '&');
+  const cookie = res.headers.get('set-cookie')?.split(';')[0] ?? '';
+  return { page, authorizeUrl: new URL(href!), cookie };
+}
+
+async function redirect(query: Record<string, string>, cookie?: string): Promise<{ status: number; page: string }> {
+  const res = await fetch(`${base}/slack/oauth_redirect?${new URLSearchParams(query)}`, { headers: cookie ? { cookie } : {} });
+  return { status: res.status, page: await res.text() };
+}
+
+/** The whole flow for one workspace: install page → the user allows in Slack → Slack redirects back with code and state. */
+async function install(team: string): Promise<{ status: number; page: string }> {
+  const { authorizeUrl, cookie } = await startInstall();
+  const code = slack.oauth.approve(team, { redirectUri: REDIRECT, user: `UADMIN${team}` });
+  return redirect({ code, state: authorizeUrl.searchParams.get('state')! }, cookie);
+}
+
+function slash(team: string, command: string, text: string, user = `UADMIN${team}`, channel = `C${team}GEN`): Promise<SlackHttpAnswer> {
+  const body = new URLSearchParams({
+    token: 'deprecated',
+    team_id: team,
+    team_domain: team.toLowerCase(),
+    channel_id: channel,
+    channel_name: 'general',
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command,
+    text,
+    api_app_id: 'A0FAKE',
+    is_enterprise_install: 'false',
+    response_url: slack.responseUrl(),
+    trigger_id: `${Date.now()}.${++triggers}.oauth`,
+  }).toString();
+  return postSlash(`${base}/slack/events`, { command }, { body });
+}
+
+async function event(team: string, inner: Record<string, unknown>): Promise<number> {
+  const body = JSON.stringify({ token: 'deprecated', team_id: team, api_app_id: 'A0FAKE', type: 'event_callback', event_id: `Ev${++triggers}`, event_time: Math.floor(Date.now() / 1000), event: inner });
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const res = await fetch(`${base}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(SIGNING_SECRET, timestamp, body) },
+    body,
+  });
+  await res.text();
+  return res.status;
+}
+
+const answerText = (a: SlackHttpAnswer) => visibleText(a.json);
+const scheduleId = (a: SlackHttpAnswer) => Number(/schedule (\d+)/i.exec(answerText(a))?.[1] ?? /#?(\d+)/.exec(answerText(a))?.[1]);
+
+describe('installing capex-bot to many Slack workspaces', () => {
+  it('GIVEN the install page THEN it has an Add to Slack link to Slack with our client id, scopes, redirect URL and a state bound to a cookie', async () => {
+    const { page, authorizeUrl, cookie } = await startInstall();
+    expect(page).toContain('Add to Slack');
+    expect(authorizeUrl.origin + authorizeUrl.pathname).toBe('https://slack.com/oauth/v2/authorize');
+    expect(authorizeUrl.searchParams.get('client_id')).toBe(slack.oauth.clientId);
+    expect(authorizeUrl.searchParams.get('scope')?.split(',')).toEqual(expect.arrayContaining(['commands', 'chat:write', 'users:read', 'files:write']));
+    expect(authorizeUrl.searchParams.get('redirect_uri')).toBe(REDIRECT);
+    expect(authorizeUrl.searchParams.get('state')).toBeTruthy();
+    expect(cookie).toMatch(/^slack-app-oauth-state=.+/);
+  });
+
+  it('GIVEN a forged, missing, or another browser’s state, or a cancelled install THEN nothing is installed and the page says so in plain words', async () => {
+    const { cookie } = await startInstall();
+    const forged = await redirect({ code: slack.oauth.approve('T9', { redirectUri: REDIRECT }), state: 'forged-state' }, cookie);
+    expect(forged.status).toBe(400);
+    expect(forged.page).toContain('not valid for this browser');
+    expect(forged.page).toContain('Nothing was installed');
+
+    const missing = await redirect({ code: slack.oauth.approve('T9', { redirectUri: REDIRECT }) }, cookie);
+    expect(missing.status).toBe(400);
+    expect(missing.page).toContain('Nothing was installed');
+
+    // A real state, but from a browser that never opened the install page (no cookie): a CSRF attempt.
+    const other = await startInstall();
+    const noCookie = await redirect({ code: slack.oauth.approve('T9', { redirectUri: REDIRECT }), state: other.authorizeUrl.searchParams.get('state')! });
+    expect(noCookie.status).toBe(400);
+
+    const cancelled = await redirect({ error: 'access_denied', state: other.authorizeUrl.searchParams.get('state')! }, other.cookie);
+    expect(cancelled.page).toContain('You cancelled the installation');
+    // None of these reached oauth.v2.access.
+    expect(slack.callsTo('oauth.v2.access')).toHaveLength(0);
+    // T9 was never installed: its commands get no answer from capex-bot (Bolt's authorize finds no installation).
+    const t9 = await slash('T9', '/capex', 'microsoft', 'UX', 'CX');
+    expect(answerText(t9)).toContain('capex-bot is not installed in this Slack workspace');
+    expect(answerText(t9)).not.toContain('Microsoft');
+  });
+
+  it('GIVEN T1 and T2 install THEN each gets its own token from oauth.v2.access, the pages say where it is installed, and no token is shown', async () => {
+    const t1 = await install('T1');
+    expect(t1.status).toBe(200);
+    expect(t1.page).toContain('capex-bot is now installed in <strong>Team T1</strong>');
+    const t2 = await install('T2');
+    expect(t2.page).toContain('Team T2');
+    const exchanges = slack.callsTo('oauth.v2.access');
+    expect(exchanges).toHaveLength(2);
+    expect(exchanges.every((r) => r.body.redirect_uri === REDIRECT)).toBe(true);
+    expect(slack.oauth.tokenOf('T1')).not.toBe(slack.oauth.tokenOf('T2'));
+    for (const page of [t1.page, t2.page]) expect(page).not.toContain('xoxb');
+    const health = await (await fetch(`${base}/healthz`)).text();
+    expect(health).not.toContain('xoxb');
+    // The database file holds no token in clear text.
+    expect(readFileSync(join(dir, 'capex-bot.sqlite')).includes(Buffer.from(slack.oauth.tokenOf('T1')!))).toBe(false);
+  });
+
+  it('GIVEN a signed command from T2 THEN it is answered, and every Slack call it causes uses T2’s token', async () => {
+    slack.reset();
+    const answer = await slash('T2', '/capex-digest', 'add 09:00');
+    expect(answer.status).toBe(200);
+    expect(answerText(answer)).toContain('Digest schedule 1 added: <#CT2GEN> every day at 09:00 (Europe/Berlin)');
+    const calls = slack.requests.filter((r) => r.api);
+    expect(calls.map((r) => r.api)).toEqual(expect.arrayContaining(['users.info', 'conversations.info']));
+    expect(calls.every((r) => r.token === slack.oauth.tokenOf('T2'))).toBe(true);
+    const t2List = await slash('T2', '/capex-digest', 'list');
+    expect(answerText(t2List)).toContain('CT2GEN');
+  });
+
+  it('GIVEN a schedule in each workspace WHEN both digests are sent THEN T1’s goes out with T1’s token and T2’s with T2’s', async () => {
+    await slash('T1', '/capex-digest', 'add 10:00');
+    const ids = { T1: await idOf('T1'), T2: await idOf('T2') };
+    slack.reset();
+    expect(answerText(await slash('T1', '/capex-digest', `send ${ids.T1}`))).toContain('Posted the digest');
+    expect(answerText(await slash('T2', '/capex-digest', `send ${ids.T2}`))).toContain('Posted the digest');
+    const posts = slack.callsTo('chat.postMessage');
+    expect(posts.map((p) => [p.body.channel, slack.oauth.teamOf(p.token)])).toEqual([
+      ['CT1GEN', 'T1'],
+      ['CT2GEN', 'T2'],
+    ]);
+  });
+
+  it('GIVEN T1’s schedule id THEN a T2 admin can neither list, preview, pause, remove, send nor switch it', async () => {
+    const t1 = await idOf('T1');
+    const list = answerText(await slash('T2', '/capex-digest', 'list'));
+    expect(list).not.toContain('CT1GEN');
+    for (const attempt of [`next ${t1}`, `pause ${t1}`, `remove ${t1}`, `send ${t1}`, `chart ${t1} on`]) {
+      expect(answerText(await slash('T2', '/capex-digest', attempt)), attempt).toContain(`There is no digest schedule ${t1} here`);
+    }
+    // T1's schedule is untouched: still active, and T1 sees it.
+    expect(answerText(await slash('T1', '/capex-digest', 'list'))).toContain('CT1GEN');
+    expect(answerText(await slash('T1', '/capex-digest', `next ${t1}`))).not.toContain('paused');
+    // A channel picked by T2 is a T2 channel: T1's channel id typed in T2 is not T1's channel.
+    const picked = answerText(await slash('T2', '/capex-digest', 'add 08:00 <#CT1GEN|general>'));
+    expect(picked).toContain('not a member of that private channel');
+  });
+
+  it('GIVEN app_uninstalled from T1 THEN T1’s installation is gone and its digests paused (marked), nothing is posted with T1’s token, and T2 keeps running', async () => {
+    const t1 = await idOf('T1');
+    const t2 = await idOf('T2');
+    slack.oauth.uninstall('T1');
+    expect(await event('T1', { type: 'app_uninstalled' })).toBe(200);
+    // Bolt acks the event after its listener ran: the uninstall is recorded by now.
+    const store = bot.runtime.store!;
+    const paused = await store.getSchedule(t1);
+    expect(paused?.statusReason).toContain('workspace uninstalled the app (app_uninstalled)');
+    slack.reset();
+    // A post for T1 (e.g. a digest already queued) never reaches Slack.
+    const outbound = bot.outbound.find((o) => o.platform === 'slack')!;
+    await expect(outbound.post('slack:T1:CT1GEN', { kind: 'answer', visibility: 'public', title: 'x', summary: 'x', lines: ['x'] } as never)).rejects.toThrow(/not installed in Slack workspace T1/);
+    expect(slack.requests.filter((r) => slack.oauth.teamOf(r.token) === 'T1')).toHaveLength(0);
+    // T2 goes on.
+    expect(answerText(await slash('T2', '/capex-digest', `send ${t2}`))).toContain('Posted the digest');
+    expect(slack.callsTo('chat.postMessage').map((p) => slack.oauth.teamOf(p.token))).toEqual(['T2']);
+    expect(JSON.parse(await (await fetch(`${base}/healthz`)).text()).platforms.slack.status).toBe('ok');
+  });
+
+  it('GIVEN T1 installs again THEN what the uninstall paused runs again, with the new token', async () => {
+    const t1 = await idOf('T1');
+    expect((await install('T1')).status).toBe(200);
+    expect((await bot.runtime.store!.getSchedule(t1))?.status).toBe('active');
+    slack.reset();
+    expect(answerText(await slash('T1', '/capex-digest', `send ${t1}`))).toContain('Posted the digest');
+    expect(slack.callsTo('chat.postMessage').map((p) => p.token)).toEqual([slack.oauth.tokenOf('T1')]);
+  });
+});
+
+/** The id of the workspace's first schedule, as its admin's list shows it. */
+async function idOf(team: string): Promise<number> {
+  const schedules = await bot.runtime.store!.listSchedules(`slack:${team}:`);
+  expect(schedules.length).toBeGreaterThan(0);
+  return schedules[0]!.id;
+}
