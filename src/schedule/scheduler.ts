@@ -18,6 +18,7 @@
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Reply } from '../core/reply.js';
+import { digestActions, withActions } from '../core/interaction.js';
 import { commandRef } from '../core/syntax.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { Logger } from '../core/log.js';
@@ -283,7 +284,8 @@ export class Scheduler implements DeliveryHandler {
           const digest = await this.digestFor(row.target, schedule.zone, late ? row.dueAt : undefined);
           // The chart switch: the adapter adds the image after the post, and its failure never fails the post.
           const reply: Reply = schedule.chart && digest.topChart ? { ...digest.reply, chart: digest.topChart } : digest.reply;
-          return { reply, result: { seenFigureIds: digest.seenFigureIds, headlineIds: digest.headlineIds } };
+          // Sources and "Pause this digest" (admins; the core refuses others privately): src/core/interaction.ts.
+          return { reply: withActions(reply, digestActions(schedule.id)), result: { seenFigureIds: digest.seenFigureIds, headlineIds: digest.headlineIds } };
         },
       },
     };
