@@ -26,6 +26,7 @@ import { FeedFetchError, FetchAbortedError, fetchFeed } from './fetch.js';
 import { keepRelevant } from './items.js';
 import { FeedParseError, parseFeedDocument } from './parse.js';
 import type { FeedRecord, NewsItem, NewsStore } from './store.js';
+import { commandRef } from '../core/syntax.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -265,7 +266,7 @@ export class NewsService implements HeadlineSource {
       lines: [
         `The news feed ${feed.url} (added by you) could not be read: ${feed.reason ?? 'unknown error'}.`,
         `Headlines from the other feeds and the digests carry on. The bot retries this feed with growing delays and will not message you again about it unless it recovers and fails anew.`,
-        `/capex-digest feeds list shows its state; /capex-digest feeds remove ${feed.id} removes it.`,
+        `${commandRef('/capex-digest feeds list')} shows its state; ${commandRef(`/capex-digest feeds remove ${feed.id}`)} removes it.`,
       ],
       summary: `News feed ${feed.id} is failing: ${feed.reason ?? 'unknown error'}`,
     };
@@ -293,7 +294,7 @@ export class NewsService implements HeadlineSource {
     if (existing) return { status: 'exists', feed: existing };
     const max = this.options.maxFeeds ?? DEFAULT_MAX_FEEDS;
     if ((await this.store.countFeeds()) >= max) {
-      return { status: 'refused', reason: `The bot already reads ${max} feeds, its limit. Remove one first (/capex-digest feeds list shows them).` };
+      return { status: 'refused', reason: `The bot already reads ${max} feeds, its limit. Remove one first (${commandRef('/capex-digest feeds list')} shows them).` };
     }
     try {
       await checkFeedUrl(url, this.policy);
