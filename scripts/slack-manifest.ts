@@ -3,6 +3,9 @@
  * placeholder URL). For your own workspace, print a ready-to-paste manifest instead:
  *   npm run manifest -- --url https://capex.example.org     HTTP mode, request URL <url>/slack/events
  *   npm run manifest -- --socket-mode                       Socket Mode, no public URL
+ *   npm run manifest -- --url https://capex.example.org --oauth
+ *                                                           installed in many workspaces: + the OAuth redirect URL and
+ *                                                           org-wide installs (also when SLACK_CLIENT_ID is set)
  *   npm run manifest -- --check                             exit 1 if slack/manifest.json is out of date
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,11 +17,12 @@ import { slackManifestJson } from '../src/adapters/slack/manifest.js';
 const MANIFEST_FILE = fileURLToPath(new URL('../slack/manifest.json', import.meta.url));
 
 const { values } = parseArgs({
-  options: { url: { type: 'string' }, 'socket-mode': { type: 'boolean' }, check: { type: 'boolean' }, name: { type: 'string' } },
+  options: { url: { type: 'string' }, 'socket-mode': { type: 'boolean' }, check: { type: 'boolean' }, name: { type: 'string' }, oauth: { type: 'boolean' } },
 });
 
-if (values.url || values['socket-mode'] || values.name) {
-  process.stdout.write(slackManifestJson(commands, { baseUrl: values.url, socketMode: values['socket-mode'], appName: values.name }));
+if (values.url || values['socket-mode'] || values.name || values.oauth) {
+  const oauth = values.oauth ?? Boolean(process.env.SLACK_CLIENT_ID);
+  process.stdout.write(slackManifestJson(commands, { baseUrl: values.url ?? process.env.PUBLIC_URL, socketMode: values['socket-mode'], appName: values.name, oauth }));
 } else if (values.check) {
   const committed = readFileSync(MANIFEST_FILE, 'utf8');
   if (committed !== slackManifestJson(commands)) {

@@ -6,6 +6,7 @@
 import type { webApi } from '@slack/bolt';
 import type { CommandSpec } from '../../core/command.js';
 import { SLACK_EVENTS_PATH } from './receiver.js';
+import { REDIRECT_PATH } from './oauth.js';
 
 export type SlackManifest = webApi.AppsManifestCreateArguments['manifest'];
 
@@ -37,6 +38,11 @@ export interface ManifestOptions {
   /** Socket Mode: no request URLs, events arrive over the app-level token's WebSocket. */
   socketMode?: boolean;
   appName?: string;
+  /**
+   * Installed in many workspaces through OAuth (SLACK_CLIENT_ID…): the manifest lists the redirect URL
+   * (<baseUrl>/slack/oauth_redirect) and allows org-wide installs on Enterprise Grid (org_deploy_enabled).
+   */
+  oauth?: boolean;
 }
 
 interface SlashCommandEntry {
@@ -83,8 +89,10 @@ export function slashCommandEntries(commands: readonly CommandSpec[], url?: stri
 }
 
 export function buildSlackManifest(commands: readonly CommandSpec[], options: ManifestOptions = {}): SlackManifest {
-  const socketMode = options.socketMode ?? false;
-  const url = socketMode ? undefined : `${(options.baseUrl ?? PLACEHOLDER_BASE_URL).replace(/\/+$/, '')}${SLACK_EVENTS_PATH}`;
+  // The install pages are served over HTTP: OAuth and Socket Mode do not mix here.
+  const socketMode = (options.socketMode ?? false) && !options.oauth;
+  const base = (options.baseUrl ?? PLACEHOLDER_BASE_URL).replace(/\/+$/, '');
+  const url = socketMode ? undefined : `${base}${SLACK_EVENTS_PATH}`;
   const name = options.appName ?? 'capex-bot';
   return {
     _metadata: { major_version: 1, minor_version: 1 },
@@ -97,10 +105,10 @@ export function buildSlackManifest(commands: readonly CommandSpec[], options: Ma
       bot_user: { display_name: name.toLowerCase().replace(/[^a-z0-9._-]/g, '-'), always_online: false },
       slash_commands: slashCommandEntries(commands, url),
     },
-    oauth_config: { scopes: { bot: [...BOT_SCOPES] } },
+    oauth_config: { ...(options.oauth ? { redirect_urls: [`${base}${REDIRECT_PATH}`] } : {}), scopes: { bot: [...BOT_SCOPES] } },
     settings: {
       event_subscriptions: { ...(url ? { request_url: url } : {}), bot_events: [...BOT_EVENTS] },
-      org_deploy_enabled: false,
+      org_deploy_enabled: Boolean(options.oauth),
       socket_mode_enabled: socketMode,
       token_rotation_enabled: false,
     },

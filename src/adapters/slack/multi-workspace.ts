@@ -17,6 +17,7 @@ import type { Store } from '../../store/types.js';
 import { TokenCipher } from '../../store/token-cipher.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackAdapter, StartSlackOptions } from './index.js';
+import { BOT_SCOPES } from './manifest.js';
 import { mountSlackOAuth } from './oauth.js';
 import { SharedHttpReceiver } from './receiver.js';
 import { registerSlashCommands } from './slash-commands.js';
@@ -92,6 +93,7 @@ export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptio
     publicUrl: config.PUBLIC_URL,
     slackApiUrl,
     store: installations,
+    scopes: BOT_SCOPES,
     logger,
     onInstalled: async (teamId) => {
       if (!teamId) return;

@@ -16,7 +16,6 @@ import type { HttpServer } from '../../http/server.js';
 import type { Logger } from '../../core/log.js';
 import type { SlackInstallationStore } from '../../store/installations.js';
 import { boltLogger } from './bolt-logger.js';
-import { BOT_SCOPES } from './manifest.js';
 
 export const INSTALL_PATH = '/slack/install';
 export const REDIRECT_PATH = '/slack/oauth_redirect';
@@ -33,6 +32,8 @@ export interface SlackOAuthOptions {
   /** Slack's authorize page (tests only). */
   authorizationUrl?: string;
   store: SlackInstallationStore;
+  /** The bot scopes asked for (the manifest's BOT_SCOPES). */
+  scopes: readonly string[];
   logger: Logger;
   /** After an installation is stored: forget cached tools of the team, resume what its uninstall paused. */
   onInstalled(teamId: string | undefined, enterpriseId: string | undefined): Promise<void>;
@@ -89,7 +90,7 @@ export function mountSlackOAuth(options: SlackOAuthOptions): InstallProvider {
     clientSecret: options.clientSecret,
     stateSecret: options.stateSecret,
     installationStore,
-    installUrlOptions: { scopes: [...BOT_SCOPES], ...(redirectUri ? { redirectUri } : {}) },
+    installUrlOptions: { scopes: [...options.scopes], ...(redirectUri ? { redirectUri } : {}) },
     renderHtmlForInstallPath: addToSlackPage,
     logger: boltLogger(logger),
     ...(options.authorizationUrl ? { authorizationUrl: options.authorizationUrl } : {}),
