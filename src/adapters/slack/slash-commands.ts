@@ -33,7 +33,8 @@ export interface CommandWorkspace {
 
 export interface SlashCommandOptions {
   core: Core;
-  users: SlackUserDirectory;
+  /** users.info of the one workspace (one-token mode); with `workspace`, each workspace's own. */
+  users?: SlackUserDirectory;
   /** Raw Slack user ids (U…) from SLACK_ADMIN_USER_IDS; `slack:`-prefixed entries are accepted too. */
   adminUserIds: readonly string[];
   logger: Logger;
@@ -129,7 +130,10 @@ export class SlashCommandAnswerer {
   /** The workspace's tools; undefined when the command comes from a workspace the app is not installed in. */
   private async workspaceOf(command: SlashCommand): Promise<CommandWorkspace | undefined> {
     const { workspace, users, charts, channels } = this.options;
-    if (!workspace) return { idPrefix: 'slack:', users, charts, channels };
+    if (!workspace) {
+      if (!users) throw new Error('slash commands need either users (one workspace) or workspace (many)');
+      return { idPrefix: 'slack:', users, charts, channels };
+    }
     try {
       return await workspace(command.team_id, command.enterprise_id);
     } catch (error) {
