@@ -27,6 +27,8 @@ const MEMORY_MS = 5 * 60_000;
 const SECOND = 1_000;
 /** A run of posts starts afresh (for the window guess) after this long without a post. */
 const RUN_GAP_MS = 2 * SECOND;
+/** Our window starts this long after the platform's guessed boundary: requests do not all take the same time. */
+const ALIGN_MARGIN_MS = 20;
 /** Beyond this, "the window began with the run's first post" is no longer a guess worth making. */
 const MAX_RUN_GUESS_MS = 60 * SECOND;
 
@@ -127,6 +129,13 @@ export class PlatformGate {
     if (this.pending && this.blockedUntil <= now) {
       const { at, retryAfterMs, from } = this.pending;
       this.pending = undefined;
+      const w = this.window;
+      if (w && at - from < w.ms / 2) {
+        // Limited early in one of our windows: the platform's window had not reset yet when ours began (our grid
+        // runs ahead of its by a request's latency or more). The quota is right; move the grid to just after now.
+        this.window = { ...w, end: at + ALIGN_MARGIN_MS, grantedIn: -Infinity, granted: 0 };
+        return this.relax(now);
+      }
       let quota = 0;
       for (let i = this.accepted.length - 1; i >= 0 && this.accepted[i]! >= from; i--) if (this.accepted[i]! <= at + retryAfterMs) quota++;
       // Nothing accepted before the limit (a pause on a cold start, or a storm of 429s): no rate to pace to.
@@ -137,7 +146,9 @@ export class PlatformGate {
       if (Number.isFinite(from) && retryAfterMs % SECOND === 0) {
         const whole = Math.floor((at + retryAfterMs - from) / SECOND) * SECOND;
         if (whole >= SECOND && from + whole > at + retryAfterMs - SECOND) {
-          end = from + whole;
+          // A little after the guessed boundary (later posts may reach the platform faster than the first one
+          // did), but never after the instant Retry-After names: the platform's window has reset by then.
+          end = Math.min(from + whole + ALIGN_MARGIN_MS, at + retryAfterMs);
           if (!this.window) ms = whole;
         }
       }
@@ -205,7 +216,8 @@ export class PlatformGate {
           w.grantedIn = start;
           w.granted = 0;
         }
-        if (w.granted >= w.quota) {
+        // A window that began before the last 429 was spent already (the platform said so): wait for the next.
+        if (w.granted >= w.quota || start < this.lastLimitedAt) {
           await this.clock.sleep(start + w.ms - now, signal);
           continue;
         }

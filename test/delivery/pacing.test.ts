@@ -161,9 +161,9 @@ describe('PlatformGate: per platform and per channel', () => {
 });
 
 /** An engine over a memory ledger posting to a simulated rate-limited platform. */
-function simulated(limit: number, windowMs = 1_000) {
+function simulated(limit: number, windowMs = 1_000, jitterMs = 0) {
   const clock = new SimClock(Date.parse('2025-06-02T09:00:00Z'));
-  const platform = new SimPlatform(clock, { limit, windowMs });
+  const platform = new SimPlatform(clock, { limit, windowMs, jitterMs });
   const ledger = new MemoryLedger();
   const engine = new DeliveryEngine({ ledger, clock, outbounds: [platform], owner: 'replica-1' });
   engine.register({ kind: 'digest', prepare: async () => ({ post: { build: async () => ({ reply: { kind: 'answer', visibility: 'public', title: 'digest', lines: [], summary: 'digest' } }) } }) });
@@ -201,7 +201,14 @@ describe('pacing a fan-out to the rate bound', () => {
     expect([...sim.platform.accepted.values()].every((n) => n === 1)).toBe(true);
     expect(sim.platform.accepted.size).toBe(100);
     // The first window's overflow (the posts in flight then) is the only 429 event: paced, it never hits the limit again.
-    expect(sim.platform.rateLimitedAt.every((t) => t < sim.platform.firstPostAt! + 1_000)).toBe(true);
+    expect(sim.platform.rateLimitedAt.map((t) => t - sim.platform.firstPostAt!).filter((t) => t >= 1_000)).toEqual([]);
+  });
+
+  it('GIVEN request latencies that vary (4–64 ms) THEN a 1,000-channel fan-out still runs within 1.05× the bound', async () => {
+    const sim = simulated(100, 1_000, 60);
+    const { spanMs } = await sim.fanOut(1_000);
+    expect(spanMs / sim.platform.boundMs(1_000)).toBeLessThanOrEqual(1.05);
+    expect(sim.platform.accepted.size).toBe(1_000);
   });
 
   it('GIVEN a 429 storm (20 % 429, 10 % 500) THEN once it stops, a fan-out a minute later is back within 1.1× the bound', async () => {
@@ -236,11 +243,15 @@ describe('pacing a fan-out to the rate bound', () => {
     gate.rateLimited(1_000, 'global');
     await clock.advance(1_000);
     expect(gate.pacing).toEqual({ quota: 10, windowMs: 1_000 });
-    // A random 429 after 2 posts of a window: quota 2; each clean window after gives back a tenth of 10.
+    // A 429 late in a window in which only 2 posts were accepted (a storm): quota 2. (A 429 early in a window
+    // means our windows run ahead of the platform's: the grid moves, the quota stays.)
     for (let i = 0; i < 2; i++) {
-      (await gate.acquire())();
+      const release = gate.acquire();
+      await clock.runUntil(() => true);
+      (await release)();
       gate.recordAccepted();
     }
+    await clock.advance(600);
     gate.rateLimited(1_000, 'global');
     await clock.advance(1_000);
     expect(gate.pacing?.quota).toBe(2);

@@ -12,6 +12,8 @@ export interface SimOptions {
   limit: number;
   windowMs: number;
   latencyMs?: number;
+  /** Extra latency, drawn per request between 0 and this (a loaded machine, a slow network). */
+  jitterMs?: number;
   platform?: 'slack' | 'discord';
 }
 
@@ -46,7 +48,7 @@ export class SimPlatform implements OutboundChannel {
 
   async post(channelId: string, _reply: Reply): Promise<PostedMessage> {
     this.attempts++;
-    const latency = this.options.latencyMs ?? 4;
+    const latency = (this.options.latencyMs ?? 4) + this.random() * (this.options.jitterMs ?? 0);
     await this.clock.sleep(latency / 2);
     const now = this.clock.now();
     this.firstPostAt ??= now;
