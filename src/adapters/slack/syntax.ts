@@ -69,6 +69,6 @@ export function slackChannelMentions(escaped: string): string {
   return replaceChannelRefs(escaped, (channelId) => {
     // `slack:C1`, or `slack:T1:C1` when installed in many workspaces: the conversation id is the last part.
     const id = channelId.startsWith('slack:') ? channelId.slice(channelId.lastIndexOf(':') + 1) : '';
-    return CONVERSATION_ID.test(id) ? `<#${id}>` : `#${channelId.slice(channelId.indexOf(':') + 1).replace(/[&<>]/g, '')}`;
+    return CONVERSATION_ID.test(id) ? `<#${id}>` : `#${channelId.slice(channelId.lastIndexOf(':') + 1).replace(/[&<>]/g, '')}`;
   });
 }
