@@ -11,7 +11,9 @@
  */
 import { Routes, type REST } from 'discord.js';
 import type { Core } from '../../core/core.js';
-import { answerAction, type ActionAnswer } from '../../core/interaction.js';
+import { answerAction, decodeAction, type ActionAnswer } from '../../core/interaction.js';
+import { errorReply } from '../../core/reply.js';
+import { answerDigestForm, DIGEST_FORM_ID, digestFormResponse, formValuesOf, submittedValues } from './modal.js';
 import type { Logger } from '../../core/log.js';
 import { attachChartToInteraction } from './charts.js';
 import { DEFER_AFTER_MS, finishDeferred, INTERACTION_TOKEN_MS, readyWithin } from './deferral.js';
@@ -113,5 +115,40 @@ async function followUp(rest: REST, appId: string, token: string, answer: Action
   } catch (error) {
     logger.error({ err: error }, 'could not deliver a deferred Discord button answer');
     return undefined;
+  }
+}
+
+/** Whether an application command is a bare `/digest add` (no options), which opens the form. */
+export function opensDigestForm(interaction: { type: number; data?: { name?: string; options?: readonly { type: number; name: string; options?: readonly unknown[] }[] } }): boolean {
+  if (interaction.type !== 2 || interaction.data?.name !== 'digest') return false;
+  const [sub, ...rest] = interaction.data.options ?? [];
+  return sub?.type === 1 && sub.name === 'add' && rest.length === 0 && (sub.options ?? []).length === 0;
+}
+
+/**
+ * Buttons, selects and the digest form over HTTP interactions: a bare `/digest add` and "New digest" / "Fix it"
+ * answer with the form (type 9), its MODAL_SUBMIT (type 5) with the typed command's answer, anything else pressed
+ * through `answerComponent`. `respond` writes the HTTP answer. Never rejects.
+ */
+export async function answerInteractive(interaction: RawComponentInteraction & { type: number; data?: Record<string, any> }, respond: (body: unknown) => void, deps: ComponentDeps): Promise<void> {
+  if (opensDigestForm(interaction as never)) return respond(digestFormResponse());
+  const customId = String(interaction.data?.custom_id ?? '');
+  if (interaction.type === 3) {
+    const values = formValuesOf(customId) ?? (decodeAction(customId)?.line === '/capex-digest add' ? {} : undefined);
+    if (values) return respond(digestFormResponse(values));
+    return answerComponent(interaction, respond, deps);
+  }
+  // MODAL_SUBMIT: only the bot's own form; Discord showed it only to someone who passed /digest's gate (or pressed a
+  // button on a private answer to them), so a submission from a server counts as an admin's, like the command.
+  if (customId !== DIGEST_FORM_ID) return respond({ type: ResponseType.ChannelMessageWithSource, data: renderMessage(errorReply('That form is from an older version of the bot; run /digest add again.')) });
+  const user = interaction.member?.user ?? interaction.user;
+  const caller = discordCaller({ userId: user?.id ?? 'unknown', userName: user?.global_name ?? user?.username, channelId: interaction.channel?.id ?? interaction.channel_id, permissions: interaction.member?.permissions });
+  const trusted = interaction.member ? { ...caller, isAdmin: true } : caller;
+  try {
+    const answered = await answerDigestForm(deps.core, submittedValues(interaction.data?.components), trusted);
+    const message = renderMessage(answered.reply.visibility === 'private' ? answered.reply : { ...answered.reply, visibility: 'private' });
+    respond({ type: ResponseType.ChannelMessageWithSource, data: answered.fixIt ? { ...message, components: [answered.fixIt] } : message });
+  } catch (error) {
+    respond({ type: ResponseType.ChannelMessageWithSource, data: renderMessage(deps.core.internalError(error, { platform: 'discord', form: DIGEST_FORM_ID, caller: caller.userId })) });
   }
 }

@@ -18,7 +18,7 @@ import type { DiscordCommandSet } from './commands.js';
 import { DEFER_AFTER_MS, deferPrivately, deferredResponse, finishDeferred, INTERACTION_TOKEN_MS, readyWithin } from './deferral.js';
 import { answerCommand, autocompleteChoices, discordCaller, type InvokedOption } from './invocation.js';
 import { renderMessage } from './render.js';
-import { answerComponent, type RawComponentInteraction } from './components.js';
+import { answerInteractive, opensDigestForm, type RawComponentInteraction } from './components.js';
 import { ReplayGuard } from '../replay-guard.js';
 import { createSignatureVerifier, SIGNATURE_TOLERANCE_SECONDS } from './verify.js';
 
@@ -90,9 +90,10 @@ export function createInteractionsHandler(deps: InteractionsDeps): RouteHandler 
       return;
     }
 
-    // Buttons and selects on the bot's answers: answered by the core like the command they carry (components.ts).
-    if (interaction.type === InteractionType.MessageComponent) {
-      await answerComponent(interaction as RawComponentInteraction, (answer) => sendJson(res, 200, answer), { core, logger, webhooks: webhookRest, charts: Boolean(charts), deferAfterMs });
+    // Buttons and selects on the bot's answers, and the digest form (bare /digest add → MODAL, MODAL_SUBMIT):
+    // answered by the core like the command they carry (components.ts, modal.ts).
+    if (interaction.type === InteractionType.MessageComponent || interaction.type === InteractionType.ModalSubmit || opensDigestForm(interaction)) {
+      await answerInteractive(interaction as RawComponentInteraction & { type: number }, (answer) => sendJson(res, 200, answer), { core, logger, webhooks: webhookRest, charts: Boolean(charts), deferAfterMs });
       return;
     }
     if (interaction.type !== InteractionType.ApplicationCommand) {
