@@ -15,6 +15,7 @@ import { silentLogger } from '../../src/core/log.js';
 import { createRuntime } from '../../src/runtime.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { BOT_TOKEN, visibleText } from '../adapters/slack/harness.js';
+import { shown } from '../core/shown.js';
 import { GOOD, META_LINE, META_REVISION, withRows } from '../helpers/data-edits.js';
 import { adminOn } from './harness.js';
 
@@ -43,7 +44,7 @@ describe('startAlerts on the runtime', () => {
     const first = await start();
     expect(first.alerts).toBe(first.runtime.services.alerts);
     const on = await first.runtime.core.handleText('/capex-digest alerts on meta <#C0WIRE|wire>', adminOn('slack', 'C0OPS'));
-    expect(on.title).toBe('Revision alerts on in #C0WIRE');
+    expect(shown(on, 'slack')).toContain('Revision alerts on in <#C0WIRE>');
 
     writeFileSync(join(dir, 'capex-data.yaml'), withRows(GOOD, '2026-11-25.2', META_REVISION));
     await first.runtime.live.check();
