@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startBot, type RunningBot } from '../../src/main.js';
-import { postSlash, sign, SIGNING_SECRET, visibleText, type SlackHttpAnswer } from '../adapters/slack/harness.js';
+import { SIGNING_SECRET, visibleText, type SlackHttpAnswer } from '../adapters/slack/harness.js';
+import { eventFrom, install as installTeam, redirect as redirectBack, slashFrom, startInstall as startInstallPage } from './flow.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 
 const PUBLIC_URL = 'https://capex.example.test';
@@ -22,7 +23,6 @@ let slack: FakeSlack;
 let bot: RunningBot;
 let dir: string;
 let base: string;
-let triggers = 0;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'capex-oauth-'));
@@ -62,61 +62,13 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** GET /slack/install as a browser: the page, its Add to Slack link, and the state cookie Slack's redirect must come back with. */
-async function startInstall(): Promise<{ page: string; authorizeUrl: URL; cookie: string }> {
-  const res = await fetch(`${base}/slack/install`);
-  expect(res.status).toBe(200);
-  const page = await res.text();
-  const href = /href="([^"]+)"/.exec(page)?.[1]?.replace(/&#38;/g, '&');
-  const cookie = res.headers.get('set-cookie')?.split(';')[0] ?? '';
-  return { page, authorizeUrl: new URL(href!), cookie };
-}
-
-async function redirect(query: Record<string, string>, cookie?: string): Promise<{ status: number; page: string }> {
-  const res = await fetch(`${base}/slack/oauth_redirect?${new URLSearchParams(query)}`, { headers: cookie ? { cookie } : {} });
-  return { status: res.status, page: await res.text() };
-}
-
-/** The whole flow for one workspace: install page → the user allows in Slack → Slack redirects back with code and state. */
-async function install(team: string): Promise<{ status: number; page: string }> {
-  const { authorizeUrl, cookie } = await startInstall();
-  const code = slack.oauth.approve(team, { redirectUri: REDIRECT, user: `UADMIN${team}` });
-  return redirect({ code, state: authorizeUrl.searchParams.get('state')! }, cookie);
-}
-
-function slash(team: string, command: string, text: string, user = `UADMIN${team}`, channel = `C${team}GEN`): Promise<SlackHttpAnswer> {
-  const body = new URLSearchParams({
-    token: 'deprecated',
-    team_id: team,
-    team_domain: team.toLowerCase(),
-    channel_id: channel,
-    channel_name: 'general',
-    user_id: user,
-    user_name: user.toLowerCase(),
-    command,
-    text,
-    api_app_id: 'A0FAKE',
-    is_enterprise_install: 'false',
-    response_url: slack.responseUrl(),
-    trigger_id: `${Date.now()}.${++triggers}.oauth`,
-  }).toString();
-  return postSlash(`${base}/slack/events`, { command }, { body });
-}
-
-async function event(team: string, inner: Record<string, unknown>): Promise<number> {
-  const body = JSON.stringify({ token: 'deprecated', team_id: team, api_app_id: 'A0FAKE', type: 'event_callback', event_id: `Ev${++triggers}`, event_time: Math.floor(Date.now() / 1000), event: inner });
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const res = await fetch(`${base}/slack/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(SIGNING_SECRET, timestamp, body) },
-    body,
-  });
-  await res.text();
-  return res.status;
-}
+const startInstall = () => startInstallPage(base);
+const redirect = (query: Record<string, string>, cookie?: string) => redirectBack(base, query, cookie);
+const install = (team: string) => installTeam(base, slack, team, REDIRECT);
+const slash = (team: string, command: string, text: string, user?: string, channel?: string) => slashFrom(base, slack, team, command, text, user, channel);
+const event = (team: string, inner: Record<string, unknown>) => eventFrom(base, team, inner);
 
 const answerText = (a: SlackHttpAnswer) => visibleText(a.json);
-const scheduleId = (a: SlackHttpAnswer) => Number(/schedule (\d+)/i.exec(answerText(a))?.[1] ?? /#?(\d+)/.exec(answerText(a))?.[1]);
 
 describe('installing capex-bot to many Slack workspaces', () => {
   it('GIVEN the install page THEN it has an Add to Slack link to Slack with our client id, scopes, redirect URL and a state bound to a cookie', async () => {

@@ -17,7 +17,7 @@ const PINO_TO_BOLT: Record<string, LogLevel> = {
 
 export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'slack' });
-  const text = (parts: unknown[]): string => parts.map((p) => (p instanceof Error ? p.message : typeof p === 'string' ? p : JSON.stringify(p))).join(' ');
+  const text = (parts: unknown[]): string => redactSecrets(parts.map((p) => (p instanceof Error ? p.message : typeof p === 'string' ? p : JSON.stringify(p))).join(' '));
   const errorOf = (parts: unknown[]): Error | undefined => parts.find((p): p is Error => p instanceof Error);
   return {
     debug: (...parts: unknown[]) => {
@@ -32,4 +32,16 @@ export function boltLogger(logger: Logger): BoltLogger {
     getLevel: () => PINO_TO_BOLT[logger.level] ?? LogLevel.INFO,
     setName: () => undefined,
   };
+}
+
+/** Body fields that hold credentials: the WebClient logs request bodies at debug (oauth.v2.access sends client_secret). */
+const SECRET_FIELDS = /((?:\\?")(?:client_secret|token|access_token|refresh_token|bot_token|code)(?:\\?")\s*:\s*\\?")[^"\\]*/g;
+/** The same fields form-encoded (`client_secret=…&code=…`). */
+const SECRET_PARAMS = /\b(client_secret|token|access_token|refresh_token|code)=[^&\s"]*/g;
+/** Slack tokens wherever they appear (xoxb-, xoxp-, xapp-, xoxe-…). */
+const SLACK_TOKENS = /\b(xox[a-z]|xapp)-[A-Za-z0-9-]+/g;
+
+/** What Bolt, the WebClient and @slack/oauth log, with credentials replaced: a log line never holds a token or secret. */
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_FIELDS, '$1[redacted]').replace(SECRET_PARAMS, '$1=[redacted]').replace(SLACK_TOKENS, '$1-[redacted]');
 }

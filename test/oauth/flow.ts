@@ -1,0 +1,66 @@
+/**
+ * What a browser and Slack do around an OAuth install, and what Slack sends a multi-workspace bot, for the tests
+ * in test/oauth: the install page, Slack's redirect back (code + state + the browser's cookie), slash commands
+ * and Events API callbacks from a given team, signed with the signing secret.
+ */
+import { expect } from 'vitest';
+import { postSlash, sign, SIGNING_SECRET, type SlackHttpAnswer } from '../adapters/slack/harness.js';
+import type { FakeSlack } from '../helpers/fake-slack.js';
+
+let counter = 0;
+
+/** GET /slack/install as a browser: the page, its Add to Slack link, and the state cookie Slack's redirect must come back with. */
+export async function startInstall(base: string): Promise<{ page: string; authorizeUrl: URL; cookie: string }> {
+  const res = await fetch(`${base}/slack/install`);
+  expect(res.status).toBe(200);
+  const page = await res.text();
+  const href = /href="([^"]+)"/.exec(page)?.[1]?.replace(/&#38;/g, '&');
+  const cookie = res.headers.get('set-cookie')?.split(';')[0] ?? '';
+  return { page, authorizeUrl: new URL(href!), cookie };
+}
+
+/** Slack sending the browser back to GET /slack/oauth_redirect. */
+export async function redirect(base: string, query: Record<string, string>, cookie?: string): Promise<{ status: number; page: string }> {
+  const res = await fetch(`${base}/slack/oauth_redirect?${new URLSearchParams(query)}`, { headers: cookie ? { cookie } : {} });
+  return { status: res.status, page: await res.text() };
+}
+
+/** The whole flow for one workspace: install page → the user allows in Slack → Slack redirects back with code and state. */
+export async function install(base: string, slack: FakeSlack, team: string, redirectUri?: string): Promise<{ status: number; page: string }> {
+  const { authorizeUrl, cookie } = await startInstall(base);
+  const code = slack.oauth.approve(team, { ...(redirectUri ? { redirectUri } : {}), user: `UADMIN${team}` });
+  return redirect(base, { code, state: authorizeUrl.searchParams.get('state')! }, cookie);
+}
+
+/** A signed slash command typed in `team` (default: its admin, in its general channel). */
+export function slashFrom(base: string, slack: FakeSlack, team: string, command: string, text: string, user = `UADMIN${team}`, channel = `C${team}GEN`): Promise<SlackHttpAnswer> {
+  const body = new URLSearchParams({
+    token: 'deprecated',
+    team_id: team,
+    team_domain: team.toLowerCase(),
+    channel_id: channel,
+    channel_name: 'general',
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command,
+    text,
+    api_app_id: 'A0FAKE',
+    is_enterprise_install: 'false',
+    response_url: slack.responseUrl(),
+    trigger_id: `${Date.now()}.${++counter}.oauth`,
+  }).toString();
+  return postSlash(`${base}/slack/events`, { command }, { body });
+}
+
+/** A signed Events API callback from `team`; resolves with the HTTP status once the bot answered. */
+export async function eventFrom(base: string, team: string, inner: Record<string, unknown>): Promise<number> {
+  const body = JSON.stringify({ token: 'deprecated', team_id: team, api_app_id: 'A0FAKE', type: 'event_callback', event_id: `Ev${Date.now()}${++counter}`, event_time: Math.floor(Date.now() / 1000), event: inner });
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const res = await fetch(`${base}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(SIGNING_SECRET, timestamp, body) },
+    body,
+  });
+  await res.text();
+  return res.status;
+}
