@@ -254,7 +254,7 @@ export class DeliveryEngine {
     // database): it is leased again by that claim, and its job goes on — never a second job for it.
     const fresh = rows.filter((r) => !this.held.has(r.id));
     for (const group of this.groups(fresh)) void this.start(group);
-    // For /healthz: at most once a second of real time, whatever the clock.
+    // For /healthz: at most every HEALTH_EVERY_MS of real time, whatever the clock.
     if (performance.now() - this.oldestCheckedAt >= HEALTH_EVERY_MS) {
       this.oldestCheckedAt = performance.now();
       this.lastOldestDue = await this.ledger.oldestDue(now).catch(() => this.lastOldestDue);
