@@ -13,7 +13,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Database } from './database.js';
 import type { SlackInstallationsTable } from './schema.js';
-import { TokenCipher } from './token-cipher.js';
+import { TokenCipher, TokenDecryptError } from './token-cipher.js';
 import { transaction, writeOnce } from './write.js';
 
 /** Starts the status reason of digests and alerts the bot paused because their workspace removed the app. */
@@ -127,18 +127,28 @@ export class SlackInstallationStore {
 
   /**
    * Re-encrypts every token written under an older key (TOKEN_ENCRYPTION_KEY_PREVIOUS) with the current one.
-   * Returns how many rows changed; after a run that changed them all, the old key may be dropped.
+   * Returns how many rows changed, and the ids of those no configured key opens (left as they are: that workspace
+   * must reinstall, the others keep working). After a run with none unreadable, the old key may be dropped.
    */
-  async reencryptStale(): Promise<number> {
+  async reencryptStale(): Promise<{ reencrypted: number; unreadable: string[] }> {
     const rows = await this.database.kysely.selectFrom('slack_installations').select(['id', 'bot_token']).execute();
     let changed = 0;
+    const unreadable: string[] = [];
     for (const row of rows) {
       if (!this.cipher.isStale(row.bot_token)) continue;
-      const fresh = this.cipher.encrypt(this.cipher.decrypt(row.bot_token, row.id), row.id);
+      let plain: string;
+      try {
+        plain = this.cipher.decrypt(row.bot_token, row.id);
+      } catch (error) {
+        if (!(error instanceof TokenDecryptError)) throw error;
+        unreadable.push(row.id);
+        continue;
+      }
+      const fresh = this.cipher.encrypt(plain, row.id);
       await writeOnce(this.database, (db) => db.updateTable('slack_installations').set({ bot_token: fresh }).where('id', '=', row.id).where('bot_token', '=', row.bot_token).execute());
       changed += 1;
     }
-    return changed;
+    return { reencrypted: changed, unreadable };
   }
 
   /**

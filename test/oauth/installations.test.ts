@@ -112,10 +112,15 @@ describe('installation store on SQLite', () => {
     expect(() => new TokenCipher(newKey).decrypt('v1.x.y.z.w', 'T:T1')).toThrow(TokenDecryptError);
     const rotated = new SlackInstallationStore(database, new TokenCipher(newKey, [oldKey]));
     expect((await rotated.find({ teamId: 'T1' }))?.botToken).toBe(T1_TOKEN);
-    expect(await rotated.reencryptStale()).toBe(1);
-    expect(await rotated.reencryptStale()).toBe(0);
+    expect(await rotated.reencryptStale()).toEqual({ reencrypted: 1, unreadable: [] });
+    expect(await rotated.reencryptStale()).toEqual({ reencrypted: 0, unreadable: [] });
     // The old key is no longer needed.
     expect((await new SlackInstallationStore(database, new TokenCipher(newKey)).find({ teamId: 'T1' }))?.botToken).toBe(T1_TOKEN);
+    // A row no configured key opens is reported, not fatal: the other rows are still re-encrypted.
+    await new SlackInstallationStore(database, new TokenCipher(randomBytes(32))).save(install('T2', T2_TOKEN));
+    const third = randomBytes(32);
+    await new SlackInstallationStore(database, new TokenCipher(newKey)).save(install('T3', 'xoxb-t3'));
+    expect(await new SlackInstallationStore(database, new TokenCipher(third, [newKey])).reencryptStale()).toEqual({ reencrypted: 2, unreadable: ['T:T2'] });
     await database.close();
   });
 

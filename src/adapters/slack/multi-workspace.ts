@@ -41,7 +41,10 @@ export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptio
   const slackApiUrl = config.SLACK_API_URL === undefined ? undefined : config.SLACK_API_URL.endsWith('/') ? config.SLACK_API_URL : `${config.SLACK_API_URL}/`;
   const installations = new SlackInstallationStore(store.database, TokenCipher.fromConfig(config));
   const rotated = await installations.reencryptStale();
-  if (rotated > 0) logger.info({ installations: rotated }, 'Slack tokens re-encrypted with the current TOKEN_ENCRYPTION_KEY; the previous key can be removed once every replica runs with it');
+  if (rotated.reencrypted > 0) logger.info({ installations: rotated.reencrypted }, 'Slack tokens re-encrypted with the current TOKEN_ENCRYPTION_KEY; the previous key can be removed once every replica runs with it');
+  if (rotated.unreadable.length > 0) {
+    logger.error({ installations: rotated.unreadable }, 'Slack tokens no configured key opens (set the old key in TOKEN_ENCRYPTION_KEY_PREVIOUS): these workspaces are not served until then, or until they reinstall');
+  }
 
   const uninstall = async (teamId: string, why: string): Promise<void> => {
     workspaces.forget(teamId);
