@@ -9,7 +9,7 @@
  * an answer not ready in time is deferred (type 6 for an update, type 5 for a follow-up) and delivered through the
  * interaction webhook. Every message carries `allowed_mentions: { parse: [] }` (renderMessage).
  */
-import { Routes, type REST } from 'discord.js';
+import { MessageFlags, Routes, type ButtonInteraction, type ChatInputCommandInteraction, type Interaction, type ModalSubmitInteraction, type REST, type StringSelectMenuInteraction } from 'discord.js';
 import type { Core } from '../../core/core.js';
 import { answerAction, decodeAction, type ActionAnswer } from '../../core/interaction.js';
 import { errorReply } from '../../core/reply.js';
@@ -21,6 +21,9 @@ import { discordCaller } from './invocation.js';
 import { EPHEMERAL, renderMessage } from './render.js';
 
 const ResponseType = { ChannelMessageWithSource: 4, DeferredChannelMessage: 5, DeferredUpdateMessage: 6, UpdateMessage: 7 } as const;
+
+/** Writes the interaction response (HTTP body, or the discord.js call for it in gateway mode). */
+export type Respond = (body: { type: number; data?: any }) => void | Promise<void>;
 
 /** The parts of a MESSAGE_COMPONENT interaction this reads. */
 export interface RawComponentInteraction {
@@ -50,7 +53,7 @@ export interface ComponentDeps {
  * Buttons on a component are pressed by whoever sees them: admin rights come from the member's own permissions,
  * never from a command's Integrations gate (which Discord applies to commands only).
  */
-export async function answerComponent(interaction: RawComponentInteraction, respond: (body: unknown) => void, deps: ComponentDeps): Promise<void> {
+export async function answerComponent(interaction: RawComponentInteraction, respond: Respond, deps: ComponentDeps): Promise<void> {
   const { core, logger } = deps;
   const user = interaction.member?.user ?? interaction.user;
   const caller = discordCaller({
@@ -74,15 +77,15 @@ export async function answerComponent(interaction: RawComponentInteraction, resp
     const message = renderMessage(early.reply);
     if (early.replace) {
       const { flags: _kept, ...update } = message;
-      respond({ type: ResponseType.UpdateMessage, data: update });
+      await respond({ type: ResponseType.UpdateMessage, data: update });
     } else {
-      respond({ type: ResponseType.ChannelMessageWithSource, data: message });
+      await respond({ type: ResponseType.ChannelMessageWithSource, data: message });
     }
   } else {
     // Not ready within 2 s: acknowledge now, deliver by webhook. An update is deferred as one (type 6) only when
     // it will replace the message; the action's kind is known from its id before the answer is.
     const replace = /^cx1\|\d{1,2}\|u/.test(encoded);
-    respond(replace ? { type: ResponseType.DeferredUpdateMessage } : { type: ResponseType.DeferredChannelMessage, data: originalPrivate ? { flags: EPHEMERAL } : {} });
+    await respond(replace ? { type: ResponseType.DeferredUpdateMessage } : { type: ResponseType.DeferredChannelMessage, data: originalPrivate ? { flags: EPHEMERAL } : {} });
     answer = await readyWithin(answering, INTERACTION_TOKEN_MS);
     if (!answer || !appId || !token) {
       logger.error({ interaction: interaction.id }, 'a deferred Discord button answer was not ready within the interaction token\'s lifetime; dropped');
@@ -130,7 +133,7 @@ export function opensDigestForm(interaction: { type: number; data?: { name?: str
  * answer with the form (type 9), its MODAL_SUBMIT (type 5) with the typed command's answer, anything else pressed
  * through `answerComponent`. `respond` writes the HTTP answer. Never rejects.
  */
-export async function answerInteractive(interaction: RawComponentInteraction & { type: number; data?: Record<string, any> }, respond: (body: unknown) => void, deps: ComponentDeps): Promise<void> {
+export async function answerInteractive(interaction: RawComponentInteraction & { type: number; data?: Record<string, any> }, respond: Respond, deps: ComponentDeps): Promise<void> {
   if (opensDigestForm(interaction as never)) return respond(digestFormResponse());
   const customId = String(interaction.data?.custom_id ?? '');
   if (interaction.type === 3) {
@@ -147,8 +150,58 @@ export async function answerInteractive(interaction: RawComponentInteraction & {
   try {
     const answered = await answerDigestForm(deps.core, submittedValues(interaction.data?.components), trusted);
     const message = renderMessage(answered.reply.visibility === 'private' ? answered.reply : { ...answered.reply, visibility: 'private' });
-    respond({ type: ResponseType.ChannelMessageWithSource, data: answered.fixIt ? { ...message, components: [answered.fixIt] } : message });
+    await respond({ type: ResponseType.ChannelMessageWithSource, data: answered.fixIt ? { ...message, components: [answered.fixIt] } : message });
   } catch (error) {
-    respond({ type: ResponseType.ChannelMessageWithSource, data: renderMessage(deps.core.internalError(error, { platform: 'discord', form: DIGEST_FORM_ID, caller: caller.userId })) });
+    await respond({ type: ResponseType.ChannelMessageWithSource, data: renderMessage(deps.core.internalError(error, { platform: 'discord', form: DIGEST_FORM_ID, caller: caller.userId })) });
+  }
+}
+
+/**
+ * Gateway mode (DISCORD_TOKEN without an interactions URL): the same presses, form and submissions arrive as
+ * discord.js objects. They are reduced to the raw shape `answerInteractive` reads, and its responses become the
+ * discord.js calls for them (showModal, reply, update, deferReply, deferUpdate). Returns false for anything else
+ * (commands, autocomplete), which the gateway handler answers as before.
+ */
+export async function answerGatewayInteractive(interaction: Interaction, deps: ComponentDeps): Promise<boolean> {
+  const bareAdd = interaction.isChatInputCommand() && interaction.commandName === 'digest' && interaction.options.getSubcommand(false) === 'add' && interaction.options.data[0]?.options?.length === 0;
+  if (!bareAdd && !interaction.isButton() && !interaction.isStringSelectMenu() && !interaction.isModalSubmit()) return false;
+  const i = interaction as ButtonInteraction | StringSelectMenuInteraction | ModalSubmitInteraction | ChatInputCommandInteraction;
+  const member = i.inGuild() ? { user: { id: i.user.id, username: i.user.username, global_name: i.user.globalName }, permissions: i.memberPermissions?.bitfield.toString() ?? '0' } : undefined;
+  const data: Record<string, unknown> = bareAdd
+    ? { name: 'digest', options: [{ type: 1, name: 'add', options: [] }] }
+    : i.isModalSubmit()
+      ? { custom_id: i.customId, components: (['time', 'days', 'zone'] as const).map((id) => ({ type: 1, components: [{ type: 4, custom_id: id, value: fieldValue(i, id) }] })) }
+      : { custom_id: (i as ButtonInteraction).customId, ...(i.isStringSelectMenu() ? { values: i.values } : {}) };
+  const raw = {
+    id: i.id,
+    type: bareAdd ? 2 : i.isModalSubmit() ? 5 : 3,
+    application_id: i.applicationId,
+    token: i.token,
+    data,
+    channel_id: i.channelId ?? undefined,
+    ...(member ? { member } : { user: { id: i.user.id, username: i.user.username, global_name: i.user.globalName } }),
+    ...('message' in i && i.message ? { message: { id: i.message.id, flags: Number(i.message.flags.bitfield) } } : {}),
+  };
+  const options = (body: Record<string, any>) => ({ embeds: body.embeds, components: body.components ?? [], allowedMentions: { parse: [] }, ...(body.flags ? { flags: MessageFlags.Ephemeral as const } : {}) });
+  const respond: Respond = async (body) => {
+    if (body.type === 9 && !i.isModalSubmit()) await i.showModal(body.data);
+    else if (body.type === 7 && (i.isButton() || i.isStringSelectMenu())) await i.update(options(body.data) as never);
+    else if (body.type === 6 && (i.isButton() || i.isStringSelectMenu())) await i.deferUpdate();
+    else if (body.type === 5) await i.deferReply(body.data?.flags ? { flags: MessageFlags.Ephemeral } : {});
+    else await i.reply(options(body.data ?? {}) as never);
+  };
+  try {
+    await answerInteractive(raw as never, respond, deps);
+  } catch (error) {
+    deps.logger.error({ err: error, interaction: i.id }, 'discord button or form answer failed');
+  }
+  return true;
+}
+
+function fieldValue(interaction: ModalSubmitInteraction, id: string): string {
+  try {
+    return interaction.fields.getTextInputValue(id);
+  } catch {
+    return '';
   }
 }

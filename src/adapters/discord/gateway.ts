@@ -10,6 +10,7 @@ import { errorReply, type Reply } from '../../core/reply.js';
 import type { DiscordCommandSet } from './commands.js';
 import { answerCommand, autocompleteChoices, discordCaller } from './invocation.js';
 import { renderMessage } from './render.js';
+import { answerGatewayInteractive } from './components.js';
 import { CHART_FILENAME, chartEdit } from './charts.js';
 import type { TokenState } from '../token-state.js';
 import { DEFER_AFTER_MS, deferPrivately, INTERACTION_TOKEN_MS, readyWithin } from './deferral.js';
@@ -49,6 +50,8 @@ export function watchGatewayToken(client: Client, token: TokenState): void {
 export async function handleGatewayInteraction(interaction: Interaction, deps: GatewayDeps): Promise<void> {
   const { core, commands, logger, charts } = deps;
   try {
+    // Buttons, selects, the digest form and its submission (components.ts), as over HTTP interactions.
+    if (await answerGatewayInteractive(interaction, { core, logger, webhooks: () => interaction.client.rest, charts, deferAfterMs: deps.deferAfterMs })) return;
     if (interaction.isAutocomplete()) {
       const invocation = { name: interaction.commandName, options: interaction.options.data };
       let choices: ReturnType<typeof autocompleteChoices> = [];
@@ -121,5 +124,6 @@ export function toReplyOptions(reply: Reply): InteractionReplyOptions {
     embeds: message.embeds,
     allowedMentions: { parse: [] },
     ...(message.flags ? { flags: MessageFlags.Ephemeral } : {}),
+    ...(message.components ? { components: message.components as never } : {}),
   };
 }
