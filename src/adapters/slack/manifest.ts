@@ -26,8 +26,11 @@ export type SlackManifest = webApi.AppsManifestCreateArguments['manifest'];
  */
 export const BOT_SCOPES = ['commands', 'chat:write', 'chat:write.public', 'users:read', 'im:write', 'files:write', 'channels:read', 'groups:read', 'im:read', 'mpim:read'] as const;
 
-/** Events about the installation itself (no scope needed): a revoked token stops posting and degrades health. */
-export const BOT_EVENTS = ['app_uninstalled', 'tokens_revoked'] as const;
+/**
+ * Events (none needs a scope): about the installation itself — a revoked token stops posting and degrades health —
+ * and `app_home_opened`, which publishes the App Home (src/adapters/slack/home.ts).
+ */
+export const BOT_EVENTS = ['app_uninstalled', 'tokens_revoked', 'app_home_opened'] as const;
 
 /** Placeholder request URL in the committed manifest; docs/slack.md says where to put the real one. */
 export const PLACEHOLDER_BASE_URL = 'https://capex-bot.example.com';
@@ -104,10 +107,14 @@ export function buildSlackManifest(commands: readonly CommandSpec[], options: Ma
     features: {
       bot_user: { display_name: name.toLowerCase().replace(/[^a-z0-9._-]/g, '-'), always_online: false },
       slash_commands: slashCommandEntries(commands, url),
+      // The Home tab shows figures and schedules; the Messages tab keeps the bot's DMs to admins, read-only.
+      app_home: { home_tab_enabled: true, messages_tab_enabled: true, messages_tab_read_only_enabled: true },
     },
     oauth_config: { ...(options.oauth ? { redirect_urls: [`${base}${REDIRECT_PATH}`] } : {}), scopes: { bot: [...BOT_SCOPES] } },
     settings: {
       event_subscriptions: { ...(url ? { request_url: url } : {}), bot_events: [...BOT_EVENTS] },
+      // Buttons, selects and the digest form post to the same signed endpoint (or arrive over Socket Mode).
+      interactivity: { is_enabled: true, ...(url ? { request_url: url } : {}) },
       org_deploy_enabled: Boolean(options.oauth),
       socket_mode_enabled: socketMode,
       token_rotation_enabled: false,

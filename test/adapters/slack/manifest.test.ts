@@ -39,9 +39,9 @@ describe('slack/manifest.json', () => {
   it('subscribes to the events that say the token is gone (HTTP request URL, or Socket Mode)', () => {
     expect(buildSlackManifest(commands, { baseUrl: 'https://bot.example.org' }).settings?.event_subscriptions).toEqual({
       request_url: 'https://bot.example.org/slack/events',
-      bot_events: ['app_uninstalled', 'tokens_revoked'],
+      bot_events: ['app_uninstalled', 'tokens_revoked', 'app_home_opened'],
     });
-    expect(buildSlackManifest(commands, { socketMode: true }).settings?.event_subscriptions).toEqual({ bot_events: ['app_uninstalled', 'tokens_revoked'] });
+    expect(buildSlackManifest(commands, { socketMode: true }).settings?.event_subscriptions).toEqual({ bot_events: ['app_uninstalled', 'tokens_revoked', 'app_home_opened'] });
   });
 
   it('Socket Mode variant has no request URLs; a custom URL gets the events path', () => {
