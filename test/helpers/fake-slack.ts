@@ -116,8 +116,12 @@ export interface FakeSlackChannel {
 export interface FakeSlackOAuth {
   readonly clientId: string;
   readonly clientSecret: string;
-  /** The user allowed the install in `team`: a one-time code for oauth.v2.access (as on Slack's redirect). */
-  approve(team: string, options?: { enterprise?: string; user?: string; redirectUri?: string }): string;
+  /**
+   * The user allowed the install in `team`: a one-time code for oauth.v2.access (as on Slack's redirect). `orgWide`:
+   * an Enterprise Grid org-wide install — pass the organization (`E…`) as `team` and `enterprise`; the answer has
+   * no team and `is_enterprise_install: true`, and the token belongs to the organization.
+   */
+  approve(team: string, options?: { enterprise?: string; user?: string; redirectUri?: string; orgWide?: boolean }): string;
   /** The bot token most recently issued to `team`. */
   tokenOf(team: string): string | undefined;
   /** The team a token was issued to (undefined for tokens the fake did not issue). */
@@ -219,7 +223,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const uploads = new Map<string, FakeSlackUpload>();
   const sharedFiles: FakeSlackSharedFile[] = [];
   const oauthClient = { clientId: options.oauth?.clientId ?? 'fake-client-id', clientSecret: options.oauth?.clientSecret ?? 'fake-client-secret' };
-  const codes = new Map<string, { team: string; enterprise?: string; user: string; redirectUri?: string }>();
+  const codes = new Map<string, { team: string; enterprise?: string; user: string; redirectUri?: string; orgWide?: boolean }>();
   const issuedTokens = new Map<string, string>();
   const latestToken = new Map<string, string>();
   const uninstalledTeams = new Set<string>();
@@ -267,9 +271,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     socketMode: sockets.api,
     oauth: {
       ...oauthClient,
-      approve: (team, { enterprise, user = 'UINSTALLER', redirectUri } = {}) => {
+      approve: (team, { enterprise, user = 'UINSTALLER', redirectUri, orgWide } = {}) => {
         const code = `code-${team}-${randomBytes(6).toString('hex')}`;
-        codes.set(code, { team, enterprise, user, redirectUri });
+        codes.set(code, { team, enterprise, user, redirectUri, orgWide });
         return code;
       },
       tokenOf: (team) => latestToken.get(team),
@@ -488,9 +492,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       scope: 'commands,chat:write,chat:write.public,users:read,im:write,files:write,channels:read,groups:read,im:read,mpim:read',
       bot_user_id: `UBOT${grant.team}`,
       app_id: 'A0FAKE',
-      team: { id: grant.team, name: `Team ${grant.team}` },
+      team: grant.orgWide ? null : { id: grant.team, name: `Team ${grant.team}` },
       enterprise: grant.enterprise ? { id: grant.enterprise, name: `Org ${grant.enterprise}` } : null,
-      is_enterprise_install: false,
+      is_enterprise_install: Boolean(grant.orgWide),
       authed_user: { id: grant.user },
     };
   }

@@ -32,8 +32,8 @@ export async function install(base: string, slack: FakeSlack, team: string, redi
   return redirect(base, { code, state: authorizeUrl.searchParams.get('state')! }, cookie);
 }
 
-/** A signed slash command typed in `team` (default: its admin, in its general channel). */
-export function slashFrom(base: string, slack: FakeSlack, team: string, command: string, text: string, user = `UADMIN${team}`, channel = `C${team}GEN`): Promise<SlackHttpAnswer> {
+/** A signed slash command typed in `team` (default: its admin, in its general channel); `orgWide`: in a workspace of that Enterprise Grid org with an org-wide install. */
+export function slashFrom(base: string, slack: FakeSlack, team: string, command: string, text: string, user = `UADMIN${team}`, channel = `C${team}GEN`, orgWide?: string): Promise<SlackHttpAnswer> {
   const body = new URLSearchParams({
     token: 'deprecated',
     team_id: team,
@@ -45,7 +45,8 @@ export function slashFrom(base: string, slack: FakeSlack, team: string, command:
     command,
     text,
     api_app_id: 'A0FAKE',
-    is_enterprise_install: 'false',
+    is_enterprise_install: orgWide ? 'true' : 'false',
+    ...(orgWide ? { enterprise_id: orgWide, enterprise_name: `Org ${orgWide}` } : {}),
     response_url: slack.responseUrl(),
     trigger_id: `${Date.now()}.${++counter}.oauth`,
   }).toString();

@@ -185,6 +185,24 @@ describe('installing capex-bot to many Slack workspaces', () => {
     expect(JSON.parse(await (await fetch(`${base}/healthz`)).text()).platforms.slack.status).toBe('ok');
   });
 
+  it('GIVEN an org-wide install in Enterprise Grid org E1 THEN commands from its workspaces and their digests use the org’s token, and T2 sees none of it', async () => {
+    slack.addUser({ id: 'UADMINE1', is_admin: true, team: 'E1' });
+    slack.addChannel({ id: 'CE1GEN', team: 'E1' });
+    const { authorizeUrl, cookie } = await startInstall();
+    const code = slack.oauth.approve('E1', { enterprise: 'E1', orgWide: true, redirectUri: REDIRECT });
+    const page = await redirect({ code, state: authorizeUrl.searchParams.get('state')! }, cookie);
+    expect(page.page).toContain('capex-bot is now installed in <strong>Org E1</strong>');
+    slack.reset();
+    // A workspace T5 of the organization, never installed on its own.
+    const added = await slashFrom(base, slack, 'T5', '/capex-digest', 'add 07:00', 'UADMINE1', 'CE1GEN', 'E1');
+    expect(answerText(added)).toContain('added: <#CE1GEN>');
+    const [schedule] = await bot.runtime.store!.listSchedules('slack:E1:');
+    expect(schedule?.channelId).toBe('slack:E1:CE1GEN');
+    expect(answerText(await slashFrom(base, slack, 'T5', '/capex-digest', `send ${schedule!.id}`, 'UADMINE1', 'CE1GEN', 'E1'))).toContain('Posted the digest');
+    expect(slack.requests.filter((r) => r.api).every((r) => slack.oauth.teamOf(r.token) === 'E1')).toBe(true);
+    expect(answerText(await slash('T2', '/capex-digest', 'list'))).not.toContain('CE1GEN');
+  });
+
   it('GIVEN T1 installs again THEN what the uninstall paused runs again, with the new token', async () => {
     const t1 = await idOf('T1');
     expect((await install('T1')).status).toBe(200);

@@ -22,7 +22,7 @@ import { mountSlackOAuth } from './oauth.js';
 import { SharedHttpReceiver } from './receiver.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { slackSyntax } from './syntax.js';
-import { SlackWorkspaces } from './workspaces.js';
+import { SlackWorkspaces, workspaceKey } from './workspaces.js';
 
 export interface StartMultiWorkspaceOptions extends StartSlackOptions {
   /** The bot's store: installations live in its database. */
@@ -46,12 +46,16 @@ export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptio
     logger.error({ installations: rotated.unreadable }, 'Slack tokens no configured key opens (set the old key in TOKEN_ENCRYPTION_KEY_PREVIOUS): these workspaces are not served until then, or until they reinstall');
   }
 
-  const uninstall = async (teamId: string, why: string): Promise<void> => {
-    workspaces.forget(teamId);
-    const removed = await installations.delete({ teamId });
-    const paused = await installations.suspendWorkspace(`slack:${teamId}:`, why);
-    logger.warn({ team: teamId, why, removed, paused }, 'capex-bot was removed from a Slack workspace: its digests and alerts are paused until it is installed again');
+  /** `key`: the team, or the organization of an org-wide install (see workspaceKey). */
+  const uninstall = async (key: string, why: string): Promise<void> => {
+    workspaces.forget(key);
+    const removed = await installations.delete(key.startsWith('E') ? { enterpriseId: key, isEnterpriseInstall: true } : { teamId: key });
+    const paused = await installations.suspendWorkspace(`slack:${key}:`, why);
+    logger.warn({ workspace: key, why, removed, paused }, 'capex-bot was removed from a Slack workspace: its digests and alerts are paused until it is installed again');
   };
+  /** Which installation an event is about: the organization for an org-wide install, else the team. */
+  const eventKey = (body: { team_id?: string; enterprise_id?: string; is_enterprise_install?: boolean }): string =>
+    String(body.is_enterprise_install && body.enterprise_id ? body.enterprise_id : body.team_id);
   const workspaces: SlackWorkspaces = new SlackWorkspaces({
     store: installations,
     slackApiUrl,
@@ -82,10 +86,10 @@ export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptio
     workspace: (teamId, enterpriseId) => workspaces.forTeam(teamId, enterpriseId),
   });
   // Both events carry the team; Bolt lets them through even when the installation is already gone.
-  app.event('app_uninstalled', async ({ body }) => uninstall(String(body.team_id), 'app_uninstalled'));
+  app.event('app_uninstalled', async ({ body }) => uninstall(eventKey(body), 'app_uninstalled'));
   app.event('tokens_revoked', async ({ event, body }) => {
     // The app holds bot tokens only: a revoked user token changes nothing.
-    if ((event.tokens.bot ?? []).length > 0) await uninstall(String(body.team_id), 'tokens_revoked');
+    if ((event.tokens.bot ?? []).length > 0) await uninstall(eventKey(body), 'tokens_revoked');
   });
 
   mountSlackOAuth({
@@ -98,11 +102,11 @@ export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptio
     store: installations,
     scopes: BOT_SCOPES,
     logger,
-    onInstalled: async (teamId) => {
-      if (!teamId) return;
-      workspaces.forget(teamId);
-      const resumed = await installations.resumeWorkspace(`slack:${teamId}:`);
-      if (resumed.schedules + resumed.alerts > 0) logger.info({ team: teamId, ...resumed }, 'digests and alerts paused by an earlier uninstall run again');
+    onInstalled: async (installation) => {
+      const key = workspaceKey(installation);
+      workspaces.forget(key);
+      const resumed = await installations.resumeWorkspace(`slack:${key}:`);
+      if (resumed.schedules + resumed.alerts > 0) logger.info({ workspace: key, ...resumed }, 'digests and alerts paused by an earlier uninstall run again');
     },
   });
   await app.start();

@@ -14,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InstallProvider, type CodedError, type Installation, type InstallationStore } from '@slack/oauth';
 import type { HttpServer } from '../../http/server.js';
 import type { Logger } from '../../core/log.js';
-import type { SlackInstallationStore } from '../../store/installations.js';
+import type { SlackInstallationRecord, SlackInstallationStore } from '../../store/installations.js';
 import { boltLogger } from './bolt-logger.js';
 
 export const INSTALL_PATH = '/slack/install';
@@ -35,8 +35,8 @@ export interface SlackOAuthOptions {
   /** The bot scopes asked for (the manifest's BOT_SCOPES). */
   scopes: readonly string[];
   logger: Logger;
-  /** After an installation is stored: forget cached tools of the team, resume what its uninstall paused. */
-  onInstalled(teamId: string | undefined, enterpriseId: string | undefined): Promise<void>;
+  /** After an installation is stored: forget cached tools of the workspace, resume what its uninstall paused. */
+  onInstalled(installation: SlackInstallationRecord): Promise<void>;
 }
 
 /** The redirect URL Slack must have on file ("OAuth & Permissions" → Redirect URLs), when the public URL is known. */
@@ -52,7 +52,7 @@ export function mountSlackOAuth(options: SlackOAuthOptions): InstallProvider {
       if (!installation.bot?.token) throw new Error('Slack returned no bot token for this installation');
       const teamId = installation.team?.id;
       const enterpriseId = installation.enterprise?.id;
-      await store.save({
+      const record: SlackInstallationRecord = {
         ...(teamId ? { teamId } : {}),
         ...(installation.team?.name ? { teamName: installation.team.name } : {}),
         ...(enterpriseId ? { enterpriseId } : {}),
@@ -65,9 +65,10 @@ export function mountSlackOAuth(options: SlackOAuthOptions): InstallProvider {
         botToken: installation.bot.token,
         ...(installation.user?.id ? { installerUserId: installation.user.id } : {}),
         installedAt: Date.now(),
-      });
-      logger.info({ team: teamId, enterprise: enterpriseId, installer: installation.user?.id }, 'capex-bot installed in a Slack workspace');
-      await options.onInstalled(teamId, enterpriseId);
+      };
+      await store.save(record);
+      logger.info({ team: teamId, enterprise: enterpriseId, orgWide: record.isEnterpriseInstall, installer: installation.user?.id }, 'capex-bot installed in a Slack workspace');
+      await options.onInstalled(record);
     },
     // Bolt authorizes through src/adapters/slack/workspaces.ts; the provider asks only when told to.
     fetchInstallation: async (query) => {

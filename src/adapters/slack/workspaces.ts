@@ -39,7 +39,17 @@ export interface SlackWorkspacesOptions {
   onTokenRefused?: (teamId: string, reason: string) => void;
 }
 
-/** `slack:T1:C2` → { team: 'T1', id: 'C2' }; undefined for an id without a workspace. */
+/**
+ * The workspace part of ids for an installation: its team, or its organization for an org-wide (Enterprise Grid)
+ * install — one bot token serves every workspace of the organization, and its admins manage them together.
+ */
+export function workspaceKey(installation: Pick<SlackInstallationRecord, 'teamId' | 'enterpriseId' | 'isEnterpriseInstall'>): string {
+  const key = installation.isEnterpriseInstall ? installation.enterpriseId : installation.teamId;
+  if (!key) throw new Error('a Slack installation without team or enterprise id');
+  return key;
+}
+
+/** `slack:T1:C2` → { team: 'T1', id: 'C2' } (`team` may be an organization, `E…`); undefined for an id without a workspace. */
 export function splitScopedId(prefixed: string): { team: string; id: string } | undefined {
   const m = /^slack:([TE][A-Z0-9]+):([A-Z0-9]+)$/.exec(prefixed);
   return m ? { team: m[1]!, id: m[2]! } : undefined;
@@ -65,32 +75,39 @@ export class SlackWorkspaces {
     };
   };
 
-  /** The tools of a team's workspace, or undefined when the app is not installed there. */
-  forTeam(teamId: string, enterpriseId?: string): Promise<WorkspaceTools | undefined> {
-    let tools = this.tools.get(teamId);
+  /**
+   * The tools of a workspace, or undefined when the app is not installed there. `id` is a team (`T…`, its own
+   * install or its organization's org-wide one, given `enterpriseId`) or an organization (`E…`, org-wide install).
+   */
+  forTeam(id: string, enterpriseId?: string): Promise<WorkspaceTools | undefined> {
+    let tools = this.tools.get(id);
     if (!tools) {
-      tools = this.build(teamId, { teamId, enterpriseId });
-      this.tools.set(teamId, tools);
+      tools = this.build(id.startsWith('E') ? { enterpriseId: id, isEnterpriseInstall: true } : { teamId: id, enterpriseId });
+      this.tools.set(id, tools);
       // A failed lookup (database hiccup) is not remembered; a missing installation is looked up again next time.
-      void tools.then((t) => (t ? undefined : this.tools.delete(teamId)), () => this.tools.delete(teamId));
+      void tools.then((t) => (t ? undefined : this.tools.delete(id)), () => this.tools.delete(id));
     }
     return tools;
   }
 
-  /** Forgets a workspace's token and caches (after an uninstall, or a re-install with a new token). */
-  forget(teamId: string): void {
-    const tools = this.tools.get(teamId);
-    this.tools.delete(teamId);
-    void tools?.then((t) => t?.tokenState.revoke(`capex-bot was removed from Slack workspace ${teamId}`), () => undefined);
+  /** Forgets a workspace's (or organization's) token and caches: after an uninstall, or a re-install with a new token. */
+  forget(key: string): void {
+    const cached = [...this.tools.values()];
+    // Teams of an org-wide install are cached under their own ids: everything is rebuilt lazily, cheaply.
+    this.tools.clear();
+    for (const tools of cached) {
+      void tools.then((t) => t?.idPrefix === `slack:${key}:` && t.tokenState.revoke(`capex-bot was removed from Slack workspace ${key}`), () => undefined);
+    }
   }
 
-  private async build(teamId: string, lookup: InstallationLookup): Promise<WorkspaceTools | undefined> {
+  private async build(lookup: InstallationLookup): Promise<WorkspaceTools | undefined> {
     const installation = await this.options.store.find(lookup);
     if (!installation) return undefined;
-    return this.toolsFor(teamId, installation);
+    return this.toolsFor(installation);
   }
 
-  private toolsFor(teamId: string, installation: SlackInstallationRecord): WorkspaceTools {
+  private toolsFor(installation: SlackInstallationRecord): WorkspaceTools {
+    const teamId = workspaceKey(installation);
     const { slackApiUrl, logger } = this.options;
     const client = (timeoutMs?: number): webApi.WebClient => createOutboundWebClient({ token: installation.botToken, slackApiUrl, logger, ...(timeoutMs ? { timeoutMs } : {}) });
     const interactive = client(5_000);
