@@ -200,4 +200,26 @@ describe('installation store on PostgreSQL', () => {
     }
     expect(store).toBeDefined();
   });
+
+  it('GIVEN one-workspace ids THEN they are team-scoped once, and a workspace is suspended and resumed alone (same SQL on PostgreSQL)', async () => {
+    const database = await openDatabase(pgdb.url);
+    const db = database.kysely;
+    const schedule = (channel_id: string) =>
+      db.insertInto('schedules').values({ channel_id, kind: 'time', time: '09:00', days: null, cron: null, zone: 'UTC', status: 'active', status_reason: null, created_by: 'slack:U1', created_by_name: null, created_at: 1, armed_from: 1, updated_at: 1 }).execute();
+    await schedule('slack:C1');
+    await schedule('slack:T2:C1');
+    await schedule('discord:42');
+    await db.insertInto('alert_subscriptions').values({ channel_id: 'slack:C1', created_by: 'slack:U1', created_at: 1, updated_at: 1, status_reason: null }).execute();
+    const store = new SlackInstallationStore(database, new TokenCipher(KEY), () => 9);
+    // 1 channel and 3 creators of schedules, the alert's channel and creator.
+    expect(await store.scopeSingleWorkspaceRows('T1')).toBe(6);
+    expect(await store.scopeSingleWorkspaceRows('T1')).toBe(0);
+    const channels = async () => (await db.selectFrom('schedules').select(['channel_id', 'created_by', 'status']).orderBy('id').execute()).map((r) => `${r.channel_id} ${r.created_by} ${r.status}`);
+    expect(await channels()).toEqual(['slack:T1:C1 slack:T1:U1 active', 'slack:T2:C1 slack:T1:U1 active', 'discord:42 slack:T1:U1 active']);
+    expect(await store.suspendWorkspace('slack:T1:', 'app_uninstalled')).toEqual({ schedules: 1, alerts: 1 });
+    expect(await channels()).toEqual(['slack:T1:C1 slack:T1:U1 paused', 'slack:T2:C1 slack:T1:U1 active', 'discord:42 slack:T1:U1 active']);
+    expect(await store.resumeWorkspace('slack:T1:')).toEqual({ schedules: 1, alerts: 1 });
+    expect((await channels())[0]).toBe('slack:T1:C1 slack:T1:U1 active');
+    await database.close();
+  });
 });
