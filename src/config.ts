@@ -88,6 +88,12 @@ export const configSchema = z
     if (oauth.every(Boolean) && !c.TOKEN_ENCRYPTION_KEY) {
       ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEY'], message: 'set TOKEN_ENCRYPTION_KEY (`openssl rand -base64 32`): installations keep their bot tokens encrypted with it' });
     }
+    // 32 bytes as 64 hex characters or base64 (the token cipher's format, src/store/token-cipher.ts).
+    const key32 = /^(?:[0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$/;
+    const keys = [c.TOKEN_ENCRYPTION_KEY, ...(c.TOKEN_ENCRYPTION_KEY_PREVIOUS ?? '').split(',')].map((k) => k?.trim()).filter(Boolean);
+    if (keys.some((k) => !key32.test(k!))) {
+      ctx.addIssue({ code: 'custom', path: ['TOKEN_ENCRYPTION_KEY'], message: 'TOKEN_ENCRYPTION_KEY (and each TOKEN_ENCRYPTION_KEY_PREVIOUS) must be 32 random bytes as 64 hex characters or base64: `openssl rand -base64 32`' });
+    }
     if (oauth.every(Boolean) && !c.SLACK_SIGNING_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'set SLACK_SIGNING_SECRET: the install pages and Slack requests are served over HTTP' });
     }

@@ -4,7 +4,7 @@
  * degraded-and-retrying rather than fatal when its platform is down. With none, the bot runs the console, so
  * it works with no tokens at all.
  */
-import { loadConfig, webEnabled, type Config } from './config.js';
+import { loadConfig, slackOAuthEnabled, webEnabled, type Config } from './config.js';
 import { createLogger } from './core/log.js';
 import { HttpServer } from './http/server.js';
 import { createRuntime, type Runtime } from './runtime.js';
@@ -15,6 +15,7 @@ import { deliveryStatus, startDigests } from './schedule/wire.js';
 import { startNews } from './news/wire.js';
 import { startAlerts } from './alerts/wire.js';
 import { tellAdminsOfDatabaseProblems, withDatabaseHealth } from './store/alarm.js';
+import { openSlackInstallations } from './store/installations.js';
 import { startProposals } from './proposals/wire.js';
 import { mountWeb, startWebBesideConsole } from './web/index.js';
 
@@ -41,7 +42,9 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
   const http = needsHttp ? new HttpServer(() => withDatabaseHealth({ ...registry.healthz(), ...runtime.live.status(), ...deliveryStatus(runtime.services) }, runtime.store)) : undefined;
 
   // Every adapter's first attempt is over when this resolves; those that failed keep trying in the background.
-  await registry.start({ core: runtime.core, config, http, logger, ...(runtime.store ? { store: runtime.store } : {}) });
+  // Slack installed in many workspaces keeps each workspace's (encrypted) token in the database.
+  const installations = slackOAuthEnabled(config) && runtime.store ? openSlackInstallations(runtime.store, config) : undefined;
+  await registry.start({ core: runtime.core, config, http, logger, ...(installations ? { installations } : {}) });
   runtime.onClose(() => registry.stop());
   const adapters = registry.reports().map((r) => r.label);
   const outbound = registry.outbounds();

@@ -14,7 +14,7 @@ import type { Core } from './core.js';
 import type { Logger } from './log.js';
 import type { OutboundChannel } from './outbound.js';
 import type { Syntax, SyntaxFactory } from './syntax.js';
-import type { Store } from '../store/types.js';
+import type { InstallationStore } from './installations.js';
 
 export type { OutboundChannel, PostedMessage } from './outbound.js';
 export type { Syntax, SyntaxFactory } from './syntax.js';
@@ -72,8 +72,8 @@ export interface AdapterDeps {
   /** The one HTTP server Slack, Discord and /healthz share; present when some enabled adapter needs it. */
   http?: HttpServer;
   logger: Logger;
-  /** The open store, when the run has one: Slack installed in many workspaces keeps its installations there. */
-  store?: Store;
+  /** Per-workspace installations (Slack installed in many workspaces through OAuth); absent otherwise. */
+  installations?: InstallationStore;
 }
 
 /**

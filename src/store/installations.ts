@@ -11,6 +11,7 @@
  *   ids `slack:T1:C1` in schedules, the delivery ledger, alerts, news and audit rows.
  */
 import { sql, type Selectable } from 'kysely';
+import type { InstallationLookup, InstallationRecord, InstallationStore } from '../core/installations.js';
 import type { Database } from './database.js';
 import type { SlackInstallationsTable } from './schema.js';
 import { TokenCipher, TokenDecryptError } from './token-cipher.js';
@@ -19,28 +20,9 @@ import { transaction, writeOnce } from './write.js';
 /** Starts the status reason of digests and alerts the bot paused because their workspace removed the app. */
 export const UNINSTALLED_REASON = 'workspace uninstalled the app';
 
-export interface SlackInstallationRecord {
-  teamId?: string;
-  teamName?: string;
-  enterpriseId?: string;
-  enterpriseName?: string;
-  isEnterpriseInstall: boolean;
-  appId?: string;
-  botId?: string;
-  botUserId: string;
-  botScopes: string[];
-  /** In clear, only in memory: the store encrypts it before it reaches the database. */
-  botToken: string;
-  installerUserId?: string;
-  installedAt: number;
-}
-
-/** Which installation a request belongs to: an org-wide install answers for every team of its enterprise. */
-export interface InstallationLookup {
-  teamId?: string;
-  enterpriseId?: string;
-  isEnterpriseInstall?: boolean;
-}
+/** The store's names for the contract's types (src/core/installations.ts). */
+export type SlackInstallationRecord = InstallationRecord;
+export type { InstallationLookup };
 
 /** The row key: `E:<enterprise>` for an org-wide install, else `T:<team>`. Also the text the token is bound to. */
 export function installationKey(lookup: InstallationLookup): string {
@@ -63,7 +45,7 @@ const SCOPED_COLUMNS = [
   ['audit_log', 'actor'],
 ] as const;
 
-export class SlackInstallationStore {
+export class SlackInstallationStore implements InstallationStore {
   constructor(
     private readonly database: Database,
     private readonly cipher: TokenCipher,
@@ -234,4 +216,9 @@ export class SlackInstallationStore {
       installedAt: row.installed_at,
     };
   }
+}
+
+/** The installation store of an open Store's database, with the cipher TOKEN_ENCRYPTION_KEY(_PREVIOUS) describe. */
+export function openSlackInstallations(store: { readonly database: Database }, config: { TOKEN_ENCRYPTION_KEY?: string; TOKEN_ENCRYPTION_KEY_PREVIOUS?: string }): SlackInstallationStore {
+  return new SlackInstallationStore(store.database, TokenCipher.fromConfig(config));
 }

@@ -159,7 +159,7 @@ function describeSlackFailure(error: unknown): Failure {
  * unreachable or refusing the token at start-up leaves Slack degraded and retrying, never the process down.
  */
 export function createSlackAdapter(deps: AdapterDeps, timing: RetryTiming = {}): Adapter {
-  const { core, config, http, logger, store } = deps;
+  const { core, config, http, logger, installations } = deps;
   // Installed in many workspaces through OAuth (src/adapters/slack/multi-workspace.ts): HTTP only, tokens from the store.
   const oauth = slackOAuthEnabled(config);
   const socket = Boolean(config.SLACK_APP_TOKEN) && !oauth;
@@ -176,9 +176,9 @@ export function createSlackAdapter(deps: AdapterDeps, timing: RetryTiming = {}):
     check: () => {
       if (!config.SLACK_BOT_TOKEN && !oauth) throw new SlackStartError('SLACK_BOT_TOKEN is not set');
       if (!socket && !http) throw new SlackStartError('HTTP mode needs the shared HTTP server');
-      if (oauth && !store) throw new SlackStartError('installing to many workspaces needs the database (installations are stored there)');
+      if (oauth && !installations) throw new SlackStartError('installing to many workspaces needs the database (installations are stored there)');
     },
-    connect: () => (oauth && store ? startMultiWorkspaceSlack({ core, config, http, logger, store }) : startSlack({ core, config, http, logger })),
+    connect: () => (oauth && installations ? startMultiWorkspaceSlack({ core, config, http, logger, installations }) : startSlack({ core, config, http, logger })),
     describe: describeSlackFailure,
   });
 }

@@ -12,9 +12,7 @@
  */
 import { App, webApi, type Receiver } from '@slack/bolt';
 import type { Logger } from '../../core/log.js';
-import { SlackInstallationStore } from '../../store/installations.js';
-import type { Store } from '../../store/types.js';
-import { TokenCipher } from '../../store/token-cipher.js';
+import type { InstallationStore } from '../../core/installations.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackAdapter, StartSlackOptions } from './index.js';
 import { BOT_SCOPES } from './manifest.js';
@@ -25,8 +23,8 @@ import { slackSyntax } from './syntax.js';
 import { SlackWorkspaces, workspaceKey } from './workspaces.js';
 
 export interface StartMultiWorkspaceOptions extends StartSlackOptions {
-  /** The bot's store: installations live in its database. */
-  store: Store;
+  /** Where each workspace's installation (and encrypted token) is kept: the bot's database. */
+  installations: InstallationStore;
 }
 
 /** Why start-up cannot go on (a configuration that can never work). */
@@ -35,11 +33,10 @@ export class SlackOAuthConfigError extends Error {
 }
 
 export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptions): Promise<SlackAdapter> {
-  const { core, config, http, logger, store, ackBudgetMs, charts: withCharts = true } = options;
+  const { core, config, http, logger, installations, ackBudgetMs, charts: withCharts = true } = options;
   if (!http || !config.SLACK_SIGNING_SECRET) throw new SlackOAuthConfigError('installing to many workspaces needs the HTTP endpoint and SLACK_SIGNING_SECRET');
   core.useSyntax(slackSyntax);
   const slackApiUrl = config.SLACK_API_URL === undefined ? undefined : config.SLACK_API_URL.endsWith('/') ? config.SLACK_API_URL : `${config.SLACK_API_URL}/`;
-  const installations = new SlackInstallationStore(store.database, TokenCipher.fromConfig(config));
   const rotated = await installations.reencryptStale();
   if (rotated.reencrypted > 0) logger.info({ installations: rotated.reencrypted }, 'Slack tokens re-encrypted with the current TOKEN_ENCRYPTION_KEY; the previous key can be removed once every replica runs with it');
   if (rotated.unreadable.length > 0) {
@@ -128,7 +125,7 @@ export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptio
  * Upgrade from one-token mode: the workspace of SLACK_BOT_TOKEN (auth.test) is stored as an installation if it
  * has none, and ids written without a workspace become that workspace's. Safe to run at every start.
  */
-async function adoptSingleWorkspace(token: string, installations: SlackInstallationStore, slackApiUrl: string | undefined, logger: Logger): Promise<void> {
+async function adoptSingleWorkspace(token: string, installations: InstallationStore, slackApiUrl: string | undefined, logger: Logger): Promise<void> {
   const client = new webApi.WebClient(token, { slackApiUrl, logger: boltLogger(logger), retryConfig: { retries: 2 } });
   let auth: webApi.AuthTestResponse;
   try {

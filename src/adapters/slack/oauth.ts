@@ -11,10 +11,10 @@
  * The token never appears on a page or in a log line.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InstallProvider, type CodedError, type Installation, type InstallationStore } from '@slack/oauth';
+import { InstallProvider, type CodedError, type Installation, type InstallationStore as OAuthInstallationStore } from '@slack/oauth';
 import type { HttpServer } from '../../http/server.js';
 import type { Logger } from '../../core/log.js';
-import type { SlackInstallationRecord, SlackInstallationStore } from '../../store/installations.js';
+import type { InstallationRecord, InstallationStore } from '../../core/installations.js';
 import { boltLogger } from './bolt-logger.js';
 
 export const INSTALL_PATH = '/slack/install';
@@ -31,12 +31,12 @@ export interface SlackOAuthOptions {
   slackApiUrl?: string;
   /** Slack's authorize page (tests only). */
   authorizationUrl?: string;
-  store: SlackInstallationStore;
+  store: InstallationStore;
   /** The bot scopes asked for (the manifest's BOT_SCOPES). */
   scopes: readonly string[];
   logger: Logger;
   /** After an installation is stored: forget cached tools of the workspace, resume what its uninstall paused. */
-  onInstalled(installation: SlackInstallationRecord): Promise<void>;
+  onInstalled(installation: InstallationRecord): Promise<void>;
 }
 
 /** The redirect URL Slack must have on file ("OAuth & Permissions" → Redirect URLs), when the public URL is known. */
@@ -47,12 +47,12 @@ export function redirectUrl(publicUrl: string | undefined): string | undefined {
 export function mountSlackOAuth(options: SlackOAuthOptions): InstallProvider {
   const { http, store, logger } = options;
   const redirectUri = redirectUrl(options.publicUrl);
-  const installationStore: InstallationStore = {
+  const installationStore: OAuthInstallationStore = {
     storeInstallation: async (installation) => {
       if (!installation.bot?.token) throw new Error('Slack returned no bot token for this installation');
       const teamId = installation.team?.id;
       const enterpriseId = installation.enterprise?.id;
-      const record: SlackInstallationRecord = {
+      const record: InstallationRecord = {
         ...(teamId ? { teamId } : {}),
         ...(installation.team?.name ? { teamName: installation.team.name } : {}),
         ...(enterpriseId ? { enterpriseId } : {}),

@@ -11,7 +11,7 @@
 import type { Authorize, webApi } from '@slack/bolt';
 import type { Logger } from '../../core/log.js';
 import { ChannelUnreachableError, type OutboundChannel, type PostedMessage } from '../../core/outbound.js';
-import type { InstallationLookup, SlackInstallationRecord, SlackInstallationStore } from '../../store/installations.js';
+import type { InstallationLookup, InstallationRecord, InstallationStore } from '../../core/installations.js';
 import { TokenState } from '../token-state.js';
 import { SlackChannelCheck } from './channel-check.js';
 import { SlackChartUploader } from './charts.js';
@@ -30,7 +30,7 @@ export interface WorkspaceTools {
 }
 
 export interface SlackWorkspacesOptions {
-  store: SlackInstallationStore;
+  store: InstallationStore;
   slackApiUrl?: string;
   logger: Logger;
   /** Chart images under answers and digests (needs files:write). */
@@ -43,7 +43,7 @@ export interface SlackWorkspacesOptions {
  * The workspace part of ids for an installation: its team, or its organization for an org-wide (Enterprise Grid)
  * install — one bot token serves every workspace of the organization, and its admins manage them together.
  */
-export function workspaceKey(installation: Pick<SlackInstallationRecord, 'teamId' | 'enterpriseId' | 'isEnterpriseInstall'>): string {
+export function workspaceKey(installation: Pick<InstallationRecord, 'teamId' | 'enterpriseId' | 'isEnterpriseInstall'>): string {
   const key = installation.isEnterpriseInstall ? installation.enterpriseId : installation.teamId;
   if (!key) throw new Error('a Slack installation without team or enterprise id');
   return key;
@@ -106,7 +106,7 @@ export class SlackWorkspaces {
     return this.toolsFor(installation);
   }
 
-  private toolsFor(installation: SlackInstallationRecord): WorkspaceTools {
+  private toolsFor(installation: InstallationRecord): WorkspaceTools {
     const teamId = workspaceKey(installation);
     const { slackApiUrl, logger } = this.options;
     const client = (timeoutMs?: number): webApi.WebClient => createOutboundWebClient({ token: installation.botToken, slackApiUrl, logger, ...(timeoutMs ? { timeoutMs } : {}) });
