@@ -37,6 +37,10 @@ describe('commands and channels per platform', () => {
     expect(localizeText(channelRef('discord:dm-200000000000000002'), discord)).toBe('this direct message');
   });
 
+  it('GIVEN a channel of a workspace installed through OAuth (slack:T1:C2) THEN Slack mentions the conversation', () => {
+    expect(slackChannelMentions(channelRef('slack:T0TEAM1:C0123ABC'))).toBe('<#C0123ABC>');
+  });
+
   it('GIVEN a reference whose id is not a Slack channel THEN Slack shows it as plain text, never as markup', () => {
     expect(slackChannelMentions(channelRef('slack:<!channel>'))).toBe('#!channel');
     expect(slackChannelMentions(channelRef('discord:123456'))).toBe('#123456');
