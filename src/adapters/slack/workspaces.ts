@@ -22,6 +22,8 @@ import { SlackUserDirectory } from './users.js';
 export interface WorkspaceTools {
   /** `slack:T1:`: the prefix of every channel and user id of this workspace. */
   idPrefix: string;
+  /** A WebClient with this workspace's token for interactive calls (views.open, views.publish…): 5 s, no retries. */
+  client: webApi.WebClient;
   users: SlackUserDirectory;
   channels: SlackChannelCheck;
   charts?: SlackChartUploader;
@@ -116,6 +118,7 @@ export class SlackWorkspaces {
     const charts = this.options.charts ? new SlackChartUploader(client(20_000), logger) : undefined;
     return {
       idPrefix: `slack:${teamId}:`,
+      client: interactive,
       users: new SlackUserDirectory(interactive),
       channels: new SlackChannelCheck(interactive, logger),
       ...(charts ? { charts } : {}),
