@@ -31,10 +31,6 @@ export class AdapterRegistry {
     return new AdapterRegistry(platforms.filter((p) => p.enabled(config)));
   }
 
-  get names(): string[] {
-    return this.enabled.map((p) => p.name);
-  }
-
   get isEmpty(): boolean {
     return this.enabled.length === 0;
   }
