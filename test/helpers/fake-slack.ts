@@ -126,7 +126,7 @@ export interface FakeSlackOAuth {
   tokenOf(team: string): string | undefined;
   /** The team a token was issued to (undefined for tokens the fake did not issue). */
   teamOf(token: string | undefined): string | undefined;
-  /** The app was removed from `team`: its token answers `token_revoked` from now on. */
+  /** The app was removed from `team`: the tokens issued to it so far answer `token_revoked` (a later install gets a new one). */
   uninstall(team: string): void;
 }
 
@@ -226,7 +226,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const codes = new Map<string, { team: string; enterprise?: string; user: string; redirectUri?: string; orgWide?: boolean }>();
   const issuedTokens = new Map<string, string>();
   const latestToken = new Map<string, string>();
-  const uninstalledTeams = new Set<string>();
+  const revokedTokens = new Set<string>();
 
   const server: Server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -278,7 +278,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       },
       tokenOf: (team) => latestToken.get(team),
       teamOf: (token) => (token ? issuedTokens.get(token) : undefined),
-      uninstall: (team) => void uninstalledTeams.add(team),
+      uninstall: (team) => {
+        for (const [token, owner] of issuedTokens) if (owner === team) revokedTokens.add(token);
+      },
     },
     uploads,
     sharedFiles,
@@ -367,7 +369,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (!tokenValid(request.token)) return { ok: false, error: request.token ? 'invalid_auth' : 'not_authed' };
     if (tokenRevoked && !request.token?.startsWith('xapp-')) return { ok: false, error: 'token_revoked' };
     const tokenTeam = request.token ? issuedTokens.get(request.token) : undefined;
-    if (tokenTeam && uninstalledTeams.has(tokenTeam)) return { ok: false, error: 'token_revoked' };
+    if (request.token && revokedTokens.has(request.token)) return { ok: false, error: 'token_revoked' };
     const body = request.body;
     // One workspace's bot cannot see another's channels or users.
     const foreignChannel = (id: string) => Boolean(tokenTeam && channels.get(id)?.team && channels.get(id)?.team !== tokenTeam);
@@ -484,7 +486,6 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const token = `xoxb-${grant.team}-${randomBytes(8).toString('hex')}`;
     issuedTokens.set(token, grant.team);
     latestToken.set(grant.team, token);
-    uninstalledTeams.delete(grant.team);
     return {
       ok: true,
       access_token: token,

@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { openDatabase } from '../../src/store/index.js';
+import { SlackInstallationStore } from '../../src/store/installations.js';
+import { TokenCipher } from '../../src/store/token-cipher.js';
 import { startBot, type RunningBot } from '../../src/main.js';
 import { SIGNING_SECRET, visibleText, type SlackHttpAnswer } from '../adapters/slack/harness.js';
 import { eventFrom, install as installTeam, redirect as redirectBack, slashFrom, startInstall as startInstallPage } from './flow.js';
@@ -18,6 +21,7 @@ import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 
 const PUBLIC_URL = 'https://capex.example.test';
 const REDIRECT = `${PUBLIC_URL}/slack/oauth_redirect`;
+const KEY = randomBytes(32).toString('base64');
 
 let slack: FakeSlack;
 let bot: RunningBot;
@@ -39,7 +43,7 @@ beforeAll(async () => {
       SLACK_CLIENT_ID: slack.oauth.clientId,
       SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
       SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
-      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      TOKEN_ENCRYPTION_KEY: KEY,
       SLACK_SIGNING_SECRET: SIGNING_SECRET,
       SLACK_API_URL: slack.apiUrl,
       PUBLIC_URL,
@@ -144,10 +148,12 @@ describe('installing capex-bot to many Slack workspaces', () => {
     expect(answerText(await slash('T1', '/capex-digest', `send ${ids.T1}`))).toContain('Posted the digest');
     expect(answerText(await slash('T2', '/capex-digest', `send ${ids.T2}`))).toContain('Posted the digest');
     const posts = slack.callsTo('chat.postMessage');
-    expect(posts.map((p) => [p.body.channel, slack.oauth.teamOf(p.token)])).toEqual([
+    // One digest per channel (and whatever it threads under it), each with its workspace's token.
+    expect(topLevel(posts).map((p) => [p.body.channel, slack.oauth.teamOf(p.token)])).toEqual([
       ['CT1GEN', 'T1'],
       ['CT2GEN', 'T2'],
     ]);
+    expect(posts.every((p) => `CT${slack.oauth.teamOf(p.token)?.slice(1)}GEN` === p.body.channel)).toBe(true);
   });
 
   it('GIVEN T1’s schedule id THEN a T2 admin can neither list, preview, pause, remove, send nor switch it', async () => {
@@ -181,8 +187,30 @@ describe('installing capex-bot to many Slack workspaces', () => {
     expect(slack.requests.filter((r) => slack.oauth.teamOf(r.token) === 'T1')).toHaveLength(0);
     // T2 goes on.
     expect(answerText(await slash('T2', '/capex-digest', `send ${t2}`))).toContain('Posted the digest');
-    expect(slack.callsTo('chat.postMessage').map((p) => slack.oauth.teamOf(p.token))).toEqual(['T2']);
+    expect(topLevel(slack.callsTo('chat.postMessage')).map((p) => slack.oauth.teamOf(p.token))).toEqual(['T2']);
+    expect(slack.requests.filter((r) => r.api && slack.oauth.teamOf(r.token) !== 'T2')).toEqual([]);
     expect(JSON.parse(await (await fetch(`${base}/healthz`)).text()).platforms.slack.status).toBe('ok');
+  });
+
+  it('GIVEN T2 re-installed through another replica (this one still holds the old token) THEN the refused post is sent once more with the new token, and nothing is paused', async () => {
+    const t2 = await idOf('T2');
+    const old = slack.oauth.tokenOf('T2')!;
+    slack.reset();
+    expect(answerText(await slash('T2', '/capex-digest', `send ${t2}`))).toContain('Posted the digest');
+    // Another replica: T2 removed and added the app again; it stored the new token in the shared database.
+    slack.oauth.uninstall('T2');
+    const exchanged = (await (await fetch(`${slack.apiUrl}oauth.v2.access`, { method: 'POST', body: new URLSearchParams({ code: slack.oauth.approve('T2'), client_id: slack.oauth.clientId, client_secret: slack.oauth.clientSecret }) })).json()) as { access_token: string };
+    const database = await openDatabase(join(dir, 'capex-bot.sqlite'));
+    const replica = new SlackInstallationStore(database, TokenCipher.fromConfig({ TOKEN_ENCRYPTION_KEY: KEY }));
+    await replica.save({ ...(await replica.find({ teamId: 'T2' }))!, botToken: exchanged.access_token });
+    await database.close();
+    slack.reset();
+    expect(answerText(await slash('T2', '/capex-digest', `send ${t2}`))).toContain('Posted the digest');
+    // The first attempt with the old token is refused (token_revoked, HTTP 200 as Slack answers), the second posts.
+    const attempts = topLevel(slack.callsTo('chat.postMessage')).map((p) => (p.token === old ? 'old' : p.token === exchanged.access_token ? 'new' : '?'));
+    expect(attempts).toEqual(['old', 'new']);
+    expect(slack.callsTo('chat.postMessage').filter((p) => p.token === old)).toHaveLength(1);
+    expect((await bot.runtime.store!.getSchedule(t2))?.status).toBe('active');
   });
 
   it('GIVEN an org-wide install in Enterprise Grid org E1 THEN commands from its workspaces and their digests use the org’s token, and T2 sees none of it', async () => {
@@ -209,9 +237,12 @@ describe('installing capex-bot to many Slack workspaces', () => {
     expect((await bot.runtime.store!.getSchedule(t1))?.status).toBe('active');
     slack.reset();
     expect(answerText(await slash('T1', '/capex-digest', `send ${t1}`))).toContain('Posted the digest');
-    expect(slack.callsTo('chat.postMessage').map((p) => p.token)).toEqual([slack.oauth.tokenOf('T1')]);
+    expect(topLevel(slack.callsTo('chat.postMessage')).map((p) => p.token)).toEqual([slack.oauth.tokenOf('T1')]);
   });
 });
+
+/** Messages posted in channels (not replies in their threads). */
+const topLevel = (posts: FakeSlack['requests']) => posts.filter((p) => p.body.thread_ts === undefined);
 
 /** The id of the workspace's first schedule, as its admin's list shows it. */
 async function idOf(team: string): Promise<number> {

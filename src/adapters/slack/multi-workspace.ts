@@ -58,7 +58,7 @@ export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptio
     slackApiUrl,
     logger,
     charts: withCharts,
-    onTokenRefused: (teamId, reason) => void uninstall(teamId, `Slack refused the token: ${reason}`).catch((error) => logger.error({ err: error, team: teamId }, 'could not record that a workspace removed the app')),
+    onTokenRefused: (key, reason) => uninstall(key, `Slack refused the token: ${reason.slice(0, 120)}`).catch((error) => logger.error({ err: error, workspace: key }, 'could not record that a workspace removed the app')),
   });
 
   if (config.SLACK_BOT_TOKEN) await adoptSingleWorkspace(config.SLACK_BOT_TOKEN, installations, slackApiUrl, logger);

@@ -10,6 +10,7 @@
  */
 import type { Authorize, webApi } from '@slack/bolt';
 import type { Logger } from '../../core/log.js';
+import type { Reply } from '../../core/reply.js';
 import { ChannelUnreachableError, type OutboundChannel, type PostedMessage } from '../../core/outbound.js';
 import type { InstallationLookup, InstallationRecord, InstallationStore } from '../../core/installations.js';
 import { TokenState } from '../token-state.js';
@@ -29,6 +30,8 @@ export interface WorkspaceTools {
   charts?: SlackChartUploader;
   outbound: OutboundChannel;
   tokenState: TokenState;
+  /** The token these tools were built with (compared with the stored one when Slack refuses it). */
+  readonly botToken: string;
 }
 
 export interface SlackWorkspacesOptions {
@@ -37,9 +40,17 @@ export interface SlackWorkspacesOptions {
   logger: Logger;
   /** Chart images under answers and digests (needs files:write). */
   charts: boolean;
-  /** Called once when a workspace's token turns out dead (Slack answered token_revoked), to uninstall it. */
-  onTokenRefused?: (teamId: string, reason: string) => void;
+  /**
+   * Slack refused the token the installation store still holds for this workspace (token_revoked without an
+   * event, or the event went to another replica): uninstall it. Awaited before the post is reported failed.
+   */
+  onTokenRefused?: (key: string, reason: string) => Promise<void>;
 }
+
+/** An outbound channel that may reply in a thread (OutboundChannel.replyInThread, optional). */
+type ThreadedOutbound = OutboundChannel & {
+  replyInThread?: (parent: PostedMessage, reply: Reply, options?: Parameters<OutboundChannel['post']>[2]) => Promise<PostedMessage | void>;
+};
 
 /**
  * The workspace part of ids for an installation: its team, or its organization for an org-wide (Enterprise Grid)
@@ -113,8 +124,8 @@ export class SlackWorkspaces {
     const { slackApiUrl, logger } = this.options;
     const client = (timeoutMs?: number): webApi.WebClient => createOutboundWebClient({ token: installation.botToken, slackApiUrl, logger, ...(timeoutMs ? { timeoutMs } : {}) });
     const interactive = client(5_000);
-    const tokenState = new TokenState('slack', logger);
-    tokenState.onRevoke((reason) => this.options.onTokenRefused?.(teamId, reason));
+    // No logger: a refused token here is one workspace's uninstall, logged by the caller (not the platform's token).
+    const tokenState = new TokenState('slack');
     const charts = this.options.charts ? new SlackChartUploader(client(20_000), logger) : undefined;
     return {
       idPrefix: `slack:${teamId}:`,
@@ -124,6 +135,7 @@ export class SlackWorkspaces {
       ...(charts ? { charts } : {}),
       outbound: createSlackOutbound(client(), { ...(charts ? { charts } : {}), tokenState }),
       tokenState,
+      botToken: installation.botToken,
     };
   }
 
@@ -137,16 +149,26 @@ export class SlackWorkspaces {
     const within = async <T>(prefixed: string, what: string, call: (tools: WorkspaceTools, local: string) => Promise<T>): Promise<T> => {
       const scoped = splitScopedId(prefixed);
       if (!scoped) throw new ChannelUnreachableError(`not a workspace-scoped Slack ${what} id: ${prefixed.slice(0, 60)}`);
+      const notInstalled = () => new ChannelUnreachableError(`capex-bot is not installed in Slack workspace ${scoped.team} (removed, or never installed): nothing is posted there`);
       const tools = await this.forTeam(scoped.team);
-      if (!tools) throw new ChannelUnreachableError(`capex-bot is not installed in Slack workspace ${scoped.team} (removed, or never installed): nothing is posted there`);
+      if (!tools) throw notInstalled();
       try {
         return await call(tools, `slack:${scoped.id}`);
       } catch (error) {
         if ((error as { kind?: string }).kind !== 'token_revoked') throw error;
+        // Refused. If the workspace installed again meanwhile (through another replica), the cached token was
+        // just stale: post once more with the stored one. Otherwise the installation is dead: uninstall it.
+        this.forget(scoped.team);
+        const fresh = await this.forTeam(scoped.team);
+        if (fresh && fresh.botToken !== tools.botToken) return call(fresh, `slack:${scoped.id}`);
+        if (fresh) {
+          this.forget(scoped.team);
+          await this.options.onTokenRefused?.(scoped.team, (error as Error).message);
+        }
         throw new ChannelUnreachableError(`Slack workspace ${scoped.team} no longer accepts capex-bot's token (uninstalled or revoked): nothing more is posted there until it is installed again`, { cause: error });
       }
     };
-    return {
+    const channel: OutboundChannel = {
       platform: 'slack',
       post: (channelId, reply, options): Promise<PostedMessage | void> =>
         within(channelId, 'channel', async (tools, local) => {
@@ -155,5 +177,13 @@ export class SlackWorkspaces {
         }),
       sendDirect: (userId, reply) => within(userId, 'user', (tools, local) => tools.outbound.sendDirect(local, reply)),
     };
+    // The optional thread capability, forwarded when the one-workspace outbound has it (fallback: a plain post).
+    const replyInThread: ThreadedOutbound['replyInThread'] = (parent, reply, options) =>
+      within(parent.channelId, 'channel', async (tools, local) => {
+        const inner = tools.outbound as ThreadedOutbound;
+        const posted = inner.replyInThread ? await inner.replyInThread({ channelId: local, messageId: parent.messageId }, reply, options) : await inner.post(local, reply, options);
+        return posted ? { channelId: parent.channelId, messageId: posted.messageId } : undefined;
+      });
+    return Object.assign(channel, { replyInThread });
   }
 }
