@@ -32,7 +32,16 @@ export interface WorkspaceTools {
   tokenState: TokenState;
   /** The token these tools were built with (compared with the stored one when Slack refuses it). */
   readonly botToken: string;
+  readonly botUserId: string;
+  readonly botId?: string;
 }
+
+/**
+ * How long a workspace's tools (and token) are reused before the store is read again: bounds how long another
+ * replica's re-install goes unseen here (a refused post re-reads at once anyway), while sparing a database read
+ * and a decryption per request.
+ */
+const TOOLS_TTL_MS = 5 * 60_000;
 
 export interface SlackWorkspacesOptions {
   store: InstallationStore;
@@ -69,20 +78,21 @@ export function splitScopedId(prefixed: string): { team: string; id: string } | 
 }
 
 export class SlackWorkspaces {
-  private readonly tools = new Map<string, Promise<WorkspaceTools | undefined>>();
+  private readonly tools = new Map<string, { tools: Promise<WorkspaceTools | undefined>; until: number }>();
 
   constructor(private readonly options: SlackWorkspacesOptions) {}
 
   /** Bolt's per-request authorization: the token of the workspace (or org) the request comes from. */
   readonly authorize: Authorize<boolean> = async (source) => {
-    const installation = await this.options.store.find({ teamId: source.teamId, enterpriseId: source.enterpriseId, isEnterpriseInstall: source.isEnterpriseInstall });
+    const id = source.isEnterpriseInstall && source.enterpriseId ? source.enterpriseId : source.teamId;
+    const installed = id ? await this.forTeam(id, source.enterpriseId) : undefined;
     // No installation (never installed, or removed): no token. The listeners see no workspace and answer
     // "not installed here" in plain words, instead of Bolt dropping the command with an empty 200.
-    if (!installation) return {};
+    if (!installed) return {};
     return {
-      botToken: installation.botToken,
-      botUserId: installation.botUserId,
-      ...(installation.botId ? { botId: installation.botId } : {}),
+      botToken: installed.botToken,
+      botUserId: installed.botUserId,
+      ...(installed.botId ? { botId: installed.botId } : {}),
       ...(source.teamId ? { teamId: source.teamId } : {}),
       ...(source.enterpriseId ? { enterpriseId: source.enterpriseId } : {}),
     };
@@ -93,13 +103,14 @@ export class SlackWorkspaces {
    * install or its organization's org-wide one, given `enterpriseId`) or an organization (`E…`, org-wide install).
    */
   forTeam(id: string, enterpriseId?: string): Promise<WorkspaceTools | undefined> {
-    let tools = this.tools.get(id);
-    if (!tools) {
-      tools = this.build(id.startsWith('E') ? { enterpriseId: id, isEnterpriseInstall: true } : { teamId: id, enterpriseId });
-      this.tools.set(id, tools);
-      // A failed lookup (database hiccup) is not remembered; a missing installation is looked up again next time.
-      void tools.then((t) => (t ? undefined : this.tools.delete(id)), () => this.tools.delete(id));
-    }
+    const cached = this.tools.get(id);
+    if (cached && cached.until > Date.now()) return cached.tools;
+    const tools = this.build(id.startsWith('E') ? { enterpriseId: id, isEnterpriseInstall: true } : { teamId: id, enterpriseId });
+    const entry = { tools, until: Date.now() + TOOLS_TTL_MS };
+    this.tools.set(id, entry);
+    // A failed lookup (database hiccup) is not remembered; a missing installation is looked up again next time.
+    const drop = () => this.tools.get(id) === entry && this.tools.delete(id);
+    void tools.then((t) => (t ? undefined : drop()), drop);
     return tools;
   }
 
@@ -108,7 +119,7 @@ export class SlackWorkspaces {
     const cached = [...this.tools.values()];
     // Teams of an org-wide install are cached under their own ids: everything is rebuilt lazily, cheaply.
     this.tools.clear();
-    for (const tools of cached) {
+    for (const { tools } of cached) {
       void tools.then((t) => t?.idPrefix === `slack:${key}:` && t.tokenState.revoke(`capex-bot was removed from Slack workspace ${key}`), () => undefined);
     }
   }
@@ -136,6 +147,8 @@ export class SlackWorkspaces {
       outbound: createSlackOutbound(client(), { ...(charts ? { charts } : {}), tokenState }),
       tokenState,
       botToken: installation.botToken,
+      botUserId: installation.botUserId,
+      ...(installation.botId ? { botId: installation.botId } : {}),
     };
   }
 
