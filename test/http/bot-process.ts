@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll } from 'vitest';
 import { command, generateKeys, signedHeaders, type TestKeys } from '../adapters/discord/signing.js';
 import { BOT_TOKEN, SIGNING_SECRET } from '../adapters/slack/harness.js';
 import { startFakeSlack } from '../helpers/fake-slack.js';
@@ -122,3 +123,19 @@ export async function startBotWithSlack(): Promise<{ bot: BotProcess; close(): P
     },
   };
 }
+
+/** One bot with Slack for the enclosing test file or describe block: started before its tests, stopped after. */
+export function botWithSlackForTests(): () => BotProcess {
+  let running: Awaited<ReturnType<typeof startBotWithSlack>> | undefined;
+  beforeAll(async () => {
+    running = await startBotWithSlack();
+  }, 60_000);
+  afterAll(async () => {
+    await running?.close();
+  });
+  return () => {
+    if (!running) throw new Error('the bot is not running (beforeAll failed?)');
+    return running.bot;
+  };
+}
+

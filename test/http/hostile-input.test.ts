@@ -4,22 +4,12 @@
  * structured options (Discord), and are never echoed back; signed bodies that are JSON but no request
  * (`null`) get a 4xx, never a 500.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { postSlash, sign, SIGNING_SECRET, visibleText } from '../adapters/slack/harness.js';
 import { signedHeaders } from '../adapters/discord/signing.js';
-import { startBotWithSlack, type BotProcess } from './bot-process.js';
+import { botWithSlackForTests } from './bot-process.js';
 
-let running: Awaited<ReturnType<typeof startBotWithSlack>> | undefined;
-let bot: BotProcess;
-
-beforeAll(async () => {
-  running = await startBotWithSlack();
-  bot = running.bot;
-}, 60_000);
-
-afterAll(async () => {
-  await running?.close();
-});
+const bot = botWithSlackForTests();
 
 const REFUSED = /control characters or invisible text-direction marks/;
 /** Bidi controls: RLO (the one that flips "txt.exe"), LRO, RLE, PDF, RLI, FSI, PDI, RLM, ALM. */
@@ -32,7 +22,7 @@ describe('Discord structured options', () => {
   it.each([...CONTROL, ...BIDI].map((ch) => ({ ch, code: ch.codePointAt(0)!.toString(16).padStart(4, '0') })))(
     '%# $code inside a company option is refused, not echoed',
     async ({ ch }) => {
-      const { status, body } = await bot.discord('capex', [{ name: 'company', type: 3, value: `ali${ch}baba` }]);
+      const { status, body } = await bot().discord('capex', [{ name: 'company', type: 3, value: `ali${ch}baba` }]);
       expect(status).toBe(200);
       const text = discordText(body);
       expect(text).toMatch(REFUSED);
@@ -43,13 +33,13 @@ describe('Discord structured options', () => {
   );
 
   it('a clean option still answers', async () => {
-    const { body } = await bot.discord('capex', [{ name: 'company', type: 3, value: 'alibaba' }]);
+    const { body } = await bot().discord('capex', [{ name: 'company', type: 3, value: 'alibaba' }]);
     expect(discordText(body)).toContain('Alibaba');
   });
 
   it('a signed null body gets 400, not 500', async () => {
     for (const raw of ['null', '42', '[]', '"x"']) {
-      const res = await fetch(`${bot.base}/discord/interactions`, { method: 'POST', headers: signedHeaders(bot.keys, raw), body: raw });
+      const res = await fetch(`${bot().base}/discord/interactions`, { method: 'POST', headers: signedHeaders(bot().keys, raw), body: raw });
       expect(res.status, raw).toBeGreaterThanOrEqual(400);
       expect(res.status, raw).toBeLessThan(500);
     }
@@ -58,7 +48,7 @@ describe('Discord structured options', () => {
 
 describe('Slack typed commands', () => {
   it.each(BIDI.map((ch) => ({ ch, code: ch.codePointAt(0)!.toString(16).padStart(4, '0') })))('%# $code in the text is refused', async ({ ch }) => {
-    const res = await postSlash(`${bot.base}/slack/events`, { command: '/capex', text: `ali${ch}baba` });
+    const res = await postSlash(`${bot().base}/slack/events`, { command: '/capex', text: `ali${ch}baba` });
     expect(res.status).toBe(200);
     expect(visibleText(res.json)).toMatch(REFUSED);
     expect(res.text).not.toContain(ch);
@@ -71,7 +61,7 @@ describe('Slack typed commands', () => {
       ['application/x-www-form-urlencoded', 'payload=%5B%5D'],
     ] as const) {
       const ts = String(Math.floor(Date.now() / 1000));
-      const res = await fetch(`${bot.base}/slack/events`, {
+      const res = await fetch(`${bot().base}/slack/events`, {
         method: 'POST',
         headers: { 'content-type': type, 'x-slack-request-timestamp': ts, 'x-slack-signature': sign(SIGNING_SECRET, ts, raw) },
         body: raw,

@@ -5,11 +5,11 @@
  * server alone, with small limits so the test stays small: the connection cap and the server-wide body budget.
  */
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bufferedBodyBytes, DEFAULT_HTTP_LIMITS, HttpServer, readRawBody, sendJson } from '../../src/http/server.js';
 import { postSlash, visibleText } from '../adapters/slack/harness.js';
 import { command, signedHeaders } from '../adapters/discord/signing.js';
-import { startBotWithSlack, type BotProcess } from './bot-process.js';
+import { botWithSlackForTests } from './bot-process.js';
 
 /** Opens a raw TCP connection and writes `head`; resolves with the socket and everything it receives. */
 async function rawRequest(port: number, head: string): Promise<{ socket: Socket; received: () => string; closed: Promise<number> }> {
@@ -27,21 +27,11 @@ async function rawRequest(port: number, head: string): Promise<{ socket: Socket;
 const portOf = (base: string) => Number(new URL(base).port);
 
 describe('the running bot', () => {
-  let running: Awaited<ReturnType<typeof startBotWithSlack>> | undefined;
-  let bot: BotProcess;
-
-  beforeAll(async () => {
-    running = await startBotWithSlack();
-    bot = running.bot;
-  }, 60_000);
-
-  afterAll(async () => {
-    await running?.close();
-  });
+  const bot = botWithSlackForTests();
 
   it('answers 413 (not a connection reset) to a signed Discord body over 1 MB, with or without Content-Length', async () => {
     const body = JSON.stringify({ ...command('capex', [{ name: 'company', type: 3, value: 'alibaba' }]), pad: 'x'.repeat(2 * 1024 * 1024) });
-    const sized = await fetch(`${bot.base}/discord/interactions`, { method: 'POST', headers: signedHeaders(bot.keys, body), body });
+    const sized = await fetch(`${bot().base}/discord/interactions`, { method: 'POST', headers: signedHeaders(bot().keys, body), body });
     expect(sized.status).toBe(413);
     const bytes = new TextEncoder().encode(body);
     const stream = new ReadableStream({
@@ -50,21 +40,21 @@ describe('the running bot', () => {
         controller.close();
       },
     });
-    const chunked = await fetch(`${bot.base}/discord/interactions`, { method: 'POST', headers: signedHeaders(bot.keys, body), body: stream, duplex: 'half' } as RequestInit);
+    const chunked = await fetch(`${bot().base}/discord/interactions`, { method: 'POST', headers: signedHeaders(bot().keys, body), body: stream, duplex: 'half' } as RequestInit);
     expect(chunked.status).toBe(413);
     // The bot is fine afterwards.
-    expect((await bot.discord('capex', [{ name: 'company', type: 3, value: 'alibaba' }])).status).toBe(200);
+    expect((await bot().discord('capex', [{ name: 'company', type: 3, value: 'alibaba' }])).status).toBe(200);
   });
 
   it('answers 413 to a Slack body over its 64 KB limit', async () => {
-    const res = await postSlash(`${bot.base}/slack/events`, { command: '/capex', text: 'alibaba' }, { tamper: (b) => `${b}&pad=${'x'.repeat(200 * 1024)}` });
+    const res = await postSlash(`${bot().base}/slack/events`, { command: '/capex', text: 'alibaba' }, { tamper: (b) => `${b}&pad=${'x'.repeat(200 * 1024)}` });
     expect(res.status).toBe(413);
-    expect(visibleText((await postSlash(`${bot.base}/slack/events`, { command: '/capex', text: 'alibaba' })).json)).toContain('Alibaba');
+    expect(visibleText((await postSlash(`${bot().base}/slack/events`, { command: '/capex', text: 'alibaba' })).json)).toContain('Alibaba');
   });
 
   it('refuses a Discord request without signature headers before its body arrives', async () => {
     const { received, socket } = await rawRequest(
-      portOf(bot.base),
+      portOf(bot().base),
       'POST /discord/interactions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{',
     );
     await expect.poll(received, { timeout: 3_000, interval: 20 }).toMatch(/^HTTP\/1\.1 401/);
@@ -72,10 +62,10 @@ describe('the running bot', () => {
   });
 
   it('closes slow-loris (headers never finished) and held-body connections at the header and request deadlines', { timeout: 40_000 }, async () => {
-    const port = portOf(bot.base);
+    const port = portOf(bot().base);
     const loris = await rawRequest(port, 'POST /slack/events HTTP/1.1\r\nHost: x\r\nX-Slow: ');
     const loris2 = await rawRequest(port, 'POST /discord/interactions HTTP/1.1\r\nHost: x\r\n');
-    const sig = signedHeaders(bot.keys, 'x');
+    const sig = signedHeaders(bot().keys, 'x');
     const held = await rawRequest(
       port,
       `POST /discord/interactions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-Signature-Ed25519: ${sig['x-signature-ed25519']}\r\nX-Signature-Timestamp: ${sig['x-signature-timestamp']}\r\nContent-Length: 500000\r\n\r\n${'{'.repeat(1000)}`,
@@ -97,7 +87,7 @@ describe('the running bot', () => {
     } finally {
       clearInterval(trickle);
     }
-    expect((await bot.discord('capex', [{ name: 'company', type: 3, value: 'alibaba' }])).status).toBe(200);
+    expect((await bot().discord('capex', [{ name: 'company', type: 3, value: 'alibaba' }])).status).toBe(200);
   });
 });
 
