@@ -9,6 +9,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { defineCommand, type CommandContext } from '../core/command.js';
 import type { Reply, ReplyField } from '../core/reply.js';
+import { callerScope } from '../core/workspace.js';
 import type { AdapterSummary } from './services.js';
 
 /** Refusals list up to 20 problems; chat gets the first few. */
@@ -62,7 +63,8 @@ async function schedulesLine(ctx: CommandContext): Promise<string> {
   const digest = ctx.services.digest;
   if (!digest) return 'not set up (no database)';
   return safely(async () => {
-    const schedules = await digest.store.listSchedules();
+    // The caller's workspace only (slack:T1: when installed in many workspaces): no counts of another workspace.
+    const schedules = await digest.store.listSchedules(callerScope(ctx.caller));
     return schedules.length ? `${schedules.length} (${countBy(schedules.map((s) => s.status))})` : 'none';
   });
 }
@@ -71,7 +73,7 @@ async function alertsLine(ctx: CommandContext): Promise<string> {
   const alerts = ctx.services.alerts;
   if (!alerts) return 'not set up (no database)';
   return safely(async () => {
-    const subscriptions = await alerts.store.listSubscriptions();
+    const subscriptions = await alerts.store.listSubscriptions(callerScope(ctx.caller));
     // Announcements recorded in the delivery ledger and not posted yet.
     const pending = await alerts.pendingCount();
     const channels = subscriptions.length ? `${subscriptions.length} channel${subscriptions.length === 1 ? '' : 's'} (${countBy(subscriptions.map((s) => s.status))})` : 'no channel';

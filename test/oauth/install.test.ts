@@ -163,6 +163,8 @@ describe('installing capex-bot to many Slack workspaces', () => {
     for (const attempt of [`next ${t1}`, `pause ${t1}`, `remove ${t1}`, `send ${t1}`, `chart ${t1} on`]) {
       expect(answerText(await slash('T2', '/capex-digest', attempt)), attempt).toContain(`There is no digest schedule ${t1} here`);
     }
+    // The status counts the caller's workspace only: T2 has one schedule (T1's is not counted).
+    expect(answerText(await slash('T2', '/capex-digest', 'status'))).toMatch(/Digest schedules\W+1 \(1 active\)/);
     // T1's schedule is untouched: still active, and T1 sees it.
     expect(answerText(await slash('T1', '/capex-digest', 'list'))).toContain('CT1GEN');
     expect(answerText(await slash('T1', '/capex-digest', `next ${t1}`))).not.toContain('paused');
