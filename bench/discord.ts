@@ -1,32 +1,41 @@
 /**
  * Discord HTTP interactions benchmark: Ed25519-signed interactions per second through our endpoint (the
  * shared HTTP server, the adapter, the real core on the real data) next to a bare `node:http` server doing
- * the same signature check and answering PING, measured in one run with autocannon at 100 connections.
- * Each server runs in its own child process; autocannon runs here.
+ * the same signature check and answering with the SAME bytes — `{"type":1}` to a PING, and to `/capex` the
+ * exact response body our endpoint returned for it (captured once before the runs) — so the ratio is the
+ * cost of everything between the verified bytes and the answer: routing, parsing, the core, rendering.
+ * Measured in one run with autocannon at 100 connections. Each server runs in its own child process;
+ * autocannon runs here. Our endpoint runs without the chart follow-up edit (it goes out after the answer,
+ * to Discord's API, which a benchmark without the internet cannot reach; bench:charts times the image).
  *   npm run bench:discord [-- <seconds per scenario, default 10>]
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { createServer } from 'node:http';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { autocannon, type AutocannonResult } from './autocannon.js';
 
 const CONNECTIONS = 100;
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-/** Child mode: `--serve ours|bare <public key hex>` starts one server and reports its port. */
-async function serve(kind: string, publicKeyHex: string): Promise<void> {
+/** Child mode: `--serve ours|bare <public key hex> [answer body, base64]` starts one server and reports its port. */
+async function serve(kind: string, publicKeyHex: string, answerBase64 = ''): Promise<void> {
   let port: number;
   if (kind === 'bare') {
     const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, Buffer.from(publicKeyHex, 'hex')]), format: 'der', type: 'spki' });
+    const answer = Buffer.from(answerBase64, 'base64');
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const signature = String(req.headers['x-signature-ed25519'] ?? '');
         const timestamp = String(req.headers['x-signature-timestamp'] ?? '');
-        const ok = verify(null, Buffer.concat([Buffer.from(timestamp), ...chunks]), key, Buffer.from(signature, 'hex'));
-        const body = ok ? '{"type":1}' : '{"error":"invalid request signature"}';
+        const raw = Buffer.concat(chunks);
+        const ok = verify(null, Buffer.concat([Buffer.from(timestamp), raw]), key, Buffer.from(signature, 'hex'));
+        // The same parse our endpoint does first, then the fixed answer: PING → pong, a command → the captured bytes.
+        const type = ok ? (JSON.parse(raw.toString('utf8')) as { type: number }).type : 0;
+        const body = !ok ? '{"error":"invalid request signature"}' : type === 1 ? '{"type":1}' : answer;
         res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         res.end(body);
       });
@@ -40,14 +49,17 @@ async function serve(kind: string, publicKeyHex: string): Promise<void> {
     const { silentLogger } = await import('../src/core/log.js');
     const { startDiscord } = await import('../src/adapters/discord/index.js');
     const http = new HttpServer(() => ({}));
-    await startDiscord({ core: createCore({ data: loadDataFile() }), config: { DISCORD_PUBLIC_KEY: publicKeyHex }, http, logger: silentLogger });
+    await startDiscord({ core: createCore({ data: loadDataFile() }), config: { DISCORD_PUBLIC_KEY: publicKeyHex }, http, logger: silentLogger, charts: false });
     port = (await http.listen(0, '127.0.0.1')).port;
   }
   process.send?.({ port });
+  process.once('SIGTERM', () => process.exit(0)); // a normal exit, so --cpu-prof writes its profile
 }
 
-function startChild(kind: string, publicKeyHex: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind, publicKeyHex], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+function startChild(kind: string, publicKeyHex: string, answer = Buffer.alloc(0)): Promise<{ child: ChildProcess; port: number }> {
+  // BENCH_CPU_PROF=<dir> writes a CPU profile of each server (where the time goes under load).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}/discord-${kind}`] : [];
+  const child = fork(fileURLToPath(import.meta.url), ['--serve', kind, publicKeyHex, answer.toString('base64')], { execArgv: ['--import', 'tsx', ...profile], stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.once('message', (m) => resolve({ child, port: (m as { port: number }).port }));
     child.once('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
@@ -77,11 +89,17 @@ async function main(): Promise<void> {
   const capex = fresh({ ...base, type: 2, data: { id: '6', name: 'capex', type: 1, options: [{ name: 'company', type: 3, value: 'alibaba' }] } });
   const suggest = fresh({ ...base, type: 4, data: { id: '6', name: 'capex', type: 1, options: [{ name: 'company', type: 3, value: 'al', focused: true }] } });
 
-  const bare = await startChild('bare', publicKeyHex);
   const ours = await startChild('ours', publicKeyHex);
+  // Our answer to /capex company:alibaba, byte for byte: the bare server returns exactly these bytes.
+  const probe = signed({ ...base, id: '999', type: 2, data: { id: '6', name: 'capex', type: 1, options: [{ name: 'company', type: 3, value: 'alibaba' }] } });
+  const answered = await fetch(`http://127.0.0.1:${ours.port}/discord/interactions`, { method: 'POST', headers: probe.headers, body: probe.body });
+  const answer = Buffer.from(await answered.arrayBuffer());
+  if (answered.status !== 200 || !answer.toString().includes('Alibaba')) throw new Error(`our endpoint answered /capex with ${answered.status}: ${answer.toString().slice(0, 200)}`);
+  const bare = await startChild('bare', publicKeyHex, answer);
   const scenarios = [
     { name: 'bare node:http, PING', port: bare.port, request: ping },
     { name: 'our endpoint, PING', port: ours.port, request: ping },
+    { name: `bare node:http, /capex (our ${answer.length} answer bytes)`, port: bare.port, request: capex },
     { name: 'our endpoint, /capex company:alibaba', port: ours.port, request: capex },
     { name: 'our endpoint, autocomplete "al"', port: ours.port, request: suggest },
   ];
@@ -97,16 +115,17 @@ async function main(): Promise<void> {
     ours.child.kill();
   }
 
-  const bareRate = results[0]!.result.requests.average;
-  console.log(`Discord interactions: ${CONNECTIONS} connections, ${seconds} s per scenario, Node ${process.version}`);
+  // Each row against the bare server answering the same request type: PING rows vs bare PING, the rest vs bare /capex.
+  const bareRate = (name: string) => results[name.includes('PING') ? 0 : 2]!.result.requests.average;
+  console.log(`Discord interactions: ${CONNECTIONS} connections, ${seconds} s per scenario, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(', ')} at the end`);
   console.log('| scenario | req/s | vs bare | p50 (ms) | p99 (ms) | errors / non-2xx |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const { name, result } of results) {
-    const ratio = (result.requests.average / bareRate).toFixed(2);
+    const ratio = (result.requests.average / bareRate(name)).toFixed(2);
     console.log(`| ${name} | ${Math.round(result.requests.average)} | ${ratio}× | ${result.latency.p50} | ${result.latency.p99} | ${result.errors + result.timeouts} / ${result.non2xx} |`);
   }
   if (results.some((r) => r.result.non2xx > 0 || r.result.errors > 0)) process.exitCode = 1;
 }
 
-if (process.argv[2] === '--serve') await serve(process.argv[3]!, process.argv[4]!);
+if (process.argv[2] === '--serve') await serve(process.argv[3]!, process.argv[4]!, process.argv[5]);
 else await main();

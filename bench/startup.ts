@@ -1,0 +1,128 @@
+/**
+ * Start-up and idle memory of the real process, per configuration: console only, Slack, Discord, and all
+ * (Slack + Discord + web pages). Each run spawns `node <npm start's node flags> bin/capex-bot.js start` as `npm start` does,
+ * against the fake Slack and Discord APIs on 127.0.0.1, and measures
+ *  - start-up: spawn → the first 200 from GET /healthz (console only: spawn → the first answer on stdout,
+ *    since a console with piped input opens no port);
+ *  - idle RSS: VmRSS of the process after IDLE_SECONDS with no traffic.
+ * Targets (issue 18): ≤ 1.5 s to /healthz, ≤ 120 MiB idle RSS.
+ *   npm run bench:startup [-- <runs per configuration, default 3>]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { startFakeDiscord } from '../test/helpers/fake-discord.js';
+import { startFakeSlack } from '../test/helpers/fake-slack.js';
+
+const RUNS = Number(process.argv[2] ?? 3);
+const IDLE_SECONDS = 5;
+const BIN = fileURLToPath(new URL('../bin/capex-bot.js', import.meta.url));
+/** The node flags `npm start` passes (package.json), e.g. --max-semi-space-size=2: measured as deployed. */
+const START_FLAGS = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'))!;
+  return Number(line.split(/\s+/)[1]) / 1024;
+}
+
+async function untilHealthy(port: number, child: ChildProcess): Promise<void> {
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`capex-bot exited with ${child.exitCode} before /healthz answered`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(10);
+  }
+}
+
+function untilFirstOutput(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`capex-bot exited with ${code} before answering`)));
+  });
+}
+
+const slack = await startFakeSlack();
+const discord = await startFakeDiscord();
+const publicKeyHex = generateKeyPairSync('ed25519').publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
+const SLACK = { SLACK_BOT_TOKEN: 'xoxb-bench', SLACK_SIGNING_SECRET: 'bench-signing-secret', SLACK_API_URL: slack.apiUrl };
+const DISCORD = { DISCORD_TOKEN: 'bench-token', DISCORD_PUBLIC_KEY: publicKeyHex, DISCORD_APPLICATION_ID: '1000', DISCORD_API_URL: discord.url };
+const CONFIGS: Record<string, Record<string, string>> = {
+  'console only': {},
+  'Slack (HTTP)': { ...SLACK, WEB: 'off' },
+  'Discord (gateway + HTTP interactions)': { ...DISCORD, WEB: 'off' },
+  'all (Slack + Discord + web pages)': { ...SLACK, ...DISCORD, WEB: 'on' },
+  'all, without npm start\'s node flags': { ...SLACK, ...DISCORD, WEB: 'on', BENCH_NO_FLAGS: '1' },
+};
+
+interface Run { startMs: number; rss: number }
+
+async function once(name: string, env: Record<string, string>): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'capex-startup-'));
+  const port = await freePort();
+  const consoleOnly = Object.keys(env).length === 0;
+  const t0 = performance.now();
+  const flags = env.BENCH_NO_FLAGS ? [] : START_FLAGS;
+  const child = spawn(process.execPath, [...flags, BIN, 'start'], {
+    env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', DATABASE_URL: join(dir, 'bot.sqlite'), FEED_REFRESH_MINUTES: '', ...env },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  try {
+    if (consoleOnly) {
+      const answered = untilFirstOutput(child);
+      child.stdin!.write('/capex meta\n');
+      await answered;
+    } else {
+      await untilHealthy(port, child);
+    }
+    const startMs = performance.now() - t0;
+    await sleep(IDLE_SECONDS * 1000);
+    if (child.exitCode !== null) throw new Error(`${name}: capex-bot exited while idle`);
+    return { startMs, rss: rssMiB(child.pid!) };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const load = loadavg();
+const rows: string[] = [];
+for (const [name, env] of Object.entries(CONFIGS)) {
+  const runs: Run[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await once(name, env));
+  const starts = runs.map((r) => r.startMs);
+  const rss = runs.map((r) => r.rss);
+  rows.push(`| ${name} | ${RUNS} | ${median(starts).toFixed(0)} | ${Math.max(...starts).toFixed(0)} | ${median(rss).toFixed(0)} | ${Math.max(...rss).toFixed(0)} |`);
+}
+await slack.close();
+await discord.close();
+
+console.log(`Load average at the start ${load.map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} cores; idle ${IDLE_SECONDS} s before reading RSS; node flags from npm start: ${START_FLAGS.join(' ') || 'none'}.\n`);
+console.log('| configuration | runs | start-up median (ms) | start-up max (ms) | idle RSS median (MiB) | idle RSS max (MiB) |');
+console.log('|---|---:|---:|---:|---:|---:|');
+for (const r of rows) console.log(r);
+console.log('\nTargets: start-up ≤ 1,500 ms to /healthz (console: to the first answer), idle RSS ≤ 120 MiB.');
