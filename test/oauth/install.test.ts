@@ -141,6 +141,23 @@ describe('installing capex-bot to many Slack workspaces', () => {
     expect(answerText(t2List)).toContain('CT2GEN');
   });
 
+  it('GIVEN T2 asks for a chart and a T2 admin is sent a DM THEN the upload and the DM go out with T2’s token', async () => {
+    slack.reset();
+    await slash('T2', '/compare', 'meta amazon', 'UMEMBERT2');
+    const [shared] = await slack.waitFor(() => (slack.sharedFiles.length ? slack.sharedFiles : undefined), 15_000);
+    expect(shared!.channelId).toBe('CT2GEN');
+    const uploads = slack.requests.filter((r) => r.api?.startsWith('files.'));
+    expect(uploads.map((r) => r.api)).toEqual(['files.getUploadURLExternal', 'files.completeUploadExternal']);
+    expect(uploads.every((r) => slack.oauth.teamOf(r.token) === 'T2')).toBe(true);
+    slack.reset();
+    const outbound = bot.outbound.find((o) => o.platform === 'slack')!;
+    await outbound.sendDirect('slack:T2:UADMINT2', { kind: 'answer', visibility: 'private', title: 'Digest failing', summary: 'x', lines: ['x'] } as never);
+    expect(slack.requests.filter((r) => r.api).map((r) => [r.api, slack.oauth.teamOf(r.token)])).toEqual([
+      ['conversations.open', 'T2'],
+      ['chat.postMessage', 'T2'],
+    ]);
+  });
+
   it('GIVEN a schedule in each workspace WHEN both digests are sent THEN T1’s goes out with T1’s token and T2’s with T2’s', async () => {
     await slash('T1', '/capex-digest', 'add 10:00');
     const ids = { T1: await idOf('T1'), T2: await idOf('T2') };
