@@ -17,8 +17,10 @@ export function signedSlackRequest(secret: string, body: string) {
  * the bot answers a trigger_id once (a repeat is Slack retrying), so one fixed body would measure only the
  * duplicate path after the first request.
  */
+// One counter per process: every load run (rounds, scenarios) sends new trigger_ids, never an earlier run's.
+let sequence = 0;
+
 export function freshSlackRequests(secret: string, body: string) {
-  let sequence = 0;
   const template = body.includes('trigger_id=') ? body : `${body}&trigger_id=bench`;
   return {
     ...signedSlackRequest(secret, template),
