@@ -43,6 +43,10 @@ const SCOPED_COLUMNS = [
   ['news_feeds', 'added_by'],
   ['news_digest_items', 'channel_id'],
   ['audit_log', 'actor'],
+  ['proposal_channels', 'channel_id'],
+  ['proposal_channels', 'created_by'],
+  ['proposal_posts', 'channel_id'],
+  ['proposals', 'decided_by'],
 ] as const;
 
 export class SlackInstallationStore implements InstallationStore {

@@ -8,6 +8,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'no
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/store/index.js';
@@ -210,9 +211,12 @@ describe('installation store on PostgreSQL', () => {
     await schedule('slack:T2:C1');
     await schedule('discord:42');
     await db.insertInto('alert_subscriptions').values({ channel_id: 'slack:C1', created_by: 'slack:U1', created_at: 1, updated_at: 1, status_reason: null }).execute();
+    // Proposal tables are typed in src/store/proposals.ts, not in Tables: plain SQL here.
+    await sql`INSERT INTO proposal_channels (channel_id, created_by, created_at) VALUES ('slack:C1', 'slack:U1', 1)`.execute(db);
     const store = new SlackInstallationStore(database, new TokenCipher(KEY), () => 9);
-    // 1 channel and 3 creators of schedules, the alert's channel and creator.
-    expect(await store.scopeSingleWorkspaceRows('T1')).toBe(6);
+    // 1 channel and 3 creators of schedules, the alert's channel and creator, the proposal channel and its creator.
+    expect(await store.scopeSingleWorkspaceRows('T1')).toBe(8);
+    expect((await sql<{ channel_id: string; created_by: string }>`SELECT channel_id, created_by FROM proposal_channels`.execute(db)).rows).toEqual([{ channel_id: 'slack:T1:C1', created_by: 'slack:T1:U1' }]);
     expect(await store.scopeSingleWorkspaceRows('T1')).toBe(0);
     const channels = async () => (await db.selectFrom('schedules').select(['channel_id', 'created_by', 'status']).orderBy('id').execute()).map((r) => `${r.channel_id} ${r.created_by} ${r.status}`);
     expect(await channels()).toEqual(['slack:T1:C1 slack:T1:U1 active', 'slack:T2:C1 slack:T1:U1 active', 'discord:42 slack:T1:U1 active']);
