@@ -17,6 +17,7 @@ import { boltLogger } from './bolt-logger.js';
 import type { SlackAdapter, StartSlackOptions } from './index.js';
 import { BOT_SCOPES } from './manifest.js';
 import { mountSlackOAuth } from './oauth.js';
+import { slackErrorCode, TOKEN_ERRORS } from './outbound.js';
 import { SharedHttpReceiver } from './receiver.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { slackSyntax } from './syntax.js';
@@ -131,7 +132,11 @@ async function adoptSingleWorkspace(token: string, installations: InstallationSt
   try {
     auth = await client.auth.test();
   } catch (error) {
-    logger.warn({ err: error }, 'SLACK_BOT_TOKEN was not accepted (auth.test): its workspace is not adopted; install the app there through /slack/install');
+    // Refused: that workspace must install through /slack/install. Unreachable: start-up is retried (the adapter
+    // stays degraded meanwhile) rather than running with ids no workspace can be found for.
+    const code = slackErrorCode(error);
+    if (!code || !TOKEN_ERRORS.has(code)) throw error;
+    logger.warn({ error: code }, 'SLACK_BOT_TOKEN was not accepted (auth.test): its workspace is not adopted; install the app there through /slack/install');
     return;
   }
   const teamId = auth.team_id;
