@@ -10,7 +10,7 @@
  *   and the page says where to start.
  * The token never appears on a page or in a log line.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { InstallProvider, type CodedError, type Installation, type InstallationStore as OAuthInstallationStore } from '@slack/oauth';
 import type { HttpServer } from '../../http/server.js';
 import type { Logger } from '../../core/log.js';
@@ -29,8 +29,6 @@ export interface SlackOAuthOptions {
   publicUrl?: string;
   /** Slack's Web API base (tests: the fake's); oauth.v2.access and auth.test go there. */
   slackApiUrl?: string;
-  /** Slack's authorize page (tests only). */
-  authorizationUrl?: string;
   store: InstallationStore;
   /** The bot scopes asked for (the manifest's BOT_SCOPES). */
   scopes: readonly string[];
@@ -94,7 +92,6 @@ export function mountSlackOAuth(options: SlackOAuthOptions): InstallProvider {
     installUrlOptions: { scopes: [...options.scopes], ...(redirectUri ? { redirectUri } : {}) },
     renderHtmlForInstallPath: addToSlackPage,
     logger: boltLogger(logger),
-    ...(options.authorizationUrl ? { authorizationUrl: options.authorizationUrl } : {}),
     ...(options.slackApiUrl ? { clientOptions: { slackApiUrl: options.slackApiUrl } } : {}),
   });
 
@@ -182,6 +179,3 @@ function slackCode(error: CodedError): string {
   const data = (error as { data?: { error?: string } }).data;
   return data?.error ?? error.code ?? 'unknown error';
 }
-
-/** For tests: the request a browser makes, reduced to what the provider reads. */
-export type OAuthRequest = IncomingMessage;
