@@ -1,10 +1,11 @@
 /** `/capex top [year]`: every tracked company ranked by AI capex for a year, with the combined total. */
 import { z } from 'zod';
 import { defineCommand } from '../core/command.js';
-import type { Reply } from '../core/reply.js';
+import { deepFreeze, type Reply } from '../core/reply.js';
 import { formatUsd, formatWithUsd, rangeOf, sumRanges } from '../data/money.js';
 import { defaultYear, firstGuidance, rankYear, type YearFigure } from '../data/queries.js';
 import { DEFINITION_MEANINGS, DEFINITION_WORDS } from '../data/definitions.js';
+import type { DataSet } from '../data/dataset.js';
 import type { Figure } from '../data/schema.js';
 import { chartOf } from '../present/chart.js';
 import { billionsCell, definitionCell, disputeNotes, exactUsd, newestDate, periodCell, rowBasisCell, rowQualifier, sourcesOf } from '../present/figures.js';
@@ -34,70 +35,86 @@ export const topCommand = defineCommand({
   fromText: (args) => ({ year: args[0] }),
   run: ({ year: asked }, { data, now }) => {
     const year = asked ?? defaultYear(data, now);
-    const ranking = rankYear(data, year);
-    if (ranking.annual.length === 0 && ranking.fiscal.length === 0) {
-      return {
-        kind: 'error',
-        visibility: 'private',
-        title: `No figures for ${year}`,
-        lines: [`No capex figures for ${year} yet. Try ${commandRef(`/capex top ${defaultYear(data, now)}`)}.`],
-        summary: `No capex figures for ${year}.`,
-      };
-    }
-    const shown = ranking.annual;
-    const pledges = ranking.commitments.map((e) => e.figures.at(-1)!);
-    const figures = [...shown.flatMap((e) => e.figures), ...ranking.fiscal.flatMap((e) => e.figures), ...pledges];
-    const lines = [
-      `Calendar ${year} (January–December) capex of the ${shown.length} companies ranked below: ${formatUsd(ranking.total, true)}. Each row is one company on one definition (named in the table); actuals where reported, else the latest guidance; analyst estimates, pledges and contracts are never counted.`,
-    ];
-    const bigFour = bigFourLine(shown, data, year);
-    if (bigFour) lines.push(...bigFour.lines);
-    if (ranking.fiscal.length) {
-      // Their calendar year cannot be built from the data (no quarters), so they are neither ranked nor added.
-      lines.push(
-        `Fiscal-year companies, shown apart (not ranked, not in the total; their calendar ${year} cannot be derived from the data): ${ranking.fiscal
-          .map((e) => `${e.company.name} ${e.periodLabel} ${exactUsdOrRange(e)} ${definitionCell(e)}, ${rowBasisCell(e)}`)
-          .join('; ')}.`,
-      );
-    }
-    if (pledges.length) {
-      // Pledges are not annual capex, and some have no stated end, so they are listed, not ranked or summed.
-      lines.push(
-        `Multi-year pledges and purchase contracts covering ${year} (not capex: never ranked, compared or totalled): ${pledges
-          .map((f) => `${data.company(f.company)!.name} ${formatWithUsd(f, data)} ${DEFINITION_WORDS[f.definition]} (${f.period.label})`)
-          .join('; ')}.`,
-      );
-    }
-    const derived = shown.filter((e) => e.derivation);
-    const reply: Reply = {
-      kind: 'answer',
-      visibility: 'public',
-      title: `Top AI capex ${year} (calendar year)`,
-      lines,
-      table: {
-        columns: ['#', 'Company', 'US$B / year', 'Definition', 'Basis', 'Period'],
-        numericColumns: [0, 2],
-        rows: shown.map((e, i) => [String(i + 1), e.company.name, billionsCell(e.usdPerYear, e.disputed, rowQualifier(e)), definitionCell(e), rowBasisCell(e), periodCell(e)]),
-        footer: ['', 'Total', billionsCell(ranking.total), '', '', `CY${year}`],
-      },
-      chart: chartOf(`AI capex ${year}, US$ billion per year`, shown),
-      notes: [
-        ...derived.map((e) => `${e.company.name}: ${e.derivation!.text} = ${exactUsd(e.usdPerYear)}.`),
-        'Calendar years run January–December. Where a company states no full calendar year, its four reported quarters of one definition are added up (named above); fiscal-year companies without such quarters are listed apart.',
-        ...definitionLegend(shown),
-        ...(shown.some((e) => e.disputed) ? ['⚠ = sources disagree on the same definition; the range spans the disagreeing values.'] : []),
-        ...disputeNotes(figures, data),
-      ],
-      sources: sourcesOf([...figures, ...(bigFour?.figures ?? [])]),
-      asOf: newestDate(figures),
-      summary: `Top AI capex, calendar ${year}: ${shown
-        .slice(0, 3)
-        .map((e) => `${e.company.name} ${formatUsd(e.usdPerYear, true)}`)
-        .join(', ')}; total ${formatUsd(ranking.total, true)}.`,
-    };
+    const cache = answers.get(data) ?? answers.set(data, new Map()).get(data)!;
+    const cached = cache.get(year);
+    if (cached) return cached;
+    const reply = ranked(data, year, now);
+    // The "no figures" answer names today's default year, so only rankings are kept.
+    if (reply.kind === 'answer') cache.set(year, deepFreeze(reply));
     return reply;
   },
 });
+
+/**
+ * Rankings per data set and year (a data set never changes once loaded; `now` only picks the default year,
+ * resolved before the look-up), deep-frozen so no caller can change one. Years are 2020–2035 (the option's bounds).
+ */
+const answers = new WeakMap<DataSet, Map<number, Reply>>();
+
+function ranked(data: DataSet, year: number, now: Date): Reply {
+  const ranking = rankYear(data, year);
+  if (ranking.annual.length === 0 && ranking.fiscal.length === 0) {
+    return {
+      kind: 'error',
+      visibility: 'private',
+      title: `No figures for ${year}`,
+      lines: [`No capex figures for ${year} yet. Try ${commandRef(`/capex top ${defaultYear(data, now)}`)}.`],
+      summary: `No capex figures for ${year}.`,
+    };
+  }
+  const shown = ranking.annual;
+  const pledges = ranking.commitments.map((e) => e.figures.at(-1)!);
+  const figures = [...shown.flatMap((e) => e.figures), ...ranking.fiscal.flatMap((e) => e.figures), ...pledges];
+  const lines = [
+    `Calendar ${year} (January–December) capex of the ${shown.length} companies ranked below: ${formatUsd(ranking.total, true)}. Each row is one company on one definition (named in the table); actuals where reported, else the latest guidance; analyst estimates, pledges and contracts are never counted.`,
+  ];
+  const bigFour = bigFourLine(shown, data, year);
+  if (bigFour) lines.push(...bigFour.lines);
+  if (ranking.fiscal.length) {
+    // Their calendar year cannot be built from the data (no quarters), so they are neither ranked nor added.
+    lines.push(
+      `Fiscal-year companies, shown apart (not ranked, not in the total; their calendar ${year} cannot be derived from the data): ${ranking.fiscal
+        .map((e) => `${e.company.name} ${e.periodLabel} ${exactUsdOrRange(e)} ${definitionCell(e)}, ${rowBasisCell(e)}`)
+        .join('; ')}.`,
+    );
+  }
+  if (pledges.length) {
+    // Pledges are not annual capex, and some have no stated end, so they are listed, not ranked or summed.
+    lines.push(
+      `Multi-year pledges and purchase contracts covering ${year} (not capex: never ranked, compared or totalled): ${pledges
+        .map((f) => `${data.company(f.company)!.name} ${formatWithUsd(f, data)} ${DEFINITION_WORDS[f.definition]} (${f.period.label})`)
+        .join('; ')}.`,
+    );
+  }
+  const derived = shown.filter((e) => e.derivation);
+  const reply: Reply = {
+    kind: 'answer',
+    visibility: 'public',
+    title: `Top AI capex ${year} (calendar year)`,
+    lines,
+    table: {
+      columns: ['#', 'Company', 'US$B / year', 'Definition', 'Basis', 'Period'],
+      numericColumns: [0, 2],
+      rows: shown.map((e, i) => [String(i + 1), e.company.name, billionsCell(e.usdPerYear, e.disputed, rowQualifier(e)), definitionCell(e), rowBasisCell(e), periodCell(e)]),
+      footer: ['', 'Total', billionsCell(ranking.total), '', '', `CY${year}`],
+    },
+    chart: chartOf(`AI capex ${year}, US$ billion per year`, shown),
+    notes: [
+      ...derived.map((e) => `${e.company.name}: ${e.derivation!.text} = ${exactUsd(e.usdPerYear)}.`),
+      'Calendar years run January–December. Where a company states no full calendar year, its four reported quarters of one definition are added up (named above); fiscal-year companies without such quarters are listed apart.',
+      ...definitionLegend(shown),
+      ...(shown.some((e) => e.disputed) ? ['⚠ = sources disagree on the same definition; the range spans the disagreeing values.'] : []),
+      ...disputeNotes(figures, data),
+    ],
+    sources: sourcesOf([...figures, ...(bigFour?.figures ?? [])]),
+    asOf: newestDate(figures),
+    summary: `Top AI capex, calendar ${year}: ${shown
+      .slice(0, 3)
+      .map((e) => `${e.company.name} ${formatUsd(e.usdPerYear, true)}`)
+      .join(', ')}; total ${formatUsd(ranking.total, true)}.`,
+  };
+  return reply;
+}
 
 function exactUsdOrRange(e: YearFigure): string {
   return e.figures.length === 1 ? formatUsd(rangeOf(e.figures[0]!)) : exactUsd(e.usdPerYear);
