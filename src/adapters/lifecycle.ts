@@ -100,6 +100,7 @@ export function localizedOutbound(outbound: OutboundChannel, syntax: Syntax): Ou
     sendDirect: (userId, reply) => outbound.sendDirect(userId, local(reply)),
     ...(outbound.edit && { edit: (message, reply) => outbound.edit!(message, local(reply)) }),
     ...(outbound.openDM && { openDM: (userId) => outbound.openDM!(userId) }),
+    ...(outbound.replyInThread && { replyInThread: (parent, reply, options) => outbound.replyInThread!(parent, local(reply), options) }),
   };
 }
 
@@ -124,6 +125,11 @@ export function deferredOutbound(platform: string, current: () => OutboundChanne
       // Fallback documented on OutboundChannel.edit: a platform that cannot edit posts anew.
       if (outbound.edit) await outbound.edit(message, local(reply));
       else await outbound.post(message.channelId, local(reply));
+    },
+    // Fallback documented on OutboundChannel.replyInThread: a platform without threads posts in the channel.
+    replyInThread: async (parent, reply, options) => {
+      const outbound = connected();
+      return outbound.replyInThread ? outbound.replyInThread(parent, local(reply), options) : outbound.post(parent.channelId, local(reply), options);
     },
   };
 }

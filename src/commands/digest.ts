@@ -16,6 +16,7 @@ import { WhenError } from '../schedule/when.js';
 import { digestFeedsCommand } from './feeds.js';
 import { ALERT_COMMANDS } from './alerts.js';
 import { PROPOSAL_COMMANDS } from './proposals.js';
+import { digestThreadCommand } from './digest-thread.js';
 import type { DeliveryRecord, ScheduleRecord } from '../store/types.js';
 
 const NOT_SET_UP = 'Scheduled digests are not set up in this run of the bot (it has no database). Start the bot with `capex-bot start` to use them.';
@@ -338,7 +339,7 @@ export const digestSendCommand = defineCommand({
 
 // ---- help (bare /capex-digest and unknown subcommands) -------------------------------------------------
 
-const SUBCOMMANDS = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'chart', 'feeds', 'alerts', 'status', 'proposals'];
+const SUBCOMMANDS = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'chart', 'thread', 'feeds', 'alerts', 'status', 'proposals'];
 
 export const digestHelpCommand = defineCommand({
   id: 'digest-help',
@@ -384,5 +385,6 @@ export const DIGEST_COMMANDS: CommandSpec[] = [
   digestResumeCommand,
   digestRemoveCommand,
   digestChartCommand,
+  digestThreadCommand,
   digestHelpCommand,
 ] as unknown as CommandSpec[];

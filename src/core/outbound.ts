@@ -94,6 +94,11 @@ export interface OutboundChannel {
    */
   edit?(message: PostedMessage, reply: Reply): Promise<void>;
   /**
+   * Optional: posts `reply` in the thread of `parent` (a message this adapter posted): Slack `thread_ts`, Discord a
+   * thread started from the message. Fallback when absent: `post` it in the parent's channel.
+   */
+  replyInThread?(parent: PostedMessage, reply: Reply, options?: PostOptions): Promise<PostedMessage | void>;
+  /**
    * Optional: opens (or finds) the direct-message channel with a platform-prefixed user id and returns its
    * platform-prefixed channel id, to `post` into. Fallback when absent: `sendDirect`, which opens the DM itself.
    */

@@ -61,8 +61,18 @@ const IDEMPOTENT_PLATFORMS: readonly string[] = ['discord'];
 export interface PreparedPost {
   /** A direct message to a user (admin notices) instead of a channel post. */
   direct?: boolean;
-  /** Built when the post's turn comes at the gate, so a fan-out's queue costs nothing while it waits. */
-  build(): Promise<{ reply: Reply; result?: Json }>;
+  /**
+   * Built when the post's turn comes at the gate, so a fan-out's queue costs nothing while it waits. `thread`:
+   * replies posted in the post's thread after it (a digest's full tables and sources), part of the same delivery —
+   * progress is saved after the parent and after each reply, so a restart resumes the thread, never re-posts the parent.
+   */
+  build(): Promise<{ reply: Reply; result?: Json; thread?: Reply[] }>;
+}
+
+/** A row's saved thread progress: the parent message's id and how many thread replies are out. */
+function threadProgressOf(row: LedgerRow): { parent: string; sent: number } | undefined {
+  const p = row.progress as { parent?: unknown; sent?: unknown } | null;
+  return p && typeof p.parent === 'string' ? { parent: p.parent, sent: typeof p.sent === 'number' ? p.sent : 0 } : undefined;
 }
 
 /** Post the rows (minus `skip`, finished as skipped with their reason), or finish them all without posting. */
@@ -348,8 +358,14 @@ export class DeliveryEngine {
     }
     if (rows.length === 0) return { status: 'not_posted', reason: 'nothing left to post' };
     const gate = this.gates.of(platform);
-    let built: { reply: Reply; result?: Json } | undefined;
+    let built: { reply: Reply; result?: Json; thread?: Reply[] } | undefined;
     const idempotencyKey = nonceFor(rows[0]!);
+    // The parent went out before a restart: only the rest of its thread is owed.
+    const resumed = threadProgressOf(first);
+    if (resumed && !post.direct) {
+      built = await post.build();
+      return this.finishThread(rows, handler, outbound, { channelId: first.target, messageId: resumed.parent }, built, resumed.sent, { gate, signal, idempotencyKey });
+    }
     const send = async (): Promise<PostReceiptLike | void> => {
       built ??= await post.build();
       if (post.direct) return outbound.sendDirect(first.target, built.reply);
@@ -389,6 +405,11 @@ export class DeliveryEngine {
       throw err;
     }
 
+    if (outcome.ok && built?.thread?.length && outcome.receipt?.messageId && !post.direct) {
+      const parent = { channelId: first.target, messageId: outcome.receipt.messageId };
+      for (const row of rows) await this.ledger.saveProgress(row.id, this.owner, { parent: parent.messageId, sent: 0 }, parent.messageId);
+      return this.finishThread(rows, handler, outbound, parent, built, 0, { gate, signal, idempotencyKey });
+    }
     if (outcome.ok) {
       const now = this.clock.now();
       const messageId = outcome.receipt?.messageId;
@@ -428,6 +449,52 @@ export class DeliveryEngine {
       }
     }
     return { status: 'undeliverable', kind: outcome.reason, reason };
+  }
+
+  /**
+   * Posts the thread replies from `from` on (each through the gate with the retry rule, progress saved after each),
+   * then records the delivery with the parent's id. A reply that cannot go out now leaves the row pending with its
+   * progress, so the next attempt — in this process or after a restart — resumes there.
+   */
+  private async finishThread(
+    rows: LedgerRow[],
+    handler: DeliveryHandler,
+    outbound: OutboundChannel,
+    parent: { channelId: string; messageId: string },
+    built: { reply: Reply; result?: Json; thread?: Reply[] },
+    from: number,
+    ctx: { gate: ReturnType<Gates['of']>; signal: AbortSignal; idempotencyKey: string },
+  ): Promise<DeliveryResult> {
+    const parts = built.thread ?? [];
+    for (let i = from; i < parts.length; i++) {
+      const part = parts[i]!;
+      // Discord nonces are at most 25 characters: the row's key, shortened, plus the reply's number.
+      const key = `${ctx.idempotencyKey.slice(0, 21)}t${i}`;
+      const send = async () => (outbound.replyInThread ? outbound.replyInThread(parent, part, { idempotencyKey: key }) : outbound.post(parent.channelId, part, { idempotencyKey: key }));
+      let outcome;
+      try {
+        outcome = await postWithRetry(send, { gate: ctx.gate, channel: parent.channelId, clock: this.clock, policy: this.policy, signal: ctx.signal });
+      } catch (err) {
+        if (!(err instanceof AbortedError)) throw err;
+        await this.releaseAll(rows, this.clock.now(), 'the bot stopped between a post and its thread');
+        return { status: 'not_posted', reason: 'the bot is shutting down' };
+      }
+      if (!outcome.ok) {
+        const reason = outcome.reason === 'lease_lost' ? 'another replica took it over' : outcome.error.message;
+        if (outcome.reason !== 'lease_lost') await this.releaseAll(rows, this.clock.now() + this.retryLaterMs, `thread reply ${i + 1} of ${parts.length}: ${reason}`);
+        this.logger.warn({ rows: rows.map((r) => r.id), part: i + 1, reason }, 'a thread reply did not go out; the thread resumes there later');
+        return { status: 'retry_later', reason };
+      }
+      for (const row of rows) await this.ledger.saveProgress(row.id, this.owner, { parent: parent.messageId, sent: i + 1 }, parent.messageId);
+    }
+    const now = this.clock.now();
+    await this.recordDelivered(rows, { now, messageRef: parent.messageId, result: built.result });
+    try {
+      await handler.delivered?.(rows, built.result, now);
+    } catch (err) {
+      this.logger.error({ err, rows: rows.map((r) => r.id) }, 'a delivered post could not record its side effects');
+    }
+    return { status: 'delivered', rows: rows.map((r) => ({ ...r, status: 'delivered', deliveredAt: now, messageRef: parent.messageId })), messageId: parent.messageId };
   }
 
   /**

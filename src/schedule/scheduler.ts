@@ -19,6 +19,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Reply } from '../core/reply.js';
 import { digestActions, withActions } from '../core/interaction.js';
+import { splitDigest } from './digest-thread.js';
 import { commandRef } from '../core/syntax.js';
 import type { OutboundChannel } from '../core/outbound.js';
 import type { Logger } from '../core/log.js';
@@ -284,8 +285,14 @@ export class Scheduler implements DeliveryHandler {
           const digest = await this.digestFor(row.target, schedule.zone, late ? row.dueAt : undefined);
           // The chart switch: the adapter adds the image after the post, and its failure never fails the post.
           const reply: Reply = schedule.chart && digest.topChart ? { ...digest.reply, chart: digest.topChart } : digest.reply;
+          const result = { seenFigureIds: digest.seenFigureIds, headlineIds: digest.headlineIds };
           // Sources and "Pause this digest" (admins; the core refuses others privately): src/core/interaction.ts.
-          return { reply: withActions(reply, digestActions(schedule.id)), result: { seenFigureIds: digest.seenFigureIds, headlineIds: digest.headlineIds } };
+          // Thread on (the default): a short parent post, the details in its thread (the engine resumes a thread).
+          if (schedule.thread ?? true) {
+            const { parent, thread } = splitDigest(reply);
+            return { reply: withActions(parent, digestActions(schedule.id)), thread, result };
+          }
+          return { reply: withActions(reply, digestActions(schedule.id)), result };
         },
       },
     };

@@ -208,6 +208,19 @@ export class DigestService {
     return updated ? { ok: true, schedule: updated } : { ok: false, reason: 'not_found' };
   }
 
+  /** The admin switch for digests as a short parent post plus their thread (on, the default) or one message. */
+  async setThread(id: number, on: boolean, caller: Caller): Promise<ChangeResult> {
+    const schedule = await this.find(id, caller);
+    if (!schedule) return { ok: false, reason: 'not_found' };
+    if ((schedule.thread ?? true) === on) return { ok: false, reason: 'already', schedule };
+    const now = this.clock.now();
+    const updated = await this.store.setScheduleThread(id, on, {
+      now,
+      audit: { at: now, actor: caller.userId, actorName: caller.userName, action: on ? 'thread-on' : 'thread-off', scheduleId: id, details: { thread: on } },
+    });
+    return updated ? { ok: true, schedule: updated } : { ok: false, reason: 'not_found' };
+  }
+
   remove(id: number, caller: Caller): Promise<ChangeResult> {
     return this.change(id, caller, 'removed', ['active', 'paused', 'failing'], 'remove');
   }

@@ -13,6 +13,7 @@ import { alerts } from './migrations/004-alerts.js';
 import { proposals } from './migrations/005-proposals.js';
 import { deliveryLedger } from './migrations/006-delivery-ledger.js';
 import { slackInstallations } from './migrations/007-slack-installations.js';
+import { scheduleThread } from './migrations/008-schedule-thread.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   schedulesLedgerAudit, // 1
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   proposals, // 5
   deliveryLedger, // 6
   slackInstallations, // 7
+  scheduleThread, // 8
 ];
 
 export { SchemaTooNewError } from './errors.js';

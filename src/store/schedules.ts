@@ -22,6 +22,7 @@ const toSchedule = (r: Selectable<SchedulesTable>): ScheduleRecord => ({
   armedFrom: r.armed_from,
   updatedAt: r.updated_at,
   chart: r.chart === 1,
+  thread: r.thread !== 0,
 });
 
 async function byId(db: Executor, id: number): Promise<ScheduleRecord | undefined> {
@@ -109,6 +110,21 @@ export class ScheduleStore {
       const result = await trx
         .updateTable('schedules')
         .set({ chart: chart ? 1 : 0, updated_at: change.now })
+        .where('id', '=', id)
+        .where('status', '!=', 'removed')
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) return undefined;
+      if (change.audit) await writeAudit(trx, change.audit);
+      return byId(trx, id);
+    });
+  }
+
+  /** Digests as a parent post plus a thread (on) or one message (off); the audit entry in the same transaction. */
+  setThread(id: number, thread: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined> {
+    return transaction(this.database, async (trx) => {
+      const result = await trx
+        .updateTable('schedules')
+        .set({ thread: thread ? 1 : 0, updated_at: change.now })
         .where('id', '=', id)
         .where('status', '!=', 'removed')
         .executeTakeFirst();

@@ -21,6 +21,8 @@ export interface SchedulesTable {
   armed_from: number;
   updated_at: number;
   chart: Generated<number>;
+  /** 1: digests post a short parent and their thread (issue 14); 0: one message. */
+  thread: Generated<number>;
 }
 
 export interface DeliveriesTable {

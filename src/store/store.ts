@@ -57,6 +57,9 @@ export class KyselyStore implements Store {
   setScheduleChart(id: number, chart: boolean, change: { now: number; audit?: NewAuditEntry }) {
     return this.schedules.setChart(id, chart, change);
   }
+  setScheduleThread(id: number, thread: boolean, change: { now: number; audit?: NewAuditEntry }) {
+    return this.schedules.setThread(id, thread, change);
+  }
 
   lastScheduledDueAt(scheduleIds: number[]): Promise<Map<number, number>> {
     return this.ledger.lastScheduledDueAt(scheduleIds);

@@ -40,6 +40,8 @@ export interface ScheduleRecord {
   updatedAt: number;
   /** Digests of this schedule carry the top-spenders chart as an image (an admin switch; off by default). */
   chart?: boolean;
+  /** Digests are one short post plus their thread (an admin switch; on by default); off: one message. */
+  thread?: boolean;
 }
 
 export interface NewSchedule {
@@ -132,6 +134,8 @@ export interface Store {
   setScheduleStatus(id: number, status: ScheduleStatus, change: { now: number; reason?: string; rearm?: boolean; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined>;
   /** Turns the chart image of a schedule's digests on or off and writes the audit entry in one transaction. */
   setScheduleChart(id: number, chart: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined>;
+  /** Turns a schedule's digest thread on or off and writes the audit entry in one transaction. */
+  setScheduleThread(id: number, thread: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined>;
 
   // The release-0.1 digest ledger (table `deliveries`, src/store/digest-ledger.ts). The delivery engine keeps its
   // rows in `delivery_ledger` (src/store/ledger.ts) since migration 6 copied them over; these stay until their last

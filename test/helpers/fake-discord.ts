@@ -7,6 +7,8 @@
  * - PUT  /applications/:app/commands, PUT /applications/:app/guilds/:guild/commands → the commands with ids
  * - POST /channels/:channel/messages                → a message object echoing the body
  * - PATCH /channels/:channel/messages/:message       → the edited message (multipart with files too)
+ * - POST /channels/:channel/messages/:message/threads → a thread with the message's id (the message must exist; a
+ *   second start → 400 code 160004; a DM channel `dm-…` → 400 code 50024); post into it at /channels/<thread id>/messages
  * - POST /users/@me/channels {recipient_id}          → a DM channel (`id` = `dm-<recipient_id>`, stable)
  * - POST /interactions/:id/:token/callback           → 204 (200 with a body when `?with_response=true`)
  * - POST /webhooks/:app/:token, PATCH /webhooks/:app/:token/messages/@original → a message object
@@ -151,6 +153,8 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
   const messages: CreatedMessage[] = [];
   /** Enforced nonces per author (the bot token): the message each one created, and when. */
   const nonces = new Map<string, { message: Record<string, unknown>; at: number }>();
+  /** Threads started from messages (by message id = thread id). */
+  const threads = new Set<string>();
   let pending: PendingFailure[] = [];
   let delays: { matches: (request: RecordedRequest) => boolean; ms: number }[] = [];
   let tokenRevoked = false;
@@ -249,6 +253,17 @@ export async function startFakeDiscord(): Promise<FakeDiscord> {
       messages.push({ channelId, id: String(created.id), ...(nonce !== undefined ? { nonce } : {}), at: Date.now() });
       if (nonce !== undefined && body.enforce_nonce === true) nonces.set(key, { message: created, at: Date.now() });
       return json(res, 200, created);
+    }
+    // Start a thread from a message: the thread has the message's id; a second start is 160004, as on Discord.
+    if (method === 'POST' && (m = route.match(/^\/channels\/([^/]+)\/messages\/([^/]+)\/threads$/))) {
+      const [, channelId, messageId] = m;
+      const failure = failingChannels.get(channelId!);
+      if (failure) return json(res, CHANNEL_ERRORS[failure].status, CHANNEL_ERRORS[failure].body);
+      if (channelId!.startsWith('dm-')) return json(res, 400, { message: 'Cannot execute action on this channel type', code: 50024 });
+      if (!messages.some((x) => x.channelId === channelId && x.id === messageId)) return json(res, 404, { message: 'Unknown Message', code: 10008 });
+      if (threads.has(messageId!)) return json(res, 400, { message: 'A thread has already been created for this message', code: 160004 });
+      threads.add(messageId!);
+      return json(res, 201, { id: messageId, type: 11, parent_id: channelId, name: (request.body as { name?: string } | undefined)?.name ?? '' });
     }
     if (method === 'PATCH' && (m = route.match(/^\/channels\/([^/]+)\/messages\/([^/]+)$/))) {
       return json(res, 200, { ...message(m[1]!, request.body, request.files), id: m[2] });

@@ -40,6 +40,11 @@ export interface DiscordOutboundOptions {
   tokenState?: TokenState;
 }
 
+/** Discord: "A thread has already been created for this message". */
+const THREAD_ALREADY_CREATED = 160004;
+/** Channels where a thread cannot be started from a message: wrong channel type (DMs, forums), threads off. */
+const NO_THREAD_HERE = new Set([50024, 50001, 50013, 160005]);
+
 export function createDiscordOutbound(rest: REST, options: DiscordOutboundOptions = {}): OutboundChannel {
   const token = options.tokenState ?? new TokenState('discord');
 
@@ -80,6 +85,26 @@ export function createDiscordOutbound(rest: REST, options: DiscordOutboundOption
     async post(channelId, reply, postOptions): Promise<PostedMessage | void> {
       const messageId = await postTo(unprefix(channelId, 'channel'), reply, postOptions?.idempotencyKey);
       return messageId ? { channelId, messageId } : undefined;
+    },
+    /**
+     * A reply in a thread started from the parent message (a thread started from a message has the message's id;
+     * starting it twice is refused with 160004, which means it is there). Where the channel allows no thread (a DM,
+     * a forum, no Create Public Threads permission) the reply goes into the channel itself, so nothing is lost.
+     */
+    async replyInThread(parent, reply, postOptions): Promise<PostedMessage | void> {
+      const channel = unprefix(parent.channelId, 'channel');
+      let target = parent.messageId;
+      token.assertUsable();
+      try {
+        await rest.post(Routes.threads(channel, parent.messageId), { body: { name: reply.title.slice(0, 100) || 'capex-bot', auto_archive_duration: 1440 } });
+      } catch (error) {
+        const code = error instanceof DiscordAPIError ? Number(error.code) : undefined;
+        if (code === THREAD_ALREADY_CREATED) target = parent.messageId;
+        else if (error instanceof DiscordAPIError && (error.status === 403 || NO_THREAD_HERE.has(Number(error.code)))) target = channel;
+        else throw classifyDiscordError(error, `channel ${channel}`, token);
+      }
+      const messageId = await postTo(target, reply, postOptions?.idempotencyKey);
+      return messageId ? { channelId: `${PREFIX}${target}`, messageId } : undefined;
     },
     async sendDirect(userId, reply) {
       const recipient = unprefix(userId, 'user');

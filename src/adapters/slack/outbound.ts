@@ -99,6 +99,16 @@ export function createSlackOutbound(client: webApi.WebClient, options: SlackOutb
       const ts = await classified(() => postTo(channel, reply));
       return ts ? { channelId, messageId: ts } : undefined;
     },
+    /** A reply in the parent message's thread (`thread_ts`); a chart on it is uploaded to the channel as usual. */
+    async replyInThread(parent, reply): Promise<PostedMessage | void> {
+      const channel = slackId(parent.channelId, 'channel');
+      const ts = await classified(async () => {
+        const message = renderMessage(reply);
+        const posted = await client.chat.postMessage({ channel, thread_ts: parent.messageId, text: message.text, blocks: message.blocks, unfurl_links: false, unfurl_media: false });
+        return posted.ts;
+      });
+      return ts ? { channelId: parent.channelId, messageId: ts } : undefined;
+    },
     async sendDirect(userId, reply) {
       const user = slackId(userId, 'user');
       await classified(async () => {

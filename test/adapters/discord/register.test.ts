@@ -72,7 +72,7 @@ describe('npm run register', () => {
     expect(byName['capex-help'].options).toEqual([{ name: 'command', description: 'A command to explain, e.g. compare', required: false, type: 3, max_length: 40 }]);
     // The digest specs sit under one /digest command as subcommands; the channel is a channel picker.
     expect(byName.digest.options.map((o: any) => [o.type, o.name])).toEqual(
-      ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'chart', 'help', 'feeds', 'alerts', 'status', 'proposals'].map((n) => [1, n]),
+      ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'chart', 'thread', 'help', 'feeds', 'alerts', 'status', 'proposals'].map((n) => [1, n]),
     );
     // Admin subcommands gate the whole command (Discord gates commands, not subcommands), in servers only.
     expect(byName.digest.default_member_permissions).toBe('32');

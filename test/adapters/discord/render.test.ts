@@ -49,7 +49,7 @@ async function rendered(id: string, options: Record<string, unknown>) {
 
 describe('every command reply fits Discord', () => {
   it('covers every registered command', () => {
-    const digests = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'chart', 'help'].map((s) => `digest-${s}`);
+    const digests = ['add', 'list', 'next', 'preview', 'send', 'pause', 'resume', 'remove', 'chart', 'thread', 'help'].map((s) => `digest-${s}`);
     // capex-news and digest-feeds (they need the news service) are rendered in test/news/platforms.test.ts;
     // digest-alerts and digest-status (the alert service) in test/alerts/commands.test.ts; digest-proposals (the
     // proposals service) in test/proposals/.
