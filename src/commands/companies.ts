@@ -1,7 +1,12 @@
 /** `/capex companies`: what is tracked, with tickers and aliases. */
 import { z } from 'zod';
 import { defineCommand } from '../core/command.js';
+import { deepFreeze, type Reply } from '../core/reply.js';
 import { commandRef } from '../core/syntax.js';
+import type { DataSet } from '../data/dataset.js';
+
+/** One answer per data set (which never changes once loaded), deep-frozen so no caller can change it. */
+const answers = new WeakMap<DataSet, Reply>();
 
 export const companiesCommand = defineCommand({
   id: 'capex-companies',
@@ -13,8 +18,10 @@ export const companiesCommand = defineCommand({
   options: z.object({}),
   fromText: () => ({}),
   run: (_options, { data }) => {
+    const cached = answers.get(data);
+    if (cached) return cached;
     const counts = new Map(data.companies.map((c) => [c.id, data.figuresOf(c.id).length]));
-    return {
+    const reply: Reply = {
       kind: 'answer',
       visibility: 'public',
       title: `Tracked companies (${data.companies.length})`,
@@ -26,5 +33,7 @@ export const companiesCommand = defineCommand({
       },
       summary: `${data.companies.length} companies tracked: ${data.companies.map((c) => c.name).join(', ')}.`,
     };
+    answers.set(data, deepFreeze(reply));
+    return reply;
   },
 });
