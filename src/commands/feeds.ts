@@ -56,7 +56,7 @@ export const digestFeedsCommand = defineCommand({
   id: 'digest-feeds',
   path: ['capex-digest', 'feeds'],
   discord: { command: 'digest', subcommand: 'feeds' },
-  summary: 'News feeds for the headlines in digests and the news command: add, list, remove (admins)',
+  summary: "News feeds for the headlines in this workspace's digests and the news command: add, list, remove (admins)",
   usage: FEEDS_USAGE,
   examples: ['/capex-digest feeds add https://example.com/ai-infrastructure.rss', '/capex-digest feeds list', '/capex-digest feeds remove 2'],
   adminOnly: true,
@@ -85,12 +85,12 @@ export const digestFeedsCommand = defineCommand({
       if (result.status === 'exists') {
         return privateAnswer(`Feed ${result.feed.id} already added`, [`${result.feed.url} is already feed ${result.feed.id} (${healthWords(result.feed, zone)}).`]);
       }
-      const { feed, first } = result;
+      const { feed, first, shared } = result;
       return privateAnswer(
         `News feed ${feed.id} added`,
         [
           `Feed ${feed.id}: ${feed.title ? `${feed.title} — ` : ''}${feed.url}. It is read every ${news.refreshMs / 60_000} minutes; headlines about AI investment go into digests and ${commandRef('/capex news')}.`,
-          describeFirst(first, feed),
+          shared ? `The bot already reads this feed (${healthWords(feed, zone)}); its headlines so far count here too.` : describeFirst(first, feed),
         ],
         { kind: first && !first.ok ? 'error' : 'answer', summary: `News feed ${feed.id} added: ${feed.url}` },
       );
@@ -98,15 +98,17 @@ export const digestFeedsCommand = defineCommand({
 
     if (action === 'remove') {
       const m = /^#?(\d{1,9})$/.exec(target ?? '');
-      if (!m) throw new UserError(`${target ? `'${target.slice(0, 20)}' is not a feed id` : 'Give the feed id'}: use the number ${commandRef('/capex-digest feeds list')} shows, e.g. 2.`, FEEDS_USAGE);
-      const removed = await news.removeFeed(Number(m[1]), ctx.caller);
-      if (!removed) throw new UserError(`There is no news feed ${m[1]}. ${commandRef('/capex-digest feeds list')} shows the ids.`, FEEDS_USAGE);
+      const byUrl = !m && /^https?:\/\//i.test(target ?? '');
+      if (!m && !byUrl) throw new UserError(`${target ? `'${target.slice(0, 20)}' is not a feed id` : 'Give the feed id'}: use the number ${commandRef('/capex-digest feeds list')} shows, e.g. 2.`, FEEDS_USAGE);
+      // Only the caller's workspace's feeds: another workspace's feed is answered exactly like one that does not exist.
+      const removed = await news.removeFeed(m ? Number(m[1]) : target!, ctx.caller);
+      if (!removed) throw new UserError(`There is no news feed ${m ? m[1]! : 'with that URL'}. ${commandRef('/capex-digest feeds list')} shows the ids.`, FEEDS_USAGE);
       return privateAnswer(`News feed ${removed.id} removed`, [
-        `Feed ${removed.id} (${removed.url}) is removed, with its ${removed.itemCount} headline${removed.itemCount === 1 ? '' : 's'}.`,
+        `Feed ${removed.id} (${removed.url}) is removed; its headlines no longer appear in this workspace's digests or ${commandRef('/capex news')}.`,
       ]);
     }
 
-    const feeds = await news.listFeeds();
+    const feeds = await news.listFeeds(ctx.caller);
     if (feeds.length === 0) {
       return privateAnswer('No news feeds', [`No news feed is set up yet. Add one: ${commandRef('/capex-digest feeds add https://example.com/ai.rss')}`]);
     }

@@ -1,6 +1,6 @@
 /**
- * `/capex news [company]`: the newest AI-investment headlines from the admins' news feeds (at most ten),
- * each with its source and date, linked in the sources. With a company, only headlines that mention it
+ * `/capex news [company]`: the newest AI-investment headlines from the news feeds of the caller's workspace (at
+ * most ten), each with its source and date, linked in the sources. With a company, only headlines that mention it
  * by name, alias or ticker (see src/news/companies.ts).
  */
 import { DateTime } from 'luxon';
@@ -31,10 +31,10 @@ export const newsCommand = defineCommand({
   run: async ({ company: query }, ctx) => {
     const news = newsOf(ctx);
     const company = query ? resolveCompany(ctx.data, query, USAGE) : undefined;
-    const items = await news.latest({ companyId: company?.id, limit: MAX_NEWS });
+    const items = await news.latest({ companyId: company?.id, limit: MAX_NEWS, caller: ctx.caller });
     const about = company ? ` about ${company.name}` : '';
     if (items.length === 0) {
-      const feeds = (await news.listFeeds()).length;
+      const feeds = (await news.listFeeds(ctx.caller)).length;
       const why =
         feeds === 0
           ? `No news feeds are set up yet; an admin can add one with ${commandRef('/capex-digest feeds add <url>')}.`

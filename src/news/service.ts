@@ -27,6 +27,7 @@ import { keepRelevant } from './items.js';
 import { FeedParseError, parseFeedDocument } from './parse.js';
 import type { FeedRecord, NewsItem, NewsStore } from './store.js';
 import { commandRef } from '../core/syntax.js';
+import { callerScope, workspaceOf } from '../core/workspace.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -78,7 +79,8 @@ export type RefreshOutcome =
   | { ok: false; reason: string; aborted?: boolean };
 
 export type AddFeedResult =
-  | { status: 'added'; feed: FeedRecord; first?: RefreshOutcome }
+  /** `shared`: the URL was already read (for another workspace); no first fetch, its kept headlines count here too. */
+  | { status: 'added'; feed: FeedRecord; first?: RefreshOutcome; shared?: boolean }
   | { status: 'exists'; feed: FeedRecord }
   | { status: 'refused'; reason: string };
 
@@ -290,10 +292,13 @@ export class NewsService implements HeadlineSource {
       if (error instanceof FeedUrlError) return { status: 'refused', reason: error.message };
       throw error;
     }
-    const existing = await this.store.findFeedByUrl(url.href);
+    const scope = callerScope(caller);
+    const existing = await this.store.findFeedByUrl(url.href, scope);
     if (existing) return { status: 'exists', feed: existing };
+    // A URL another workspace already reads is shared (fetched once, no new feed): only a new URL counts.
+    const elsewhere = await this.store.findFeedByUrl(url.href);
     const max = this.options.maxFeeds ?? DEFAULT_MAX_FEEDS;
-    if ((await this.store.countFeeds()) >= max) {
+    if (!elsewhere && (await this.store.countFeeds()) >= max) {
       return { status: 'refused', reason: `The bot already reads ${max} feeds, its limit. Remove one first (${commandRef('/capex-digest feeds list')} shows them).` };
     }
     try {
@@ -302,11 +307,13 @@ export class NewsService implements HeadlineSource {
       if (error instanceof FeedUrlError) return { status: 'refused', reason: error.message };
       throw error;
     }
-    const feed = await this.store.addFeed({ url: url.href, addedBy: caller.userId, addedByName: caller.userName }, this.clock.now());
+    const feed = await this.store.addFeed({ url: url.href, addedBy: caller.userId, addedByName: caller.userName, scope }, this.clock.now());
     if (!feed) {
-      const raced = await this.store.findFeedByUrl(url.href);
+      const raced = await this.store.findFeedByUrl(url.href, scope);
       return raced ? { status: 'exists', feed: raced } : { status: 'refused', reason: 'The feed could not be stored; try again.' };
     }
+    // Already read for another workspace: its headlines so far count here too; the next fetch is on schedule.
+    if (feed.shared) return { status: 'added', feed, shared: true };
     if (this.stopping) return { status: 'added', feed };
 
     // The first fetch, so the admin sees at once whether the feed works; chat wants an answer quickly.
@@ -333,17 +340,32 @@ export class NewsService implements HeadlineSource {
     return { status: 'added', feed };
   }
 
-  listFeeds(): Promise<FeedRecord[]> {
-    return this.store.listFeeds();
+  /** The feeds the caller's workspace reads (every feed without a caller: the admin page, /healthz). */
+  listFeeds(caller?: Pick<Caller, 'channelId'>): Promise<FeedRecord[]> {
+    return this.store.listFeeds(caller ? callerScope(caller) : undefined);
   }
 
-  removeFeed(id: number, caller: Caller): Promise<FeedRecord | undefined> {
-    return this.store.removeFeed(id, this.clock.now(), { actor: caller.userId, actorName: caller.userName });
+  /** Removes a feed (by id, or by its URL) from the caller's workspace; undefined when the workspace has no such feed. */
+  async removeFeed(idOrUrl: number | string, caller: Caller): Promise<FeedRecord | undefined> {
+    const scope = callerScope(caller);
+    let id = idOrUrl;
+    if (typeof idOrUrl === 'string') {
+      let url: URL;
+      try {
+        url = parseFeedUrl(idOrUrl);
+      } catch {
+        return undefined;
+      }
+      const feed = await this.store.findFeedByUrl(url.href, scope);
+      if (!feed) return undefined;
+      id = feed.id;
+    }
+    return this.store.removeFeed(id as number, this.clock.now(), { actor: caller.userId, actorName: caller.userName }, scope);
   }
 
-  /** `/capex news [company]`: the newest kept headlines. */
-  latest(options: { companyId?: string; limit?: number } = {}): Promise<NewsItem[]> {
-    return this.store.latestItems({ limit: options.limit ?? 10, companyId: options.companyId });
+  /** `/capex news [company]`: the newest headlines of the caller's workspace's feeds. */
+  latest(options: { companyId?: string; limit?: number; caller?: Pick<Caller, 'channelId'> } = {}): Promise<NewsItem[]> {
+    return this.store.latestItems({ limit: options.limit ?? 10, companyId: options.companyId, scope: options.caller ? callerScope(options.caller) : undefined });
   }
 
   // ---- HeadlineSource (the digest) -----------------------------------------------------------------
@@ -352,6 +374,8 @@ export class NewsService implements HeadlineSource {
     const start = window.since ?? window.now - FIRST_DIGEST_LOOKBACK_MS;
     const items = await this.store.headlinesFor({
       channelId,
+      // The channel's workspace's feeds only: a digest in slack:T1:C1 never shows what T2's feeds brought.
+      scope: workspaceOf(channelId),
       seenAfter: window.since === undefined ? start : start - SINCE_SLACK_MS,
       notBefore: start - STALE_MS,
       limit: MAX_HEADLINES,

@@ -41,6 +41,8 @@ const SCOPED_COLUMNS = [
   ['alert_subscriptions', 'created_by'],
   ['alert_deliveries', 'channel_id'],
   ['news_feeds', 'added_by'],
+  ['news_feed_scopes', 'added_by'],
+  ['news_feed_scopes', 'scope'], // `slack:` (the one workspace) becomes `slack:T1:`
   ['news_digest_items', 'channel_id'],
   ['audit_log', 'actor'],
   ['proposal_channels', 'channel_id'],

@@ -14,6 +14,7 @@ import { proposals } from './migrations/005-proposals.js';
 import { deliveryLedger } from './migrations/006-delivery-ledger.js';
 import { slackInstallations } from './migrations/007-slack-installations.js';
 import { scheduleThread } from './migrations/008-schedule-thread.js';
+import { newsFeedScopes } from './migrations/009-news-feed-scopes.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   schedulesLedgerAudit, // 1
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   deliveryLedger, // 6
   slackInstallations, // 7
   scheduleThread, // 8
+  newsFeedScopes, // 9
 ];
 
 export { SchemaTooNewError } from './errors.js';

@@ -6,8 +6,15 @@
  * De-duplication lives in the schema: `guid_key` and `link_key` are both UNIQUE and items are inserted with
  * ON CONFLICT DO NOTHING, so the same story is kept once whether it comes back on the next fetch, after a
  * restart, or from another feed that links the same article.
+ *
+ * Feeds belong to workspaces (migration 9, news_feed_scopes): a URL is fetched once, and each workspace that
+ * added it has its own row. A scope is a workspace prefix (src/core/workspace.ts). A workspace of a platform
+ * that serves several (`slack:T1:`, OAuth) sees only its own feeds; the one-workspace scopes (`slack:` in
+ * one-token mode, `discord:`, `console:`) share theirs with each other, as every feed was shared before.
+ * Methods given no scope see every feed (polling, /healthz, the admin page).
  */
 import { sql, type Selectable } from 'kysely';
+import { workspaceOf } from '../core/workspace.js';
 import { writeAudit } from './audit.js';
 import type { Database } from './database.js';
 import type { NewsFeedsTable, NewsItemsTable } from './schema.js';
@@ -70,17 +77,48 @@ export interface FeedAudit {
   actorName?: string;
 }
 
+/** news_feed_scopes (migration 9); declared here rather than in schema.ts, the only module that reads it. */
+interface NewsFeedScopesTable {
+  feed_id: number;
+  scope: string;
+  added_by: string;
+  added_by_name: string | null;
+  added_at: number;
+}
+
+/** `slack:T1:` names one workspace of a many-workspace platform; `slack:`, `discord:`, `console:` do not. */
+const isWorkspaceScope = (scope: string) => scope.split(':').length > 2;
+
+/** The feed ids a scope sees (see the header). */
+function feedsVisibleTo(db: ReturnType<typeof scoped>, scope: string) {
+  const rows = db.selectFrom('news_feed_scopes').select('news_feed_scopes.feed_id');
+  return isWorkspaceScope(scope) ? rows.where('news_feed_scopes.scope', '=', scope) : rows.where('news_feed_scopes.scope', 'not like', '%:%:%');
+}
+
+const scoped = (db: Database['kysely']) => db.withTables<{ news_feed_scopes: NewsFeedScopesTable }>();
+
 export interface NewsStore {
-  /** Adds a feed (due at once) and its audit entry; undefined when the URL is already a feed. */
-  addFeed(input: { url: string; addedBy: string; addedByName?: string }, now: number): Promise<FeedRecord | undefined>;
-  getFeed(id: number): Promise<FeedRecord | undefined>;
-  findFeedByUrl(url: string): Promise<FeedRecord | undefined>;
-  listFeeds(): Promise<FeedRecord[]>;
+  /**
+   * Adds a feed to a scope (default: the adder's workspace) and writes the audit entry. A new URL becomes a feed
+   * due at once; a URL another scope already reads is shared (`shared: true`, fetched once). Undefined when the
+   * scope already has it.
+   */
+  addFeed(
+    input: { url: string; addedBy: string; addedByName?: string; scope?: string },
+    now: number,
+  ): Promise<(FeedRecord & { shared?: boolean }) | undefined>;
+  getFeed(id: number, scope?: string): Promise<FeedRecord | undefined>;
+  findFeedByUrl(url: string, scope?: string): Promise<FeedRecord | undefined>;
+  /** Every feed, or those a scope sees (then `addedBy…` name who added it there). */
+  listFeeds(scope?: string): Promise<FeedRecord[]>;
   countFeeds(): Promise<number>;
   /** Feeds whose next fetch is due, earliest first. */
   dueFeeds(now: number, limit: number): Promise<FeedRecord[]>;
-  /** Removes a feed with its headlines, and writes the audit entry. */
-  removeFeed(id: number, now: number, audit: FeedAudit): Promise<FeedRecord | undefined>;
+  /**
+   * Removes a feed from a scope (without one: from every scope), and writes the audit entry. The feed and its
+   * headlines go when no scope reads it any more. Undefined when the scope does not see that feed.
+   */
+  removeFeed(id: number, now: number, audit: FeedAudit, scope?: string): Promise<FeedRecord | undefined>;
   recordSuccess(
     id: number,
     result: { now: number; nextFetchAt: number; title?: string | null; etag?: string | null; lastModified?: string | null; added: number; notModified: boolean },
@@ -91,12 +129,12 @@ export interface NewsStore {
   /** INSERT OR IGNORE; returns the items actually stored (new ones). */
   insertItems(items: NewItem[]): Promise<NewsItem[]>;
   /** Newest first; optionally only those tagged with a company. */
-  latestItems(options: { limit: number; companyId?: string }): Promise<NewsItem[]>;
+  latestItems(options: { limit: number; companyId?: string; scope?: string }): Promise<NewsItem[]>;
   /**
    * Headlines a channel's digest may show: first seen after `seenAfter`, dated no earlier than
    * `notBefore`, never shown in that channel before; newest first.
    */
-  headlinesFor(options: { channelId: string; seenAfter: number; notBefore: number; limit: number }): Promise<NewsItem[]>;
+  headlinesFor(options: { channelId: string; seenAfter: number; notBefore: number; limit: number; scope?: string }): Promise<NewsItem[]>;
   recordShown(channelId: string, itemIds: number[], deliveryId: number | null, at: number): Promise<void>;
   shownIn(channelId: string): Promise<number[]>;
   countItems(): Promise<number>;
@@ -147,33 +185,65 @@ export class KyselyNewsStore implements NewsStore {
     return this.database.kysely;
   }
 
-  addFeed(input: { url: string; addedBy: string; addedByName?: string }, now: number): Promise<FeedRecord | undefined> {
+  addFeed(
+    input: { url: string; addedBy: string; addedByName?: string; scope?: string },
+    now: number,
+  ): Promise<(FeedRecord & { shared?: boolean }) | undefined> {
+    const scope = input.scope ?? workspaceOf(input.addedBy);
     return transaction(this.database, async (trx) => {
-      const row = await trx
+      const created = await trx
         .insertInto('news_feeds')
         .values({ url: input.url, added_by: input.addedBy, added_by_name: input.addedByName ?? null, added_at: now, next_fetch_at: now })
         .onConflict((oc) => oc.column('url').doNothing())
         .returningAll()
         .executeTakeFirst();
+      const row = created ?? (await trx.selectFrom('news_feeds').selectAll().where('url', '=', input.url).executeTakeFirst());
       if (!row) return undefined;
-      const feed = toFeed(row);
-      await writeAudit(trx, { at: now, actor: input.addedBy, actorName: input.addedByName, action: 'feed-add', details: { feedId: feed.id, url: feed.url } });
-      return feed;
+      // A one-workspace scope already sharing the URL under another one-workspace scope has it too.
+      if (!created && (await feedsVisibleTo(scoped(trx), scope).where('news_feed_scopes.feed_id', '=', row.id).executeTakeFirst())) return undefined;
+      const link = await scoped(trx)
+        .insertInto('news_feed_scopes')
+        .values({ feed_id: row.id, scope, added_by: input.addedBy, added_by_name: input.addedByName ?? null, added_at: now })
+        .onConflict((oc) => oc.columns(['feed_id', 'scope']).doNothing())
+        .returning('feed_id')
+        .executeTakeFirst();
+      if (!link) return undefined;
+      const feed = { ...toFeed(row), addedBy: input.addedBy, addedByName: input.addedByName ?? null, addedAt: now };
+      await writeAudit(trx, { at: now, actor: input.addedBy, actorName: input.addedByName, action: 'feed-add', details: { feedId: feed.id, url: feed.url, scope } });
+      return created ? feed : { ...feed, shared: true };
     });
   }
 
-  async getFeed(id: number): Promise<FeedRecord | undefined> {
-    const row = await this.db.selectFrom('news_feeds').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toFeed(row) : undefined;
+  /** A scope's view of the feeds: the feed's row with who added it in that scope (the first adder there). */
+  private async feedsIn(scope: string | undefined, only: { id?: number; url?: string } = {}): Promise<FeedRecord[]> {
+    let query = this.db.selectFrom('news_feeds').selectAll();
+    if (only.id !== undefined) query = query.where('id', '=', only.id);
+    if (only.url !== undefined) query = query.where('url', '=', only.url);
+    const rows = await query.orderBy('id').execute();
+    if (scope === undefined || rows.length === 0) return rows.map(toFeed);
+    const links = await feedsVisibleTo(scoped(this.db), scope)
+      .select(['news_feed_scopes.added_by', 'news_feed_scopes.added_by_name', 'news_feed_scopes.added_at'])
+      .where('news_feed_scopes.feed_id', 'in', rows.map((r) => r.id))
+      .orderBy('news_feed_scopes.added_at')
+      .execute();
+    const first = new Map<number, (typeof links)[number]>();
+    for (const link of links) if (!first.has(link.feed_id)) first.set(link.feed_id, link);
+    return rows.flatMap((r) => {
+      const link = first.get(r.id);
+      return link ? [{ ...toFeed(r), addedBy: link.added_by, addedByName: link.added_by_name, addedAt: link.added_at }] : [];
+    });
   }
 
-  async findFeedByUrl(url: string): Promise<FeedRecord | undefined> {
-    const row = await this.db.selectFrom('news_feeds').selectAll().where('url', '=', url).executeTakeFirst();
-    return row ? toFeed(row) : undefined;
+  async getFeed(id: number, scope?: string): Promise<FeedRecord | undefined> {
+    return (await this.feedsIn(scope, { id }))[0];
   }
 
-  async listFeeds(): Promise<FeedRecord[]> {
-    return (await this.db.selectFrom('news_feeds').selectAll().orderBy('id').execute()).map(toFeed);
+  async findFeedByUrl(url: string, scope?: string): Promise<FeedRecord | undefined> {
+    return (await this.feedsIn(scope, { url }))[0];
+  }
+
+  listFeeds(scope?: string): Promise<FeedRecord[]> {
+    return this.feedsIn(scope);
   }
 
   async countFeeds(): Promise<number> {
@@ -186,12 +256,23 @@ export class KyselyNewsStore implements NewsStore {
     return rows.map(toFeed);
   }
 
-  removeFeed(id: number, now: number, audit: FeedAudit): Promise<FeedRecord | undefined> {
+  removeFeed(id: number, now: number, audit: FeedAudit, scope?: string): Promise<FeedRecord | undefined> {
     return transaction(this.database, async (trx) => {
-      // ON DELETE CASCADE takes the feed's headlines and their digest records with it.
-      const row = await trx.deleteFrom('news_feeds').where('id', '=', id).returningAll().executeTakeFirst();
+      let row: Selectable<NewsFeedsTable> | undefined;
+      if (scope !== undefined) {
+        const links = scoped(trx).deleteFrom('news_feed_scopes').where('feed_id', '=', id);
+        const unlinked = await (isWorkspaceScope(scope) ? links.where('scope', '=', scope) : links.where('scope', 'not like', '%:%:%')).executeTakeFirst();
+        if (Number(unlinked.numDeletedRows) === 0) return undefined;
+        const stillRead = await scoped(trx).selectFrom('news_feed_scopes').select('feed_id').where('feed_id', '=', id).executeTakeFirst();
+        row = stillRead
+          ? await trx.selectFrom('news_feeds').selectAll().where('id', '=', id).executeTakeFirst()
+          : await trx.deleteFrom('news_feeds').where('id', '=', id).returningAll().executeTakeFirst();
+      } else {
+        // ON DELETE CASCADE takes the feed's headlines, their digest records and its scopes with it.
+        row = await trx.deleteFrom('news_feeds').where('id', '=', id).returningAll().executeTakeFirst();
+      }
       if (!row) return undefined;
-      await writeAudit(trx, { at: now, actor: audit.actor, actorName: audit.actorName, action: 'feed-remove', details: { feedId: id, url: row.url } });
+      await writeAudit(trx, { at: now, actor: audit.actor, actorName: audit.actorName, action: 'feed-remove', details: { feedId: id, url: row.url, ...(scope !== undefined ? { scope } : {}) } });
       return toFeed(row);
     });
   }
@@ -275,16 +356,17 @@ export class KyselyNewsStore implements NewsStore {
     });
   }
 
-  async latestItems(options: { limit: number; companyId?: string }): Promise<NewsItem[]> {
+  async latestItems(options: { limit: number; companyId?: string; scope?: string }): Promise<NewsItem[]> {
     let query = this.db.selectFrom('news_items').selectAll();
+    if (options.scope !== undefined) query = query.where('feed_id', 'in', feedsVisibleTo(scoped(this.db), options.scope));
     if (options.companyId) query = query.where(sql<boolean>`companies LIKE ${taggedWith(options.companyId)} ESCAPE '!'`);
     return (await query.orderBy('sort_at', 'desc').orderBy('id', 'desc').limit(options.limit).execute()).map(toItem);
   }
 
-  async headlinesFor(options: { channelId: string; seenAfter: number; notBefore: number; limit: number }): Promise<NewsItem[]> {
-    const rows = await this.db
-      .selectFrom('news_items as i')
-      .selectAll('i')
+  async headlinesFor(options: { channelId: string; seenAfter: number; notBefore: number; limit: number; scope?: string }): Promise<NewsItem[]> {
+    let query = this.db.selectFrom('news_items as i').selectAll('i');
+    if (options.scope !== undefined) query = query.where('i.feed_id', 'in', feedsVisibleTo(scoped(this.db), options.scope));
+    const rows = await query
       .where('i.first_seen', '>', options.seenAfter)
       .where('i.sort_at', '>=', options.notBefore)
       .where(({ not, exists, selectFrom }) =>

@@ -77,7 +77,7 @@ describe('/capex-digest feeds', () => {
     const { ask } = setup();
     await ask(`/capex-digest feeds add ${server.url('/wire.rss')}`);
     const removed = await ask('/capex-digest feeds remove 1');
-    expect(removed.reply.lines).toEqual([`Feed 1 (${server.url('/wire.rss')}) is removed, with its 3 headlines.`]);
+    expect(removed.reply.lines).toEqual([`Feed 1 (${server.url('/wire.rss')}) is removed; its headlines no longer appear in this workspace's digests or /capex news.`]);
     expect((await ask('/capex-digest feeds list')).reply.lines).toEqual(['No news feed is set up yet. Add one: /capex-digest feeds add https://example.com/ai.rss']);
   });
 
