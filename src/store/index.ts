@@ -7,7 +7,6 @@
 import type { Config } from '../config.js';
 import type { Database } from './database.js';
 import { MIGRATIONS } from './migrations.js';
-import { openPostgres } from './postgres-database.js';
 import { openSqlite } from './sqlite-database.js';
 import { SqliteStore } from './sqlite.js';
 import { KyselyStore } from './store.js';
@@ -25,12 +24,15 @@ export { KyselyStore } from './store.js';
 /** Opens (and migrates) the database DATABASE_URL names. */
 export async function openDatabase(databaseUrl: string): Promise<Database> {
   const target = parseDatabaseUrl(databaseUrl);
-  return target.kind === 'postgres' ? openPostgres(target.url, { migrations: MIGRATIONS }) : openSqlite(target.path, { migrations: MIGRATIONS });
+  return target.kind === 'postgres' ? (await loadPostgres()).openPostgres(target.url, { migrations: MIGRATIONS }) : openSqlite(target.path, { migrations: MIGRATIONS });
 }
+
+/** The PostgreSQL side (and the pg driver) loads only when DATABASE_URL names a server: ~40 ms and ~14 MiB an SQLite bot does not pay. */
+const loadPostgres = () => import('./postgres-database.js');
 
 /** The store on the database DATABASE_URL names. */
 export async function openStore(config: Pick<Config, 'DATABASE_URL'>): Promise<Store> {
   const target = parseDatabaseUrl(config.DATABASE_URL);
   if (target.kind === 'sqlite') return new SqliteStore(target.path);
-  return new KyselyStore(await openPostgres(target.url, { migrations: MIGRATIONS }));
+  return new KyselyStore(await (await loadPostgres()).openPostgres(target.url, { migrations: MIGRATIONS }));
 }

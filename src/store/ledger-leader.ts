@@ -4,7 +4,7 @@
  * moment that session ends — a replica killed with SIGKILL has its socket closed by the kernel, its backend exits,
  * and the next replica's try succeeds. A leader whose connection broke learns it on its next check.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { LeaderLock } from '../delivery/leader.js';
 import type { Database } from './database.js';
 
@@ -23,7 +23,9 @@ export class PostgresLeaderLock implements LeaderLock {
   async tryAcquire(): Promise<boolean> {
     if (this.held && this.client) return true;
     if (!this.client) {
-      const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: CHECK_TIMEOUT_MS });
+      // pg loads only when PostgreSQL is used: an SQLite bot never pays its start-up time or memory.
+      const { default: pgModule } = await import('pg');
+      const client = new pgModule.Client({ connectionString: this.connectionString, connectionTimeoutMillis: CHECK_TIMEOUT_MS });
       // A broken connection surfaces here; the next check notices the lock is gone.
       client.on('error', () => this.drop());
       await client.connect();
