@@ -8,7 +8,7 @@
  * for a look-alike so user text can never close the block early.
  */
 import type { APIEmbed, APIEmbedField } from 'discord.js';
-import type { Reply, ReplySource, ReplyTable } from '../../core/reply.js';
+import { deepFreeze, type Reply, type ReplySource, type ReplyTable } from '../../core/reply.js';
 import { displayWidth, layoutBars, layoutTable } from '../../core/text-layout.js';
 import { actionRows, type DiscordActionRow } from './action-rows.js';
 
@@ -49,7 +49,20 @@ export function isEphemeral(reply: Reply): boolean {
 }
 
 /** The API body of a message or interaction response (`data` of type 4) for one reply. */
+/**
+ * Frozen replies (the core's per-data-set answers) are rendered once: the same reply object always gives the
+ * same message, so a busy /capex skips the escaping and layout (issue 18). The cached message is frozen too.
+ */
+const renderedFrozen = new WeakMap<Reply, DiscordMessage>();
+
 export function renderMessage(reply: Reply): DiscordMessage {
+  if (!Object.isFrozen(reply)) return buildMessage(reply);
+  let message = renderedFrozen.get(reply);
+  if (!message) renderedFrozen.set(reply, (message = deepFreeze(buildMessage(reply))));
+  return message;
+}
+
+function buildMessage(reply: Reply): DiscordMessage {
   return {
     embeds: [renderEmbed(reply)],
     allowed_mentions: NO_MENTIONS,
