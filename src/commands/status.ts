@@ -85,7 +85,7 @@ async function feedsLine(ctx: CommandContext): Promise<string> {
   const news = ctx.services.news;
   if (!news) return 'not set up (no database)';
   return safely(async () => {
-    const feeds = await news.listFeeds();
+    const feeds = await news.listFeeds(ctx.caller); // the caller's workspace's feeds only
     return feeds.length ? `${feeds.length} (${countBy(feeds.map((f) => (f.health === 'ok' ? 'healthy' : f.health)))})` : 'none';
   });
 }

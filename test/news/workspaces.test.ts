@@ -94,6 +94,8 @@ describe('news feeds in many Slack workspaces', () => {
     expect(t2).toContain(feeds.url('/t2.rss'));
     expect(t2).not.toContain(feeds.url('/t1.rss'));
     expect(t2).toContain('News feeds (1)');
+    // /capex-digest status counts the workspace's own feeds too.
+    expect(await say('T2', '/capex-digest', 'status')).toMatch(/News feeds\W+1 \(/);
   });
 
   it('GIVEN T1’s feed THEN a T2 admin can remove it neither by id nor by URL, and T1 still has it', async () => {
