@@ -38,10 +38,14 @@ const sortedCopy = (values: number[]) => [...values].sort((a, b) => a - b);
 const ms = (values: number[], p: number, digits = 1) => percentile(sortedCopy(values), p).toFixed(digits);
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 
-async function timed<T>(samples: number[], work: () => Promise<T> | T): Promise<T> {
+/** Wall time into `samples`; with `cpu`, also the process's CPU time (all threads: the encoding runs on the pool). */
+async function timed<T>(samples: number[], work: () => Promise<T> | T, cpu?: number[]): Promise<T> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const out = await work();
   samples.push(performance.now() - t0);
+  const c = process.cpuUsage(c0);
+  cpu?.push((c.user + c.system) / 1000);
   return out;
 }
 
@@ -61,8 +65,9 @@ for (const [name, line] of Object.entries(CASES)) {
   const options = { asOf: reply.asOf };
   for (let i = 0; i < WARMUP; i++) await encodeChart(reply.chart, options);
   const renderMs: number[] = [];
+  const renderCpuMs: number[] = [];
   let bytes = 0;
-  for (let i = 0; i < COUNT; i++) bytes = (await timed(renderMs, () => encodeChart(reply.chart!, options))).length;
+  for (let i = 0; i < COUNT; i++) bytes = (await timed(renderMs, () => encodeChart(reply.chart!, options), renderCpuMs)).length;
   const drawMs: number[] = [];
   for (let i = 0; i < COUNT; i++) (await timed(drawMs, () => drawChart(reply.chart!, options))).dispose();
   // The same request again: served from the image cache (renderChartPng), first one rendered outside the timing.
@@ -72,7 +77,7 @@ for (const [name, line] of Object.entries(CASES)) {
   const textMs: number[] = [];
   for (let i = 0; i < COUNT; i++) await timed(textMs, async () => renderPlain(await core.handleText(line, caller)));
   rows.push(
-    `| ${name} | ${COUNT} | ${ms(renderMs, 50)} | ${ms(renderMs, 99)} | ${ms(drawMs, 50)} | ${ms(drawMs, 99)} | ${ms(cachedMs, 50, 3)} | ${ms(cachedMs, 99, 3)} | ${(bytes / 1024).toFixed(0)} | ${ms(textMs, 50, 3)} |`,
+    `| ${name} | ${COUNT} | ${ms(renderMs, 50)} | ${ms(renderMs, 99)} | ${ms(renderCpuMs, 50)} | ${ms(renderCpuMs, 99)} | ${ms(drawMs, 50)} | ${ms(drawMs, 99)} | ${ms(cachedMs, 50, 3)} | ${ms(cachedMs, 99, 3)} | ${(bytes / 1024).toFixed(0)} | ${ms(textMs, 50, 3)} |`,
   );
   if (!rssAfterFirstPass) rssAfterFirstPass = process.memoryUsage().rss;
 }
@@ -109,8 +114,8 @@ const after = process.memoryUsage();
 const size = `${CHART_SIZE.width * CHART_SIZE.scale}×${CHART_SIZE.height * CHART_SIZE.scale}`;
 console.log(`Load average at the start ${load.map((l) => l.toFixed(1)).join(', ')} on ${cpus().length} cores.`);
 console.log(`${COUNT} renders per chart after ${WARMUP} warm-up renders; ${size} PNG (${CHART_SIZE.width}×${CHART_SIZE.height} at ${CHART_SIZE.scale}×).\n`);
-console.log('| chart | n | first render p50 (ms) | first render p99 (ms) | draw only p50 (ms) | draw only p99 (ms) | cached p50 (ms) | cached p99 (ms) | PNG (KiB) | text answer p50 (ms) |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| chart | n | first render p50 (ms) | first render p99 (ms) | its CPU p50 (ms) | its CPU p99 (ms) | draw only p50 (ms) | draw only p99 (ms) | cached p50 (ms) | cached p99 (ms) | PNG (KiB) | text answer p50 (ms) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
 console.log('\nPNG encoders (draw + encode of the 4-bar compare chart):\n');
 console.log('| pixels | encoder | n | p50 (ms) | p99 (ms) | PNG (KiB) |');

@@ -1,6 +1,9 @@
 /**
  * Core benchmark: 100,000 mixed commands through the real core on the real data set, rendering
- * included (plain text), timed one by one. Target: p99 under 1 ms per command in-process.
+ * included (plain text), timed one by one: wall time, and the process's CPU time for the same command
+ * (process.cpuUsage, µs resolution). On a shared 2-core machine the wall-time p99 is mostly time the
+ * process was not scheduled; the CPU-time p99 is what the command itself cost (GC included).
+ * Targets (issue 18): p99 ≤ 0.100 ms overall, ≤ 0.200 ms for `top`.
  *   npm run bench:core [-- <count>]
  */
 import { performance } from 'node:perf_hooks';
@@ -30,27 +33,33 @@ function percentile(sorted: number[], p: number): number {
 // Warm up the JIT so the numbers describe the steady state a running bot sees.
 for (let i = 0; i < 2_000; i++) renderPlain(await core.handleText(lines[i % lines.length]!.line, caller));
 
-const samples = new Map<string, number[]>();
+const samples = new Map<string, { wall: number[]; cpu: number[] }>();
 const started = performance.now();
 for (let i = 0; i < COUNT; i++) {
   const { kind, line } = lines[i % lines.length]!;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   renderPlain(await core.handleText(line, caller));
   const ms = performance.now() - t0;
-  (samples.get(kind) ?? samples.set(kind, []).get(kind)!).push(ms);
+  const c1 = process.cpuUsage(c0);
+  const s = samples.get(kind) ?? samples.set(kind, { wall: [], cpu: [] }).get(kind)!;
+  s.wall.push(ms);
+  s.cpu.push((c1.user + c1.system) / 1000);
 }
 const totalMs = performance.now() - started;
 
-const rows = [...samples.entries()].map(([kind, s]) => {
-  s.sort((a, b) => a - b);
-  return { kind, n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), max: s.at(-1)! };
-});
-const all = [...samples.values()].flat().sort((a, b) => a - b);
+const summary = (kind: string, wall: number[], cpu: number[]) => {
+  wall.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
+  return { kind, n: wall.length, p50: percentile(wall, 50), p99: percentile(wall, 99), max: wall.at(-1)!, cpu50: percentile(cpu, 50), cpu99: percentile(cpu, 99) };
+};
+const rows = [...samples.entries()].map(([kind, s]) => summary(kind, s.wall, s.cpu));
+const all = summary('all', [...samples.values()].flatMap((s) => s.wall), [...samples.values()].flatMap((s) => s.cpu));
 console.log(`core: ${COUNT} commands in ${(totalMs / 1000).toFixed(2)} s (${Math.round(COUNT / (totalMs / 1000))} commands/s), rendering included`);
-console.log('| command | n | p50 (ms) | p99 (ms) | max (ms) |');
-console.log('|---|---:|---:|---:|---:|');
-for (const r of [...rows, { kind: 'all', n: all.length, p50: percentile(all, 50), p99: percentile(all, 99), max: all.at(-1)! }]) {
-  console.log(`| ${r.kind} | ${r.n} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.max.toFixed(2)} |`);
+console.log('| command | n | p50 (ms) | p99 (ms) | max (ms) | CPU p50 (ms) | CPU p99 (ms) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+for (const r of [...rows, all]) {
+  console.log(`| ${r.kind} | ${r.n} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.max.toFixed(2)} | ${r.cpu50.toFixed(3)} | ${r.cpu99.toFixed(3)} |`);
 }
 const mem = process.memoryUsage();
 console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);

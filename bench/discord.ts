@@ -11,6 +11,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +67,16 @@ function startChild(kind: string, publicKeyHex: string, answer = Buffer.alloc(0)
   });
 }
 
+/** CPU time (user + system, ms) a process has used so far, from /proc (as bench/slack.ts); NaN elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+  } catch {
+    return Number.NaN;
+  }
+}
+
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 10);
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
@@ -97,18 +108,21 @@ async function main(): Promise<void> {
   if (answered.status !== 200 || !answer.toString().includes('Alibaba')) throw new Error(`our endpoint answered /capex with ${answered.status}: ${answer.toString().slice(0, 200)}`);
   const bare = await startChild('bare', publicKeyHex, answer);
   const scenarios = [
-    { name: 'bare node:http, PING', port: bare.port, request: ping },
-    { name: 'our endpoint, PING', port: ours.port, request: ping },
-    { name: `bare node:http, /capex (our ${answer.length} answer bytes)`, port: bare.port, request: capex },
-    { name: 'our endpoint, /capex company:alibaba', port: ours.port, request: capex },
-    { name: 'our endpoint, autocomplete "al"', port: ours.port, request: suggest },
+    { name: 'bare node:http, PING', server: bare, request: ping },
+    { name: 'our endpoint, PING', server: ours, request: ping },
+    { name: `bare node:http, /capex (our ${answer.length} answer bytes)`, server: bare, request: capex },
+    { name: 'our endpoint, /capex company:alibaba', server: ours, request: capex },
+    { name: 'our endpoint, autocomplete "al"', server: ours, request: suggest },
   ];
-  const results: { name: string; result: AutocannonResult }[] = [];
+  // Server CPU per answered request (from /proc) is steadier than req/s when other jobs share the cores.
+  const results: { name: string; result: AutocannonResult; cpuUs: number }[] = [];
   try {
     for (const s of scenarios) {
-      const options = { url: `http://127.0.0.1:${s.port}/discord/interactions`, connections: CONNECTIONS, method: 'POST', ...s.request };
+      const options = { url: `http://127.0.0.1:${s.server.port}/discord/interactions`, connections: CONNECTIONS, method: 'POST', ...s.request };
       await autocannon({ ...options, duration: 2 }); // warm-up: JIT and connection set-up
-      results.push({ name: s.name, result: await autocannon({ ...options, duration: seconds }) });
+      const before = cpuMs(s.server.child.pid);
+      const result = await autocannon({ ...options, duration: seconds });
+      results.push({ name: s.name, result, cpuUs: ((cpuMs(s.server.child.pid) - before) * 1000) / result.requests.total });
     }
   } finally {
     bare.child.kill();
@@ -116,13 +130,15 @@ async function main(): Promise<void> {
   }
 
   // Each row against the bare server answering the same request type: PING rows vs bare PING, the rest vs bare /capex.
-  const bareRate = (name: string) => results[name.includes('PING') ? 0 : 2]!.result.requests.average;
+  const bareOf = (name: string) => results[name.includes('PING') ? 0 : 2]!;
   console.log(`Discord interactions: ${CONNECTIONS} connections, ${seconds} s per scenario, Node ${process.version}, load average ${loadavg().map((l) => l.toFixed(1)).join(', ')} at the end`);
-  console.log('| scenario | req/s | vs bare | p50 (ms) | p99 (ms) | errors / non-2xx |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  for (const { name, result } of results) {
-    const ratio = (result.requests.average / bareRate(name)).toFixed(2);
-    console.log(`| ${name} | ${Math.round(result.requests.average)} | ${ratio}× | ${result.latency.p50} | ${result.latency.p99} | ${result.errors + result.timeouts} / ${result.non2xx} |`);
+  console.log('| scenario | req/s | vs bare (req/s) | server CPU µs/request | vs bare (capacity: bare CPU / ours) | p50 (ms) | p99 (ms) | errors / non-2xx |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const { name, result, cpuUs } of results) {
+    const bare = bareOf(name);
+    const ratio = (result.requests.average / bare.result.requests.average).toFixed(2);
+    const capacity = (bare.cpuUs / cpuUs).toFixed(2);
+    console.log(`| ${name} | ${Math.round(result.requests.average)} | ${ratio}× | ${cpuUs.toFixed(0)} | ${capacity}× | ${result.latency.p50} | ${result.latency.p99} | ${result.errors + result.timeouts} / ${result.non2xx} |`);
   }
   if (results.some((r) => r.result.non2xx > 0 || r.result.errors > 0)) process.exitCode = 1;
 }
