@@ -32,8 +32,6 @@ export interface HarnessOptions {
   clock?: FakeClock;
   graceMinutes?: number;
   policy?: RetryPolicy;
-  /** Digests as a parent post plus a thread (the product default); off here so each slot is one post to count. */
-  threads?: boolean;
 }
 
 export class Harness {
@@ -65,10 +63,8 @@ export class Harness {
     return this.service.store;
   }
 
-  async add(when: When, zone: string, channelId: string, caller: Caller = admin(channelId.split(':')[0] as Caller['platform'])) {
-    const added = await this.service.add({ when, zone, channelId }, caller);
-    if (!this.options.threads) await this.service.setThread(added.schedule.id, false, caller);
-    return added;
+  add(when: When, zone: string, channelId: string, caller: Caller = admin(channelId.split(':')[0] as Caller['platform'])) {
+    return this.service.add({ when, zone, channelId }, caller);
   }
 
   /** One heartbeat and everything it started. */
