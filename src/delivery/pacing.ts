@@ -27,6 +27,8 @@ const MEMORY_MS = 5 * 60_000;
 const SECOND = 1_000;
 /** A run of posts starts afresh (for the window guess) after this long without a post. */
 const RUN_GAP_MS = 2 * SECOND;
+/** The last share of a window in which no post starts (see waitForPlatform). */
+const WINDOW_GUARD = 0.1;
 /** Our window starts this long after the platform's guessed boundary: requests do not all take the same time. */
 const ALIGN_MARGIN_MS = 20;
 /** Beyond this, "the window began with the run's first post" is no longer a guess worth making. */
@@ -217,7 +219,9 @@ export class PlatformGate {
           w.granted = 0;
         }
         // A window that began before the last 429 was spent already (the platform said so): wait for the next.
-        if (w.granted >= w.quota || start < this.lastLimitedAt) {
+        // Nor does a post start in a window's last tenth: on a busy machine a late burst would spill into the
+        // platform's next window, fill it early, and cost a whole-second Retry-After there.
+        if (w.granted >= w.quota || start < this.lastLimitedAt || now - start > w.ms * (1 - WINDOW_GUARD)) {
           await this.clock.sleep(start + w.ms - now, signal);
           continue;
         }

@@ -30,6 +30,7 @@ const ANSWER_DELAY_MS = 500;
 const LEASE_SECONDS = 4;
 const slackChannel = (i: number) => `C${String(i).padStart(5, '0')}`;
 const discordChannel = (i: number) => String(880_000_000_000_000_000n + BigInt(i));
+const DISCORD_CHANNELS = new Set(Array.from({ length: CHANNELS_PER_PLATFORM }, (_, i) => discordChannel(i)));
 const keys = generateKeys();
 
 async function freePort(): Promise<number> {
@@ -47,6 +48,8 @@ interface Replica {
   port: number;
   process: ChildProcess;
   exited: Promise<void>;
+  /** The end of its log (stderr), for a failure message. */
+  log(): string;
 }
 
 async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
@@ -69,7 +72,7 @@ async function startReplica(name: string, env: Record<string, string>): Promise<
     });
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready:\n${stderr}`)));
   });
-  return { name, port, process: child, exited };
+  return { name, port, process: child, exited, log: () => stderr };
 }
 
 async function health(r: Replica): Promise<Record<string, unknown> | undefined> {
@@ -141,12 +144,24 @@ function received(world: World) {
     if (call.status === 200 && channel.startsWith('C')) slack.set(channel, (slack.get(channel) ?? 0) + 1);
   }
   const discord = new Map<string, number>();
-  for (const m of world.discord.messages) discord.set(m.channelId, (discord.get(m.channelId) ?? 0) + 1);
+  // Messages in the digest channels only (interaction answers and admin DMs live elsewhere).
+  for (const m of world.discord.messages) if (DISCORD_CHANNELS.has(m.channelId)) discord.set(m.channelId, (discord.get(m.channelId) ?? 0) + 1);
   return { slack, discord, total: [...slack.values(), ...discord.values()].reduce((a, b) => a + b, 0) };
 }
 
 /** Slack posts whose answer the fake still holds: sent, and maybe made, but not yet known to the bot. */
 const slackInFlight = (world: World) => world.slack.callsTo('chat.postMessage').filter((c) => c.answered === false).length;
+
+/** Whether every digest row is delivered (a post with its thread). */
+async function allDelivered(databaseUrl: string): Promise<boolean> {
+  const db = await openDatabase(databaseUrl);
+  try {
+    const rows = await new KyselyLedger(db).rows({ kind: 'digest' });
+    return rows.length === 2 * CHANNELS_PER_PLATFORM && rows.every((r) => r.status === 'delivered');
+  } finally {
+    await db.close();
+  }
+}
 
 async function checkLedger(databaseUrl: string, world: World): Promise<LedgerRow[]> {
   const db = await openDatabase(databaseUrl);
@@ -224,7 +239,8 @@ describe('three replicas on one PostgreSQL database', () => {
       const survivors = replicas.filter((r) => r !== leader);
       await waitFor('a new leader', async () => (await Promise.all(survivors.map(health))).some((h) => h?.leader === true), 60_000);
       await waitFor('every channel', () => received(world).slack.size === CHANNELS_PER_PLATFORM && received(world).discord.size === CHANNELS_PER_PLATFORM, 90_000);
-      // Let answers still held by the fakes land before counting.
+      // Every delivery finished (threads included) and answers still held by the fakes landed, before counting.
+      await waitFor('every row delivered', () => allDelivered(database.url), 120_000);
       await waitFor('no post in flight', () => slackInFlight(world) === 0, 10_000);
       await new Promise((r) => setTimeout(r, 2 * ANSWER_DELAY_MS));
 
@@ -272,8 +288,13 @@ describe('one process on an SQLite file', () => {
       first.process.kill('SIGKILL');
       await first.exited;
 
-      replicas.push(await startReplica('sqlite-2', env));
-      await waitFor('every channel', () => received(world).slack.size === CHANNELS_PER_PLATFORM && received(world).discord.size === CHANNELS_PER_PLATFORM, 90_000);
+      const second = await startReplica('sqlite-2', env);
+      replicas.push(second);
+      await waitFor('every channel', () => received(world).slack.size === CHANNELS_PER_PLATFORM && received(world).discord.size === CHANNELS_PER_PLATFORM, 90_000).catch((error: Error) => {
+        const got = received(world);
+        throw new Error(`${error.message} (slack ${got.slack.size}, discord ${got.discord.size}); the restarted bot's log:\n${second.log().slice(-1500)}`);
+      });
+      await waitFor('every row delivered', () => allDelivered(env.DATABASE_URL), 120_000);
       await waitFor('no post in flight', () => slackInFlight(world) === 0, 10_000);
       await new Promise((r) => setTimeout(r, 2 * ANSWER_DELAY_MS));
 
