@@ -106,25 +106,20 @@ export class ScheduleStore {
 
   /** Turns the chart image of a schedule's digests on or off and writes the audit entry in one transaction. */
   setChart(id: number, chart: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined> {
-    return transaction(this.database, async (trx) => {
-      const result = await trx
-        .updateTable('schedules')
-        .set({ chart: chart ? 1 : 0, updated_at: change.now })
-        .where('id', '=', id)
-        .where('status', '!=', 'removed')
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) return undefined;
-      if (change.audit) await writeAudit(trx, change.audit);
-      return byId(trx, id);
-    });
+    return this.setSwitch(id, 'chart', chart, change);
   }
 
   /** Digests as a parent post plus a thread (on) or one message (off); the audit entry in the same transaction. */
   setThread(id: number, thread: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined> {
+    return this.setSwitch(id, 'thread', thread, change);
+  }
+
+  /** One of a schedule's admin switches (0/1 columns), unless it was removed, with its audit entry in one transaction. */
+  private setSwitch(id: number, column: 'chart' | 'thread', on: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined> {
     return transaction(this.database, async (trx) => {
       const result = await trx
         .updateTable('schedules')
-        .set({ thread: thread ? 1 : 0, updated_at: change.now })
+        .set({ [column]: on ? 1 : 0, updated_at: change.now })
         .where('id', '=', id)
         .where('status', '!=', 'removed')
         .executeTakeFirst();

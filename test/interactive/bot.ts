@@ -97,13 +97,7 @@ export async function startInteractiveBot(env: Record<string, string> = {}): Pro
             }),
         actions: [action],
       };
-      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const res = await fetch(slackUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(SIGNING_SECRET, timestamp, body) },
-        body,
-      });
+      const res = await signedSlackPost(slackUrl, payloadForm(payload), 'application/x-www-form-urlencoded');
       return { status: res.status, text: await res.text(), responseUrlId };
     },
     slashWithTrigger: (cmd, text, user, channel = 'C0GENERAL', ageMs = 0) =>
@@ -127,20 +121,13 @@ export async function startInteractiveBot(env: Record<string, string> = {}): Pro
         view: { ...view, id: 'V0FORM', team_id: 'T0FAKE', state: { values: state }, hash: '1.abc', app_id: 'A0CAPEX', bot_id: 'BBOT' },
         response_urls: [],
       };
-      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const res = await fetch(slackUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(SIGNING_SECRET, timestamp, body) },
-        body,
-      });
+      const res = await signedSlackPost(slackUrl, payloadForm(payload), 'application/x-www-form-urlencoded');
       const text = await res.text();
       return { status: res.status, json: text ? JSON.parse(text) : undefined };
     },
     event: async (event) => {
       const body = JSON.stringify({ token: 'deprecated', team_id: 'T0FAKE', api_app_id: 'A0CAPEX', type: 'event_callback', event_id: `Ev${Date.now()}${++triggers}`, event_time: Math.floor(Date.now() / 1000), event });
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const res = await fetch(slackUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(SIGNING_SECRET, timestamp, body) }, body });
+      const res = await signedSlackPost(slackUrl, body, 'application/json');
       await res.text();
       return res.status;
     },
@@ -157,6 +144,17 @@ export async function startInteractiveBot(env: Record<string, string> = {}): Pro
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Interactive payloads travel as a form field holding JSON, as Slack sends them. */
+function payloadForm(payload: Record<string, unknown>): string {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** A POST signed with the app's signing secret (v0 HMAC over timestamp and body), as Slack signs every request. */
+function signedSlackPost(url: string, body: string, contentType: string): Promise<Response> {
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  return fetch(url, { method: 'POST', headers: { 'content-type': contentType, 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(SIGNING_SECRET, timestamp, body) }, body });
 }
 
 /** A Discord MESSAGE_COMPONENT interaction pressing `component` on a message with `flags`. */

@@ -16,6 +16,7 @@ import type { Logger } from '../../core/log.js';
 import type { Reply } from '../../core/reply.js';
 import { renderMessage, type SlackBlock } from './render.js';
 import type { SlackUserDirectory } from './users.js';
+import { SlackCallers } from './interactivity.js';
 
 /** Slack's limit for a Home view (docs.slack.dev/surfaces/app-home). */
 export const HOME_MAX_BLOCKS = 100;
@@ -34,13 +35,13 @@ export interface AppHomeOptions {
 }
 
 export class AppHome {
-  private readonly adminIds: ReadonlySet<string>;
+  private readonly callers: SlackCallers;
   /** user id → the schedules' text last published to them. */
   private readonly opened = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: AppHomeOptions) {
-    this.adminIds = new Set(options.adminUserIds.map((id) => id.replace(/^slack:/, '')));
+    this.callers = new SlackCallers(options.users, options.adminUserIds, options.logger);
   }
 
   /** Periodic check for changes made outside Slack; stopped by `stop`. */
@@ -86,16 +87,8 @@ export class AppHome {
     if (this.opened.size > MAX_TRACKED_USERS) this.opened.delete(this.opened.keys().next().value!);
   }
 
-  private async caller(userId: string): Promise<Caller> {
-    const caller: Caller = { platform: 'slack', userId: `slack:${userId}`, channelId: `slack:home-${userId}`, isAdmin: this.adminIds.has(userId) };
-    try {
-      const facts = await this.options.users.lookup(userId);
-      caller.isAdmin ||= facts.isAdmin;
-      if (facts.timeZone) caller.timeZone = facts.timeZone;
-    } catch (error) {
-      this.options.logger.warn({ err: error, user: userId }, 'users.info failed for the App Home; only SLACK_ADMIN_USER_IDS count as admins');
-    }
-    return caller;
+  private caller(userId: string): Promise<Caller> {
+    return this.callers.full(userId, `home-${userId}`, 'the App Home');
   }
 }
 

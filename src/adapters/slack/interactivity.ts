@@ -44,13 +44,55 @@ export function registerInteractivity(app: App, options: InteractivityOptions): 
   });
 }
 
-export class PressAnswerer {
+/**
+ * Who pressed, submitted or opened the Home, as the core's Caller: an admin when listed in SLACK_ADMIN_USER_IDS or,
+ * per users.info (cached by the directory), a workspace admin or owner; with the user's Slack time zone.
+ */
+export class SlackCallers {
   private readonly adminIds: ReadonlySet<string>;
+
+  constructor(
+    private readonly users: SlackUserDirectory,
+    adminUserIds: readonly string[],
+    private readonly logger: Logger,
+  ) {
+    this.adminIds = new Set(adminUserIds.map((id) => id.replace(/^slack:/, '')));
+  }
+
+  /** From the payload alone (no Slack call): admin only by the configured list. */
+  base(userId: string, channelId: string, userName?: string): Caller {
+    return { platform: 'slack', userId: `slack:${userId}`, ...(userName ? { userName } : {}), channelId: `slack:${channelId}`, isAdmin: this.adminIds.has(userId) };
+  }
+
+  /** Adds what users.info says (admin flags, zone) to `caller`; false when Slack did not answer (logged). */
+  async withFacts(caller: Caller, what: string): Promise<boolean> {
+    const userId = caller.userId.slice('slack:'.length);
+    try {
+      const facts = await this.users.lookup(userId);
+      caller.isAdmin ||= facts.isAdmin;
+      if (facts.timeZone) caller.timeZone = facts.timeZone;
+      return true;
+    } catch (error) {
+      this.logger.warn({ err: error, user: userId }, `users.info failed for ${what}; only SLACK_ADMIN_USER_IDS count as admins`);
+      return false;
+    }
+  }
+
+  /** `base` plus `withFacts`, for surfaces that always need both (the form, the Home). */
+  async full(userId: string, channelId: string, what: string, userName?: string): Promise<Caller> {
+    const caller = this.base(userId, channelId, userName);
+    await this.withFacts(caller, what);
+    return caller;
+  }
+}
+
+export class PressAnswerer {
+  private readonly callers: SlackCallers;
   /** A press's trigger_id is answered once (a replayed or retried request repeats it). */
   private readonly seen = new ReplayGuard();
 
   constructor(private readonly options: InteractivityOptions) {
-    this.adminIds = new Set(options.adminUserIds.map((id) => id.replace(/^slack:/, '')));
+    this.callers = new SlackCallers(options.users, options.adminUserIds, options.logger);
   }
 
   async handle(body: BlockAction, action: BlockAction['actions'][number], respond: RespondFn): Promise<void> {
@@ -98,28 +140,14 @@ export class PressAnswerer {
 
   /** Admin status and time zone are asked from Slack only when the pressed line is an admin or schedule command. */
   private async caller(body: BlockAction, encoded: string): Promise<Caller | { refusal: ReturnType<typeof errorReply> }> {
-    const userId = body.user.id;
-    const caller: Caller = {
-      platform: 'slack',
-      userId: `slack:${userId}`,
-      ...(body.user.name ? { userName: body.user.name } : {}),
-      channelId: `slack:${body.channel?.id ?? `dm-${userId}`}`,
-      isAdmin: this.adminIds.has(userId),
-    };
+    const caller = this.callers.base(body.user.id, body.channel?.id ?? `dm-${body.user.id}`, body.user.name);
     const line = /\|(\/.*)$/s.exec(encoded)?.[1] ?? '';
     const parsed = parseCommandLine(line.replace('{}', 'x'));
     const spec = parsed.ok ? this.options.core.findByText(parsed.command, parsed.args)?.spec : undefined;
     const needsFacts = Boolean(spec?.adminOnly && !caller.isAdmin) || spec?.path[0] === 'capex-digest';
     if (!needsFacts) return caller;
-    try {
-      const facts = await this.options.users.lookup(userId);
-      caller.isAdmin ||= facts.isAdmin;
-      if (facts.timeZone) caller.timeZone = facts.timeZone;
-      return caller;
-    } catch (error) {
-      this.options.logger.warn({ err: error, user: userId }, 'users.info failed on a button press');
-      if (spec?.adminOnly && !caller.isAdmin) return { refusal: errorReply('I could not check your Slack admin status just now (Slack did not answer). Please try again in a minute.') };
-      return caller;
-    }
+    const known = await this.callers.withFacts(caller, 'a button press');
+    if (!known && spec?.adminOnly && !caller.isAdmin) return { refusal: errorReply('I could not check your Slack admin status just now (Slack did not answer). Please try again in a minute.') };
+    return caller;
   }
 }

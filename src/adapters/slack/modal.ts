@@ -19,6 +19,7 @@ import { commandRef } from '../../core/syntax.js';
 import { renderMessage, renderSlashResponse } from './render.js';
 import type { SlackChannelCheck } from './channel-check.js';
 import type { SlackUserDirectory } from './users.js';
+import { SlackCallers } from './interactivity.js';
 
 export const DIGEST_MODAL_CALLBACK = 'capex_digest_add';
 /** The form's fields, in order: each input block's block_id is the digest-add option it fills. */
@@ -88,10 +89,10 @@ export function digestModalView(channelId: string | undefined, zone: string | un
 }
 
 export class DigestModal {
-  private readonly adminIds: ReadonlySet<string>;
+  private readonly callers: SlackCallers;
 
   constructor(private readonly options: DigestModalOptions) {
-    this.adminIds = new Set(options.adminUserIds.map((id) => id.replace(/^slack:/, '')));
+    this.callers = new SlackCallers(options.users, options.adminUserIds, options.logger);
   }
 
   opens(command: SlashCommand): boolean {
@@ -165,16 +166,8 @@ export class DigestModal {
     }
   }
 
-  private async caller(userId: string, channelId: string, userName?: string): Promise<Caller> {
-    const caller: Caller = { platform: 'slack', userId: `slack:${userId}`, ...(userName ? { userName } : {}), channelId: `slack:${channelId}`, isAdmin: this.adminIds.has(userId) };
-    try {
-      const facts = await this.options.users.lookup(userId);
-      caller.isAdmin ||= facts.isAdmin;
-      if (facts.timeZone) caller.timeZone = facts.timeZone;
-    } catch (error) {
-      this.options.logger.warn({ err: error, user: userId }, 'users.info failed for the digest form; only SLACK_ADMIN_USER_IDS count as admins');
-    }
-    return caller;
+  private caller(userId: string, channelId: string, userName?: string): Promise<Caller> {
+    return this.callers.full(userId, channelId, 'the digest form', userName);
   }
 }
 
