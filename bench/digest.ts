@@ -114,7 +114,8 @@ async function serveFakeSlack(): Promise<void> {
     if (cmd !== 'stats') return { error: 'unknown' };
     const perChannel = new Map<string, number>();
     for (const r of fake.callsTo('chat.postMessage')) {
-      if (r.status !== 200) continue;
+      // Digest parents: with threads on (issue 14's default) a digest's details are replies in its thread.
+      if (r.status !== 200 || r.body.thread_ts) continue;
       const channel = String(r.body.channel);
       perChannel.set(channel, (perChannel.get(channel) ?? 0) + 1);
     }

@@ -1,6 +1,6 @@
 /**
  * `/capex-digest thread <id> on|off` (admins): a schedule's digests as one short post in the channel plus the full
- * tables, headlines and sources in its thread (on), or as one message (off, the default for now). Stored on the schedule and
+ * tables, headlines and sources in its thread (on, the default), or as one message (off). Stored on the schedule and
  * audited like the chart switch; the scheduler splits the digest (src/schedule/digest-thread.ts).
  */
 import { z } from 'zod';
@@ -15,7 +15,7 @@ export const digestThreadCommand = defineCommand({
   id: 'digest-thread',
   path: ['capex-digest', 'thread'],
   discord: { command: 'digest', subcommand: 'thread' },
-  summary: 'Digests as a short post plus a thread (on) or one message (off; admins)',
+  summary: 'Digests as a short post plus a thread (on, default) or one message (admins)',
   usage: USAGE,
   examples: ['/capex-digest thread 3 off'],
   adminOnly: true,

@@ -405,9 +405,10 @@ export class DeliveryEngine {
       throw err;
     }
 
-    if (outcome.ok && built?.thread?.length && outcome.receipt?.messageId && !post.direct) {
-      const parent = { channelId: first.target, messageId: outcome.receipt.messageId };
-      for (const row of rows) await this.ledger.saveProgress(row.id, this.owner, { parent: parent.messageId, sent: 0 }, parent.messageId);
+    if (outcome.ok && built?.thread?.length && !post.direct) {
+      // No message id (a platform without threads, the console): the replies follow in the channel.
+      const parent = { channelId: first.target, messageId: outcome.receipt?.messageId ?? '' };
+      for (const row of rows) await this.ledger.saveProgress(row.id, this.owner, { parent: parent.messageId, sent: 0 }, parent.messageId || null);
       return this.finishThread(rows, handler, outbound, parent, built, 0, { gate, signal, idempotencyKey });
     }
     if (outcome.ok) {
@@ -470,7 +471,8 @@ export class DeliveryEngine {
       const part = parts[i]!;
       // Discord nonces are at most 25 characters: the row's key, shortened, plus the reply's number.
       const key = `${ctx.idempotencyKey.slice(0, 21)}t${i}`;
-      const send = async () => (outbound.replyInThread ? outbound.replyInThread(parent, part, { idempotencyKey: key }) : outbound.post(parent.channelId, part, { idempotencyKey: key }));
+      const send = async () =>
+        parent.messageId && outbound.replyInThread ? outbound.replyInThread(parent, part, { idempotencyKey: key }) : outbound.post(parent.channelId, part, { idempotencyKey: key });
       let outcome;
       try {
         outcome = await postWithRetry(send, { gate: ctx.gate, channel: parent.channelId, clock: this.clock, policy: this.policy, signal: ctx.signal });
@@ -485,16 +487,16 @@ export class DeliveryEngine {
         this.logger.warn({ rows: rows.map((r) => r.id), part: i + 1, reason }, 'a thread reply did not go out; the thread resumes there later');
         return { status: 'retry_later', reason };
       }
-      for (const row of rows) await this.ledger.saveProgress(row.id, this.owner, { parent: parent.messageId, sent: i + 1 }, parent.messageId);
+      for (const row of rows) await this.ledger.saveProgress(row.id, this.owner, { parent: parent.messageId, sent: i + 1 }, parent.messageId || null);
     }
     const now = this.clock.now();
-    await this.recordDelivered(rows, { now, messageRef: parent.messageId, result: built.result });
+    await this.recordDelivered(rows, { now, messageRef: parent.messageId || null, result: built.result });
     try {
       await handler.delivered?.(rows, built.result, now);
     } catch (err) {
       this.logger.error({ err, rows: rows.map((r) => r.id) }, 'a delivered post could not record its side effects');
     }
-    return { status: 'delivered', rows: rows.map((r) => ({ ...r, status: 'delivered', deliveredAt: now, messageRef: parent.messageId })), messageId: parent.messageId };
+    return { status: 'delivered', rows: rows.map((r) => ({ ...r, status: 'delivered', deliveredAt: now, messageRef: parent.messageId || null })), ...(parent.messageId ? { messageId: parent.messageId } : {}) };
   }
 
   /**

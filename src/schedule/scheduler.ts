@@ -287,8 +287,8 @@ export class Scheduler implements DeliveryHandler {
           const reply: Reply = schedule.chart && digest.topChart ? { ...digest.reply, chart: digest.topChart } : digest.reply;
           const result = { seenFigureIds: digest.seenFigureIds, headlineIds: digest.headlineIds };
           // Sources and "Pause this digest" (admins; the core refuses others privately): src/core/interaction.ts.
-          // Thread on: a short parent post, the details in its thread (the engine resumes a thread).
-          if (schedule.thread) {
+          // Thread on (the default): a short parent post, the details in its thread (the engine resumes a thread).
+          if (schedule.thread ?? true) {
             const { parent, thread } = splitDigest(reply);
             return { reply: withActions(parent, digestActions(schedule.id)), thread, result };
           }

@@ -212,7 +212,7 @@ export class DigestService {
   async setThread(id: number, on: boolean, caller: Caller): Promise<ChangeResult> {
     const schedule = await this.find(id, caller);
     if (!schedule) return { ok: false, reason: 'not_found' };
-    if (Boolean(schedule.thread) === on) return { ok: false, reason: 'already', schedule };
+    if ((schedule.thread ?? true) === on) return { ok: false, reason: 'already', schedule };
     const now = this.clock.now();
     const updated = await this.store.setScheduleThread(id, on, {
       now,

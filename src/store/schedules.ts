@@ -22,7 +22,7 @@ const toSchedule = (r: Selectable<SchedulesTable>): ScheduleRecord => ({
   armedFrom: r.armed_from,
   updatedAt: r.updated_at,
   chart: r.chart === 1,
-  thread: r.thread === 1,
+  thread: r.thread !== 0,
 });
 
 async function byId(db: Executor, id: number): Promise<ScheduleRecord | undefined> {

@@ -21,7 +21,7 @@ export interface SchedulesTable {
   armed_from: number;
   updated_at: number;
   chart: Generated<number>;
-  /** 1: digests post a short parent and their thread (issue 14); 0 (default): one message. */
+  /** 1 (default): digests post a short parent and their thread (issue 14); 0: one message. */
   thread: Generated<number>;
 }
 

@@ -40,7 +40,7 @@ export interface ScheduleRecord {
   updatedAt: number;
   /** Digests of this schedule carry the top-spenders chart as an image (an admin switch; off by default). */
   chart?: boolean;
-  /** Digests are one short post plus their thread (an admin switch, `thread <id> on`); off (default): one message. */
+  /** Digests are one short post plus their thread (an admin switch; on by default); off: one message. */
   thread?: boolean;
 }
 

@@ -2,7 +2,7 @@
  * Done-when (issue 14, digests as a parent plus a thread): one short parent post and its thread replies at the fake
  * APIs; exactly once across a restart between parent and thread — the bot is SIGKILLed after the parent went out
  * (its thread replies failing), started again on the same database, and the same ledger row's delivery resumes the
- * thread without posting the parent again. The switch (`thread <id> on|off`, off by default for now) is stored and audited.
+ * thread without posting the parent again. The switch (`thread <id> on|off`, on by default) is stored and audited.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +45,6 @@ describe('Slack: a digest thread across a restart (SIGKILL between parent and th
     const added = await admin('add 09:00 weekdays UTC');
     const id = /Schedule (\d+)/.exec(visibleText(added.json))?.[1];
     expect(id).toBeDefined();
-    await admin(`thread ${id} on`);
     // Every thread reply fails at the network level: the parent goes out, then the bot keeps retrying the thread.
     slack.failNext({ kind: 'drop-connection' }, { method: (r) => r.api === 'chat.postMessage' && Boolean(r.body.thread_ts), times: 1_000 });
     await admin(`send ${id}`);
@@ -91,8 +90,6 @@ describe('the thread switch, and Discord threads', () => {
     const channel = '350000000000000035';
     const add = await bot.interaction(command('digest', [{ name: 'add', type: 1, options: [{ name: 'time', type: 3, value: '10:00' }, { name: 'zone', type: 3, value: 'UTC' }] }], { ...ADMIN, channelId: channel }));
     const id = /\d+/.exec(add.body.data.embeds[0].title)![0];
-    const on = await bot.interaction(command('digest', [{ name: 'thread', type: 1, options: [{ name: 'id', type: 3, value: id }, { name: 'thread', type: 3, value: 'on' }] }], { ...ADMIN, channelId: channel }));
-    expect(on.body.data.embeds[0].title).toMatch(/thread on/);
     await bot.interaction(command('digest', [{ name: 'send', type: 1, options: [{ name: 'id', type: 3, value: id }] }], { ...ADMIN, channelId: channel }));
     const parent = await poll(() => bot.discord.messages.find((m) => m.channelId === channel));
     const inThread = await poll(() => {
@@ -108,12 +105,10 @@ describe('the thread switch, and Discord threads', () => {
     expect(bot.discord.messages.filter((m) => m.channelId === channel)).toHaveLength(1);
   }, 30_000);
 
-  it('GIVEN thread on then off (admin, audited) THEN the digest is one message', async () => {
+  it('GIVEN thread off (admin, audited; on by default) THEN the digest is one message', async () => {
     await bot.slash('/capex-digest', 'add 11:00 daily UTC', 'UADMIN', 'C0ONEMSG');
     const schedule = (await bot.bot.runtime.store!.listSchedules()).find((s) => s.channelId === 'slack:C0ONEMSG')!;
-    expect(schedule.thread).toBe(false);
-    await bot.slash('/capex-digest', `thread ${schedule.id} on`, 'UADMIN', 'C0ONEMSG');
-    expect((await bot.bot.runtime.store!.getSchedule(schedule.id))?.thread).toBe(true);
+    expect(schedule.thread).toBe(true);
     const refused = await bot.slash('/capex-digest', `thread ${schedule.id} off`, 'U0MEMBER', 'C0ONEMSG');
     expect(visibleText(refused.json)).toContain('Only admins');
     const switched = await bot.slash('/capex-digest', `thread ${schedule.id} off`, 'UADMIN', 'C0ONEMSG');

@@ -233,7 +233,9 @@ describe('changes take effect without a restart', () => {
     await cli.createSchedule({ channelId: 'console:ops', kind: 'cron', cron: '15 8 * * *', zone: 'UTC', createdBy: 'console:local' }, h.clock.now());
     await cli.close();
     await h.runUntil('2025-06-02T08:20:00Z');
-    expect(outbound.postsTo('console:ops').map((p) => iso(p.at))).toEqual(['2025-06-02T08:15:00.000Z']);
+    // Written without the harness, so threads are on (the default): the digest post, then its thread replies.
+    const digests = outbound.postsTo('console:ops').filter((p) => p.reply.title.startsWith('AI capex digest'));
+    expect(digests.map((p) => iso(p.at))).toEqual(['2025-06-02T08:15:00.000Z']);
   });
 });
 

@@ -124,6 +124,8 @@ describe('deferral', () => {
     const added = await post(addDigest('08:15'));
     const id = /Schedule (\d+)/.exec(JSON.stringify(added.body.data.embeds[0]))?.[1];
     expect(id).toBeDefined();
+    // About deferral: the digest as one message (a post plus a thread is the default, issue 14).
+    await post(command('digest', sub('thread', [{ name: 'id', type: 3, value: id }, { name: 'thread', type: 3, value: 'off' }]), ADMIN));
     fake.delay(`/channels/${CHANNEL}/messages`, 5_000);
 
     const interaction = command('digest', sub('send', [{ name: 'id', type: 3, value: id }]), ADMIN);
