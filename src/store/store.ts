@@ -17,7 +17,6 @@ import type {
   NewSchedule,
   ScheduleRecord,
   ScheduleStatus,
-  ScheduleSummary,
   Store,
 } from './types.js';
 import { writeOnce } from './write.js';
@@ -61,47 +60,17 @@ export class KyselyStore implements Store {
     return this.schedules.setThread(id, thread, change);
   }
 
-  lastScheduledDueAt(scheduleIds: number[]): Promise<Map<number, number>> {
-    return this.ledger.lastScheduledDueAt(scheduleIds);
-  }
   claimSlot(req: ClaimRequest): Promise<DeliveryRecord | undefined> {
     return this.ledger.claimSlot(req);
   }
   claimSlots(reqs: ClaimRequest[]): Promise<(DeliveryRecord | undefined)[]> {
     return this.ledger.claimSlots(reqs);
   }
-  recordMissed(rows: Omit<ClaimRequest, 'late' | 'kind'>[]): Promise<number> {
-    return this.ledger.recordMissed(rows);
-  }
   markSending(id: number): Promise<void> {
     return this.ledger.markSending(id);
   }
-  release(id: number, nextAttemptAt: number, error?: string): Promise<void> {
-    return this.ledger.release(id, nextAttemptAt, error);
-  }
   markDelivered(id: number, now: number, seenFigureIds: string[]): Promise<void> {
     return this.ledger.markDelivered(id, now, seenFigureIds);
-  }
-  markFailed(id: number, error: string): Promise<void> {
-    return this.ledger.markFailed(id, error);
-  }
-  markMissed(id: number, error: string): Promise<void> {
-    return this.ledger.markMissed(id, error);
-  }
-  requeueRecovered(id: number, now: number): Promise<void> {
-    return this.ledger.requeueRecovered(id, now);
-  }
-  unfinishedDeliveries(): Promise<DeliveryRecord[]> {
-    return this.ledger.unfinished();
-  }
-  previousDelivery(channelId: string, before: number): Promise<DeliveryRecord | undefined> {
-    return this.ledger.previous(channelId, before);
-  }
-  summaries(scheduleIds: number[]): Promise<Map<number, ScheduleSummary>> {
-    return this.ledger.summaries(scheduleIds);
-  }
-  deliveriesOf(scheduleId: number): Promise<DeliveryRecord[]> {
-    return this.ledger.of(scheduleId);
   }
 
   audit(entry: NewAuditEntry): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * The store interface the scheduler, the digest service and the commands use, implemented once (store.ts,
- * Kysely) for SQLite and PostgreSQL. The one operation that carries the digests' exactly-once guarantee is
- * `claimSlot`: an atomic insert against UNIQUE(schedule_id, slot). Alerts and news live in the same database
- * and are reached through `store.alerts` and `store.news`.
+ * Kysely) for SQLite and PostgreSQL. Digests' exactly-once guarantee lives in the delivery engine's ledger
+ * (src/store/ledger.ts). Alerts and news live in the same database and are reached through `store.alerts` and
+ * `store.news`.
  */
 import type { AlertStore } from './alerts.js';
 import type { Database, DatabaseHealth } from './database.js';
@@ -137,32 +137,15 @@ export interface Store {
   /** Turns a schedule's digest thread on or off and writes the audit entry in one transaction. */
   setScheduleThread(id: number, thread: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined>;
 
-  // The release-0.1 digest ledger (table `deliveries`, src/store/digest-ledger.ts). The delivery engine keeps its
-  // rows in `delivery_ledger` (src/store/ledger.ts) since migration 6 copied them over; these stay until their last
-  // readers move, then go.
-  /** The due time of the newest scheduled (not manual) ledger row per schedule: where slot enumeration resumes. */
-  lastScheduledDueAt(scheduleIds: number[]): Promise<Map<number, number>>;
+  // The release-0.1 digest ledger (table `deliveries`, src/store/digest-ledger.ts), unused by the bot since the
+  // delivery engine (table `delivery_ledger`, src/store/ledger.ts; migration 6 copied the rows). These four stay
+  // only for `npm run bench:store`, which measures them against release 0.1's hand-prepared claim.
   /** Atomically inserts a claimed row; undefined if that schedule+slot already has one (someone else owns it). */
   claimSlot(req: ClaimRequest): Promise<DeliveryRecord | undefined>;
   /** `claimSlot` for many slots in one transaction; the result is aligned with `reqs` (undefined = already claimed). */
   claimSlots(reqs: ClaimRequest[]): Promise<(DeliveryRecord | undefined)[]>;
-  /** Records owed slots the bot was down for past the grace window; existing rows are left alone. */
-  recordMissed(rows: Omit<ClaimRequest, 'late' | 'kind'>[]): Promise<number>;
   markSending(id: number, now: number): Promise<void>;
-  /** Back to claimed (the platform said it did not post, e.g. 429), to be tried at `nextAttemptAt`. */
-  release(id: number, nextAttemptAt: number, error?: string): Promise<void>;
   markDelivered(id: number, now: number, seenFigureIds: string[]): Promise<void>;
-  markFailed(id: number, error: string): Promise<void>;
-  markMissed(id: number, error: string): Promise<void>;
-  /** Re-queue rows left in flight by a dead process. */
-  requeueRecovered(id: number, now: number): Promise<void>;
-  /** Rows not final (claimed or sending). */
-  unfinishedDeliveries(): Promise<DeliveryRecord[]>;
-  /** The newest delivered digest in a channel before `before` (any schedule, scheduled or manual). */
-  previousDelivery(channelId: string, before: number): Promise<DeliveryRecord | undefined>;
-  /** Last ledger row (by due time) and the number of missed slots, per schedule. */
-  summaries(scheduleIds: number[]): Promise<Map<number, ScheduleSummary>>;
-  deliveriesOf(scheduleId: number): Promise<DeliveryRecord[]>;
 
   audit(entry: NewAuditEntry): Promise<void>;
   auditLog(limit?: number): Promise<AuditEntry[]>;
