@@ -27,6 +27,8 @@ beforeEach(async () => {
   h = new Harness({ start: NOW, outbounds: [outbound] });
   core = new Core({ commands: allCommands, data: () => bundledData, services: { digest: h.service }, now: () => new Date(h.clock.now()), syntaxes: ALL_SYNTAXES });
   await ask('/capex-digest add 09:00 daily', admin);
+  // About the chart on the digest message: one message (a post plus a thread is the default, issue 14).
+  await ask('/capex-digest thread 1 off', admin);
 });
 afterEach(async () => h.cleanup());
 

@@ -155,6 +155,7 @@ describe('list, next, pause, resume, remove, send, preview', () => {
 
   it('send posts the digest in the schedule channel now, once, without moving the regular runs', async () => {
     await ask('/capex-digest add 09:00', slackAdmin);
+    await ask('/capex-digest thread 1 off', slackAdmin); // one message: this is about send (threads: test/interactive)
     const { text } = await ask('/capex-digest send 1', slackAdmin);
     expect(text).toContain('Posted the digest of schedule 1 in <#CHERE>.');
     expect(outbound.posts.map((p) => p.channelId)).toEqual(['slack:CHERE']);
