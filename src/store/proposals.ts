@@ -7,7 +7,7 @@
  * is one row. A decision is one conditional UPDATE (`WHERE status = 'pending'`), so two admins approving at
  * once decide it once.
  */
-import type { Generated, Kysely } from 'kysely';
+import type { Generated, Kysely, UpdateObject } from 'kysely';
 import type { Database } from './database.js';
 
 /** The figure a proposal would add: what the extractor found (src/proposals/extract.ts has the same shape). */
@@ -239,27 +239,18 @@ export class ProposalDbStore implements ProposalStore {
     return (await query.execute()).map((r) => toRecord(r as Row));
   }
 
-  async decide(id: number, d: { status: 'approved' | 'rejected'; by: Actor; at: number; figureId?: string; dataVersion?: string }): Promise<ProposalRecord | undefined> {
-    const row = await this.db
-      .updateTable('proposals')
-      .set({ status: d.status, decided_at: d.at, decided_by: d.by.id, decided_by_name: d.by.name ?? null, figure_id: d.figureId ?? null, data_version: d.dataVersion ?? null })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .returningAll()
-      .executeTakeFirst();
-    this.database.assertWritable();
-    return row ? toRecord(row as Row) : undefined;
+  decide(id: number, d: { status: 'approved' | 'rejected'; by: Actor; at: number; figureId?: string; dataVersion?: string }): Promise<ProposalRecord | undefined> {
+    return this.updatePending(id, { status: d.status, decided_at: d.at, decided_by: d.by.id, decided_by_name: d.by.name ?? null, figure_id: d.figureId ?? null, data_version: d.dataVersion ?? null });
   }
 
-  async amend(id: number, figure: ProposedFigure): Promise<ProposalRecord | undefined> {
+  amend(id: number, figure: ProposedFigure): Promise<ProposalRecord | undefined> {
     // The dedupe key stays what was found: the same statement read again is still this proposal.
-    const row = await this.db
-      .updateTable('proposals')
-      .set({ statement: JSON.stringify(figure) })
-      .where('id', '=', id)
-      .where('status', '=', 'pending')
-      .returningAll()
-      .executeTakeFirst();
+    return this.updatePending(id, { statement: JSON.stringify(figure) });
+  }
+
+  /** One conditional UPDATE: only a pending proposal changes (two admins at once: the second gets undefined). */
+  private async updatePending(id: number, change: UpdateObject<ProposalTables, 'proposals'>): Promise<ProposalRecord | undefined> {
+    const row = await this.db.updateTable('proposals').set(change).where('id', '=', id).where('status', '=', 'pending').returningAll().executeTakeFirst();
     this.database.assertWritable();
     return row ? toRecord(row as Row) : undefined;
   }
