@@ -32,16 +32,19 @@ export class SimClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(new AbortedError());
-      const sleeper: Sleeper = { at: this.current + Math.max(0, ms), seq: this.seq++, resolve };
+      const onAbort = () => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(new AbortedError());
+      };
+      // A sleep that ends normally drops its abort listener, as systemClock.sleep does: a long-lived signal
+      // (the engine's shutdown) would otherwise collect one per sleep (MaxListenersExceededWarning in full runs).
+      const wake = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const sleeper: Sleeper = { at: this.current + Math.max(0, ms), seq: this.seq++, resolve: wake };
       this.sleepers.push(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-          reject(new AbortedError());
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

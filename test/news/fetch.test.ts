@@ -40,7 +40,16 @@ beforeAll(async () => {
     for (let i = 0; written['/huge-stream'] < STREAM_TOTAL; i++) {
       if (res.destroyed) return;
       const chunk = Array.from({ length: 50 }, (_, j) => rssItem(i * 50 + j)).join('');
-      if (!res.write(chunk)) await new Promise((resolve) => (res.once('drain', resolve), res.once('close', resolve)));
+      // Whichever comes first; the other listener is removed so waits do not pile up on the response.
+      if (!res.write(chunk)) await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.once('drain', done);
+        res.once('close', done);
+      });
       written['/huge-stream'] += chunk.length;
     }
     res.end('</channel></rss>');
