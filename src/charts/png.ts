@@ -3,7 +3,7 @@
  *
  * Why not Skia's own `canvas.encode('png')`: it compresses at zlib's default level with per-row filter
  * selection, and for a 1800×1000 chart that was 80–90 % of a chart's time (bench/charts.ts, BENCHMARKS.md).
- * A chart is flat colour: zlib level 1 with no filter gives a file about 1.3× Skia's in a quarter of the
+ * A chart is flat colour: zlib level 1 with no filter gives a file 1.2–1.4× Skia's in a quarter of the
  * time or less, and @napi-rs/canvas 1.1 offers no PNG level to set. The container format is 30 lines
  * (signature, IHDR, one IDAT, IEND, CRC-32 from node:zlib); the compression is node:zlib's, not ours.
  */
