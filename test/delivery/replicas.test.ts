@@ -141,7 +141,8 @@ function received(world: World) {
   const slack = new Map<string, number>();
   for (const call of world.slack.callsTo('chat.postMessage')) {
     const channel = String(call.body.channel);
-    if (call.status === 200 && channel.startsWith('C')) slack.set(channel, (slack.get(channel) ?? 0) + 1);
+    // Digest parents only: a digest's details are replies in its thread (thread_ts), part of the same delivery.
+    if (call.status === 200 && channel.startsWith('C') && !call.body.thread_ts) slack.set(channel, (slack.get(channel) ?? 0) + 1);
   }
   const discord = new Map<string, number>();
   // Messages in the digest channels only (interaction answers and admin DMs live elsewhere).
