@@ -65,3 +65,38 @@ export async function eventFrom(base: string, team: string, inner: Record<string
   await res.text();
   return res.status;
 }
+
+/**
+ * A signed block_actions payload from `team`: `user` pressing `element` (a button, or a select with `picked`) on a
+ * message in `channel`; the answer is expected at the fake's response_url `responseUrlId`.
+ */
+export async function pressFrom(base: string, slack: FakeSlack, team: string, element: Record<string, any>, o: { user?: string; channel?: string; picked?: string } = {}): Promise<{ status: number; text: string; responseUrlId: string }> {
+  const responseUrlId = `oauth-press${++counter}`;
+  const user = o.user ?? `UMEMBER${team}`;
+  const channel = o.channel ?? `C${team}GEN`;
+  const action =
+    element.type === 'static_select'
+      ? { type: 'static_select', action_id: element.action_id, block_id: 'b1', selected_option: { text: { type: 'plain_text', text: o.picked }, value: o.picked }, action_ts: '1.2' }
+      : { type: 'button', action_id: element.action_id, block_id: 'b1', text: element.text, value: element.value, action_ts: '1.2' };
+  const payload = {
+    type: 'block_actions',
+    team: { id: team, domain: team.toLowerCase() },
+    user: { id: user, username: user.toLowerCase(), name: user.toLowerCase(), team_id: team },
+    api_app_id: 'A0FAKE',
+    token: 'deprecated',
+    trigger_id: `${Date.now()}.${counter}.oauth-press`,
+    container: { type: 'message', message_ts: '1700000000.000100', channel_id: channel, is_ephemeral: false },
+    channel: { id: channel, name: 'general' },
+    message: { type: 'message', ts: '1700000000.000100', text: 'answer' },
+    response_url: slack.responseUrl(responseUrlId),
+    actions: [action],
+  };
+  const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const res = await fetch(`${base}/slack/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': timestamp, 'x-slack-signature': sign(SIGNING_SECRET, timestamp, body) },
+    body,
+  });
+  return { status: res.status, text: await res.text(), responseUrlId };
+}

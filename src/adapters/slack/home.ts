@@ -32,6 +32,8 @@ export interface AppHomeOptions {
   adminUserIds: readonly string[];
   logger: Logger;
   refreshMs?: number;
+  /** Prefix of the user's ids: `slack:` with one token, `slack:T1:` per workspace (OAuth). */
+  idPrefix?: string;
 }
 
 export class AppHome {
@@ -41,7 +43,7 @@ export class AppHome {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: AppHomeOptions) {
-    this.callers = new SlackCallers(options.users, options.adminUserIds, options.logger);
+    this.callers = new SlackCallers(options.users, options.adminUserIds, options.logger, options.idPrefix);
   }
 
   /** Periodic check for changes made outside Slack; stopped by `stop`. */
@@ -53,6 +55,12 @@ export class AppHome {
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Keeps current the Homes `previous` kept (the same workspace, its tools rebuilt with a fresher token), and stops it. */
+  takeOver(previous: AppHome): void {
+    for (const [userId, schedules] of previous.opened) this.remember(userId, schedules);
+    previous.stop();
   }
 
   /** Publishes `userId`'s Home; `notice` (the answer to a press in the Home) is shown at the top. Never rejects. */

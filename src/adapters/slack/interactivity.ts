@@ -30,6 +30,8 @@ export interface InteractivityOptions {
   digestForm?: DigestModal;
   /** Presses in the App Home are answered by republishing it with the answer on top (home.ts). */
   home?: AppHome;
+  /** Prefix of the presser's ids: `slack:` with one token, `slack:T1:` per workspace (OAuth, src/core/workspace.ts). */
+  idPrefix?: string;
 }
 
 /** The one line a "New digest" button carries: it opens the form where the platform has one. */
@@ -55,18 +57,20 @@ export class SlackCallers {
     private readonly users: SlackUserDirectory,
     adminUserIds: readonly string[],
     private readonly logger: Logger,
+    /** `slack:`, or `slack:T1:` when installed in many workspaces: the caller's ids are that workspace's. */
+    private readonly idPrefix = 'slack:',
   ) {
     this.adminIds = new Set(adminUserIds.map((id) => id.replace(/^slack:/, '')));
   }
 
   /** From the payload alone (no Slack call): admin only by the configured list. */
   base(userId: string, channelId: string, userName?: string): Caller {
-    return { platform: 'slack', userId: `slack:${userId}`, ...(userName ? { userName } : {}), channelId: `slack:${channelId}`, isAdmin: this.adminIds.has(userId) };
+    return { platform: 'slack', userId: `${this.idPrefix}${userId}`, ...(userName ? { userName } : {}), channelId: `${this.idPrefix}${channelId}`, isAdmin: this.adminIds.has(userId) };
   }
 
   /** Adds what users.info says (admin flags, zone) to `caller`; false when Slack did not answer (logged). */
   async withFacts(caller: Caller, what: string): Promise<boolean> {
-    const userId = caller.userId.slice('slack:'.length);
+    const userId = caller.userId.slice(this.idPrefix.length);
     try {
       const facts = await this.users.lookup(userId);
       caller.isAdmin ||= facts.isAdmin;
@@ -92,7 +96,7 @@ export class PressAnswerer {
   private readonly seen = new ReplayGuard();
 
   constructor(private readonly options: InteractivityOptions) {
-    this.callers = new SlackCallers(options.users, options.adminUserIds, options.logger);
+    this.callers = new SlackCallers(options.users, options.adminUserIds, options.logger, options.idPrefix);
   }
 
   async handle(body: BlockAction, action: BlockAction['actions'][number], respond: RespondFn): Promise<void> {

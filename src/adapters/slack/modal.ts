@@ -38,6 +38,8 @@ export interface DigestModalOptions {
   logger: Logger;
   /** Called after a schedule was created (the App Home republishes). */
   onChange?: () => void;
+  /** Prefix of the user's ids: `slack:` with one token, `slack:T1:` per workspace (OAuth). */
+  idPrefix?: string;
 }
 
 /** Whether a slash command is the bare `add` that opens the form. */
@@ -92,7 +94,7 @@ export class DigestModal {
   private readonly callers: SlackCallers;
 
   constructor(private readonly options: DigestModalOptions) {
-    this.callers = new SlackCallers(options.users, options.adminUserIds, options.logger);
+    this.callers = new SlackCallers(options.users, options.adminUserIds, options.logger, options.idPrefix);
   }
 
   opens(command: SlashCommand): boolean {

@@ -21,6 +21,7 @@ import { slackErrorCode, TOKEN_ERRORS } from './outbound.js';
 import { SharedHttpReceiver } from './receiver.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { slackSyntax } from './syntax.js';
+import { registerWorkspaceSurfaces, WorkspaceSurfaces } from './workspace-surfaces.js';
 import { SlackWorkspaces, workspaceKey } from './workspaces.js';
 
 export interface StartMultiWorkspaceOptions extends StartSlackOptions {
@@ -47,6 +48,7 @@ export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptio
   /** `key`: the team, or the organization of an org-wide install (see workspaceKey). */
   const uninstall = async (key: string, why: string): Promise<void> => {
     workspaces.forget(key);
+    surfaces.forget(key);
     const removed = await installations.delete(key.startsWith('E') ? { enterpriseId: key, isEnterpriseInstall: true } : { teamId: key });
     const paused = await installations.suspendWorkspace(`slack:${key}:`, why);
     logger.warn({ workspace: key, why, removed, paused }, 'capex-bot was removed from a Slack workspace: its digests and alerts are paused until it is installed again');
@@ -76,12 +78,16 @@ export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptio
   app.error(async (error) => {
     logger.error({ err: error }, 'Slack request failed inside Bolt');
   });
+  // Buttons, the digest form and the App Home (issue 14), each workspace's on its own token and scoped ids.
+  const surfaces = new WorkspaceSurfaces({ core, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, tools: (teamId, enterpriseId) => workspaces.forTeam(teamId, enterpriseId) });
+  registerWorkspaceSurfaces(app, surfaces);
   const commands = registerSlashCommands(app, {
     core,
     adminUserIds: config.SLACK_ADMIN_USER_IDS,
     logger,
     ackBudgetMs,
     workspace: (teamId, enterpriseId) => workspaces.forTeam(teamId, enterpriseId),
+    digestForm: surfaces.digestForm,
   });
   // Both events carry the team; Bolt lets them through even when the installation is already gone.
   app.event('app_uninstalled', async ({ body }) => uninstall(eventKey(body), 'app_uninstalled'));
@@ -117,6 +123,7 @@ export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptio
     health: () => ({ status: 'ok' }),
     idle: () => receiver.idle(),
     stop: async () => {
+      surfaces.stop();
       await app.stop();
     },
   };

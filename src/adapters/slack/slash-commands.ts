@@ -76,7 +76,7 @@ function escapeRegExp(text: string): string {
 const LATE = Symbol('late');
 
 /** A command from a workspace whose installation is gone (Bolt's authorize normally stops it before this). */
-const NOT_INSTALLED = 'capex-bot is not installed in this Slack workspace any more. An admin can add it again from the install page.';
+export const NOT_INSTALLED = 'capex-bot is not installed in this Slack workspace any more. An admin can add it again from the install page.';
 
 export class SlashCommandAnswerer {
   private readonly adminIds: ReadonlySet<string>;
