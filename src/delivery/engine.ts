@@ -255,8 +255,11 @@ export class DeliveryEngine {
   private async pumpOnce(): Promise<number> {
     const room = this.maxHeld - this.held.size;
     const prefixes = [...this.outbounds.keys()].filter((p) => !this.revoked.has(p)).map((p) => `${p}:`);
-    if (this.stopping || room <= 0 || prefixes.length === 0 || this.handlers.size === 0) return 0;
+    if (this.stopping || prefixes.length === 0 || this.handlers.size === 0) return 0;
     const now = this.clock.now();
+    // Before the "no room" return: a replica holding all it can during a fan-out is exactly when /healthz's lag matters.
+    await this.refreshOldestDue(now);
+    if (room <= 0) return 0;
     this.dirty = false;
     this.lastClaimAt = now;
     const rows = await this.ledger.claim({ owner: this.owner, now, leaseMs: this.leaseMs, limit: room, kinds: [...this.handlers.keys()], targetPrefixes: prefixes });
@@ -264,12 +267,14 @@ export class DeliveryEngine {
     // database): it is leased again by that claim, and its job goes on — never a second job for it.
     const fresh = rows.filter((r) => !this.held.has(r.id));
     for (const group of this.groups(fresh)) void this.start(group);
-    // For /healthz: at most every HEALTH_EVERY_MS of real time, whatever the clock.
-    if (performance.now() - this.oldestCheckedAt >= HEALTH_EVERY_MS) {
-      this.oldestCheckedAt = performance.now();
-      this.lastOldestDue = await this.ledger.oldestDue(now).catch(() => this.lastOldestDue);
-    }
     return fresh.length;
+  }
+
+  /** For /healthz: the oldest due delivery, read at most every HEALTH_EVERY_MS of real time, whatever the clock. */
+  private async refreshOldestDue(now: number): Promise<void> {
+    if (performance.now() - this.oldestCheckedAt < HEALTH_EVERY_MS) return;
+    this.oldestCheckedAt = performance.now();
+    this.lastOldestDue = await this.ledger.oldestDue(now).catch(() => this.lastOldestDue);
   }
 
   /** Batching kinds (alerts) go out as one post per target; the rest one post per row. */

@@ -232,7 +232,7 @@ describe('three replicas on one PostgreSQL database', () => {
 
       // The fan-out is under way: kill the leader with posts in flight; meanwhile /healthz shows the lag.
       await waitFor('the fan-out to start', () => received(world).total >= 20, slot.at - Date.now() + 30_000);
-      await waitFor('/healthz to show the lag of the due posts', async () => Number((await health(leader))?.oldestDueLagMs) > 0, 2_000);
+      await waitFor('/healthz to show the lag of the due posts', async () => Number((await health(leader))?.oldestDueLagMs) > 0, 10_000);
       const inFlightAtKill = slackInFlight(world);
       leader.process.kill('SIGKILL');
       await leader.exited;
