@@ -9,14 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startBot, type RunningBot } from '../../src/main.js';
-import { SIGNING_SECRET, visibleText } from '../adapters/slack/harness.js';
-import { install, slashFrom } from '../oauth/flow.js';
+import type { RunningBot } from '../../src/main.js';
+import { visibleText } from '../adapters/slack/harness.js';
+import { install, REDIRECT, slashFrom, startOAuthBot } from '../oauth/flow.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { FeedServer } from './feed-server.js';
 
-const PUBLIC_URL = 'https://capex.example.test';
 
 let slack: FakeSlack;
 let bot: RunningBot;
@@ -51,29 +49,8 @@ beforeAll(async () => {
     slack.addUser({ id: `UADMIN${team}`, is_admin: true, tz: 'UTC', team });
     slack.addChannel({ id: `C${team}GEN`, team });
   }
-  const config = loadConfig(
-    {},
-    {
-      SLACK_CLIENT_ID: slack.oauth.clientId,
-      SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
-      SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
-      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      PUBLIC_URL,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: join(dir, 'capex-bot.sqlite'),
-      DATA_REFRESH_MINUTES: '0',
-      ALLOW_PRIVATE_FEEDS: 'true',
-      WEB: 'false',
-    } as never,
-  );
-  bot = await startBot(config);
-  const port = (bot.http as unknown as { server: { address(): { port: number } } }).server.address().port;
-  base = `http://127.0.0.1:${port}`;
-  for (const team of ['T1', 'T2']) expect((await install(base, slack, team, `${PUBLIC_URL}/slack/oauth_redirect`)).status).toBe(200);
+  ({ bot, base } = await startOAuthBot(slack, join(dir, 'capex-bot.sqlite'), { ALLOW_PRIVATE_FEEDS: 'true' }));
+  for (const team of ['T1', 'T2']) expect((await install(base, slack, team, REDIRECT)).status).toBe(200);
   expect(await say('T1', '/capex-digest', `feeds add ${feeds.url('/t1.rss')}`)).toContain('News feed 1 added');
   expect(await say('T2', '/capex-digest', `feeds add ${feeds.url('/t2.rss')}`)).toContain('News feed 2 added');
 }, 60_000);

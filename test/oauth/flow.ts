@@ -3,9 +3,42 @@
  * in test/oauth: the install page, Slack's redirect back (code + state + the browser's cookie), slash commands
  * and Events API callbacks from a given team, signed with the signing secret.
  */
+import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { startBot, type RunningBot } from '../../src/main.js';
 import { postSlash, sign, SIGNING_SECRET, type SlackHttpAnswer } from '../adapters/slack/harness.js';
 import type { FakeSlack } from '../helpers/fake-slack.js';
+
+export const PUBLIC_URL = 'https://capex.example.test';
+export const REDIRECT = `${PUBLIC_URL}/slack/oauth_redirect`;
+
+/**
+ * The running bot (startBot) in OAuth mode against the fake Slack API, on the SQLite file `database`, with no
+ * configured bot token and the web pages off; `extra` adds or overrides variables (e.g. a known TOKEN_ENCRYPTION_KEY).
+ */
+export async function startOAuthBot(slack: FakeSlack, database: string, extra: Record<string, string> = {}): Promise<{ bot: RunningBot; base: string }> {
+  const bot = await startBot(
+    loadConfig({}, {
+      SLACK_CLIENT_ID: slack.oauth.clientId,
+      SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
+      SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
+      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: slack.apiUrl,
+      PUBLIC_URL,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: database,
+      DATA_REFRESH_MINUTES: '0',
+      WEB: 'false',
+      ...extra,
+    } as never),
+  );
+  const port = (bot.http as unknown as { server: { address(): { port: number } } }).server.address().port;
+  return { bot, base: `http://127.0.0.1:${port}` };
+}
 
 let counter = 0;
 

@@ -10,17 +10,14 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
 import { openDatabase } from '../../src/store/index.js';
 import { SlackInstallationStore } from '../../src/store/installations.js';
 import { TokenCipher } from '../../src/store/token-cipher.js';
-import { startBot, type RunningBot } from '../../src/main.js';
-import { SIGNING_SECRET, visibleText, type SlackHttpAnswer } from '../adapters/slack/harness.js';
-import { eventFrom, install as installTeam, redirect as redirectBack, slashFrom, startInstall as startInstallPage } from './flow.js';
+import type { RunningBot } from '../../src/main.js';
+import { visibleText, type SlackHttpAnswer } from '../adapters/slack/harness.js';
+import { eventFrom, install as installTeam, redirect as redirectBack, REDIRECT, slashFrom, startInstall as startInstallPage, startOAuthBot } from './flow.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 
-const PUBLIC_URL = 'https://capex.example.test';
-const REDIRECT = `${PUBLIC_URL}/slack/oauth_redirect`;
 const KEY = randomBytes(32).toString('base64');
 
 let slack: FakeSlack;
@@ -37,27 +34,7 @@ beforeAll(async () => {
     slack.addUser({ id: `UMEMBER${team}`, team });
     slack.addChannel({ id: `C${team}GEN`, team });
   }
-  const config = loadConfig(
-    {},
-    {
-      SLACK_CLIENT_ID: slack.oauth.clientId,
-      SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
-      SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
-      TOKEN_ENCRYPTION_KEY: KEY,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      PUBLIC_URL,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
-      DATABASE_URL: join(dir, 'capex-bot.sqlite'),
-      DATA_REFRESH_MINUTES: '0',
-      WEB: 'false',
-    } as never,
-  );
-  bot = await startBot(config);
-  const port = (bot.http as unknown as { server: { address(): { port: number } } }).server.address().port;
-  base = `http://127.0.0.1:${port}`;
+  ({ bot, base } = await startOAuthBot(slack, join(dir, 'capex-bot.sqlite'), { TOKEN_ENCRYPTION_KEY: KEY }));
 });
 
 afterAll(async () => {

@@ -9,14 +9,12 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { startBot, type RunningBot } from '../../src/main.js';
-import { SIGNING_SECRET, visibleText } from '../adapters/slack/harness.js';
+import type { RunningBot } from '../../src/main.js';
+import { visibleText } from '../adapters/slack/harness.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { slackElements } from '../interactive/bot.js';
-import { eventFrom, install, pressFrom, slashFrom } from './flow.js';
+import { eventFrom, install, pressFrom, REDIRECT, slashFrom, startOAuthBot } from './flow.js';
 
-const PUBLIC_URL = 'https://capex.example.test';
 
 let slack: FakeSlack;
 let bot: RunningBot;
@@ -31,25 +29,8 @@ beforeAll(async () => {
     slack.addUser({ id: `UMEMBER${team}`, team });
     slack.addChannel({ id: `C${team}GEN`, team });
   }
-  const config = loadConfig({}, {
-    SLACK_CLIENT_ID: slack.oauth.clientId,
-    SLACK_CLIENT_SECRET: slack.oauth.clientSecret,
-    SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
-    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    PUBLIC_URL,
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: join(dir, 'capex-bot.sqlite'),
-    DATA_REFRESH_MINUTES: '0',
-    WEB: 'false',
-  } as never);
-  bot = await startBot(config);
-  const port = (bot.http as unknown as { server: { address(): { port: number } } }).server.address().port;
-  base = `http://127.0.0.1:${port}`;
-  for (const team of ['T1', 'T2']) expect((await install(base, slack, team, `${PUBLIC_URL}/slack/oauth_redirect`)).status).toBe(200);
+  ({ bot, base } = await startOAuthBot(slack, join(dir, 'capex-bot.sqlite')));
+  for (const team of ['T1', 'T2']) expect((await install(base, slack, team, REDIRECT)).status).toBe(200);
   // One schedule per workspace, each in its own general channel.
   expect(visibleText((await slashFrom(base, slack, 'T1', '/capex-digest', 'add 10:00')).json)).toContain('added');
   expect(visibleText((await slashFrom(base, slack, 'T2', '/capex-digest', 'add 09:00')).json)).toContain('added');
