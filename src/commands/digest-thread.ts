@@ -8,6 +8,7 @@ import { defineCommand, UserError } from '../core/command.js';
 import { commandRef } from '../core/syntax.js';
 import { channelLabel, describeSchedule } from '../schedule/schedule-record.js';
 import { privateAnswer } from './shared.js';
+import { idOption, parseId, serviceOf } from './digest-options.js';
 
 const USAGE = '/capex-digest thread <id> on|off — e.g. /capex-digest thread 3 off';
 
@@ -20,16 +21,13 @@ export const digestThreadCommand = defineCommand({
   examples: ['/capex-digest thread 3 off'],
   adminOnly: true,
   options: z.object({
-    id: z.string().trim().max(12, 'a schedule id is a short number such as 3').describe('Schedule id, a number such as 3 (the list subcommand shows them)'),
+    id: idOption,
     thread: z.enum(['on', 'off'], { error: `say on or off after the schedule id, e.g. ${commandRef('/capex-digest thread 3 off')}` }).describe('on: a short post with the details in its thread; off: one message'),
   }),
   fromText: (args) => ({ id: args[0] ?? '', thread: args[1]?.toLowerCase() as 'on' | 'off' }),
   run: async ({ id: idText, thread }, ctx) => {
-    const service = ctx.services.digest;
-    if (!service) throw new UserError('Scheduled digests are not set up in this run of the bot (it has no database).');
-    const m = /^#?(\d{1,9})$/.exec(idText);
-    if (!m) throw new UserError(`'${idText.slice(0, 12)}' is not a schedule id: use the number ${commandRef('/capex-digest list')} shows, e.g. 3.`, USAGE);
-    const id = Number(m[1]);
+    const service = serviceOf(ctx);
+    const id = parseId(idText, USAGE);
     const on = thread === 'on';
     const result = await service.setThread(id, on, ctx.caller);
     if (!result.ok) {

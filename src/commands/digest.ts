@@ -17,15 +17,8 @@ import { digestFeedsCommand } from './feeds.js';
 import { ALERT_COMMANDS } from './alerts.js';
 import { PROPOSAL_COMMANDS } from './proposals.js';
 import { digestThreadCommand } from './digest-thread.js';
+import { idOption, parseId, serviceOf } from './digest-options.js';
 import type { DeliveryRecord, ScheduleRecord } from '../store/types.js';
-
-const NOT_SET_UP = 'Scheduled digests are not set up in this run of the bot (it has no database). Start the bot with `capex-bot start` to use them.';
-
-function serviceOf(ctx: CommandContext): DigestService {
-  const service = ctx.services.digest;
-  if (!service) throw new UserError(NOT_SET_UP);
-  return service;
-}
 
 /** Runs a grammar step, turning a WhenError into the user-facing message with usage. */
 function userInput<T>(fn: () => T, usage: string): T {
@@ -35,18 +28,6 @@ function userInput<T>(fn: () => T, usage: string): T {
     if (error instanceof WhenError) throw new UserError(error.message, usage);
     throw error;
   }
-}
-
-const idOption = z
-  .string()
-  .trim()
-  .max(12, 'a schedule id is a short number such as 3')
-  .describe('Schedule id, a number such as 3 (the list subcommand shows them)');
-
-function parseId(text: string, usage: string): number {
-  const m = /^#?(\d{1,9})$/.exec(text);
-  if (!m) throw new UserError(`'${text.slice(0, 12)}' is not a schedule id: use the number ${commandRef('/capex-digest list')} shows, e.g. 3.`, usage);
-  return Number(m[1]);
 }
 
 async function findOrExplain(service: DigestService, id: number, caller: Caller, usage: string): Promise<ScheduleRecord> {
