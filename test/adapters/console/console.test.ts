@@ -48,14 +48,14 @@ describe('capex-bot ask (one-shot)', () => {
     const r = ask('/capex top 2025');
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('Top AI capex 2025');
-  });
+  }, 30_000);
 
   it('GIVEN a user error THEN a one-line message, no stack trace, exit 1', () => {
     const r = ask('/compare meta');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('name at least two companies');
     expect(r.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 30_000);
 
   it('GIVEN a bad configuration or data file THEN exit 2 with the reason', () => {
     const r = spawnSync(process.execPath, [BIN, 'ask', '/capex meta'], { env: { ...ENV, DATA_FILE: '/nonexistent/x.yaml', PORT: 'abc' }, cwd: tmpdir(), encoding: 'utf8' });
@@ -65,7 +65,7 @@ describe('capex-bot ask (one-shot)', () => {
     expect(data.status).toBe(2);
     expect(data.stderr).toContain('/nonexistent/x.yaml is invalid and was not loaded');
     expect(data.stderr).not.toMatch(/\n\s+at /);
-  });
+  }, 30_000);
 });
 
 describe('capex-bot ask with digests (persisted between processes)', () => {
