@@ -1,18 +1,15 @@
 /**
- * The Store over any open Database: each area keeps its own queries (schedules.ts, digest-ledger.ts, audit.ts,
+ * The Store over any open Database: each area keeps its own queries (schedules.ts, audit.ts,
  * alerts.ts, news.ts, data-state.ts) and this class only puts them behind the one interface the services use.
  */
 import type { AlertStore } from './alerts.js';
 import { KyselyAlertStore } from './alerts.js';
 import { readAuditLog, writeAudit } from './audit.js';
 import type { Database, DatabaseHealth } from './database.js';
-import { DigestLedger } from './digest-ledger.js';
 import { KyselyNewsStore, type NewsStore } from './news.js';
 import { ScheduleStore } from './schedules.js';
 import type {
   AuditEntry,
-  ClaimRequest,
-  DeliveryRecord,
   NewAuditEntry,
   NewSchedule,
   ScheduleRecord,
@@ -23,13 +20,11 @@ import { writeOnce } from './write.js';
 
 export class KyselyStore implements Store {
   readonly schedules: ScheduleStore;
-  readonly ledger: DigestLedger;
   readonly alerts: AlertStore;
   readonly news: NewsStore;
 
   constructor(readonly database: Database) {
     this.schedules = new ScheduleStore(database);
-    this.ledger = new DigestLedger(database);
     this.alerts = new KyselyAlertStore(database);
     this.news = new KyselyNewsStore(database);
   }
@@ -58,19 +53,6 @@ export class KyselyStore implements Store {
   }
   setScheduleThread(id: number, thread: boolean, change: { now: number; audit?: NewAuditEntry }) {
     return this.schedules.setThread(id, thread, change);
-  }
-
-  claimSlot(req: ClaimRequest): Promise<DeliveryRecord | undefined> {
-    return this.ledger.claimSlot(req);
-  }
-  claimSlots(reqs: ClaimRequest[]): Promise<(DeliveryRecord | undefined)[]> {
-    return this.ledger.claimSlots(reqs);
-  }
-  markSending(id: number): Promise<void> {
-    return this.ledger.markSending(id);
-  }
-  markDelivered(id: number, now: number, seenFigureIds: string[]): Promise<void> {
-    return this.ledger.markDelivered(id, now, seenFigureIds);
   }
 
   audit(entry: NewAuditEntry): Promise<void> {

@@ -88,16 +88,6 @@ export interface DeliveryRecord {
   seenFigureIds: string[];
 }
 
-export interface ClaimRequest {
-  scheduleId: number;
-  slot: string;
-  kind: 'scheduled' | 'manual';
-  dueAt: number;
-  channelId: string;
-  late: boolean;
-  now: number;
-}
-
 export interface AuditEntry {
   id: number;
   at: number;
@@ -136,16 +126,6 @@ export interface Store {
   setScheduleChart(id: number, chart: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined>;
   /** Turns a schedule's digest thread on or off and writes the audit entry in one transaction. */
   setScheduleThread(id: number, thread: boolean, change: { now: number; audit?: NewAuditEntry }): Promise<ScheduleRecord | undefined>;
-
-  // The release-0.1 digest ledger (table `deliveries`, src/store/digest-ledger.ts), unused by the bot since the
-  // delivery engine (table `delivery_ledger`, src/store/ledger.ts; migration 6 copied the rows). These four stay
-  // only for `npm run bench:store`, which measures them against release 0.1's hand-prepared claim.
-  /** Atomically inserts a claimed row; undefined if that schedule+slot already has one (someone else owns it). */
-  claimSlot(req: ClaimRequest): Promise<DeliveryRecord | undefined>;
-  /** `claimSlot` for many slots in one transaction; the result is aligned with `reqs` (undefined = already claimed). */
-  claimSlots(reqs: ClaimRequest[]): Promise<(DeliveryRecord | undefined)[]>;
-  markSending(id: number, now: number): Promise<void>;
-  markDelivered(id: number, now: number, seenFigureIds: string[]): Promise<void>;
 
   audit(entry: NewAuditEntry): Promise<void>;
   auditLog(limit?: number): Promise<AuditEntry[]>;

@@ -7,6 +7,8 @@ import type { Ledger, NewLedgerRow } from '../../src/delivery/ledger.js';
 
 export interface LedgerFixture {
   ledger: Ledger;
+  /** A second connection to the same database (another replica's), where the implementation has one. */
+  other?: () => Promise<Ledger>;
   close(): Promise<void>;
 }
 
@@ -23,14 +25,33 @@ const digest = (subject: string, target: string, slot: string, extra: Partial<Ne
 
 export function ledgerContract(name: string, open: () => Promise<LedgerFixture>): void {
   describe(`delivery ledger contract: ${name}`, () => {
-    const withLedger = (fn: (ledger: Ledger) => Promise<void>) => async () => {
+    const withLedger = (fn: (ledger: Ledger, other: Ledger) => Promise<void>) => async () => {
       const f = await open();
       try {
-        await fn(f.ledger);
+        await fn(f.ledger, f.other ? await f.other() : f.ledger);
       } finally {
         await f.close();
       }
     };
+
+    it(
+      'GIVEN two connections (replicas) inserting and claiming the same posts at once THEN one row per key, leased to one of them',
+      withLedger(async (ledger, other) => {
+        const rows = Array.from({ length: 300 }, (_, i) => digest('7', `slack:C${i}`, '2025-06-02T09:00'));
+        const lease = (owner: string) => ({ owner, until: T0 + 30_000 });
+        const inserted = await Promise.all([ledger.insert(rows, T0, lease('a')), other.insert(rows, T0, lease('b')), ledger.insert(rows.slice(0, 1), T0, lease('a'))]);
+        // Every key inserted by exactly one of the three calls.
+        for (let i = 0; i < rows.length; i++) expect([inserted[0][i], inserted[1][i], i === 0 ? inserted[2][0] : undefined].filter(Boolean)).toHaveLength(1);
+        expect(await other.rows({ kind: 'digest', subject: '7' })).toHaveLength(300);
+        // Leased on insert: nobody else claims them until the lease runs out; then each goes to one claimer.
+        expect(await other.claim({ owner: 'c', now: T0 + 1_000, leaseMs: 30_000, limit: 500 })).toEqual([]);
+        const later = T0 + 31_000;
+        const claims = await Promise.all([ledger.claim({ owner: 'c', now: later, leaseMs: 30_000, limit: 200 }), other.claim({ owner: 'd', now: later, leaseMs: 30_000, limit: 200 })]);
+        const ids = claims.flat().map((r) => r.id);
+        expect(new Set(ids).size).toBe(300);
+        expect(ids).toHaveLength(300);
+      }),
+    );
 
     it(
       'GIVEN the same (kind, subject, target, slot) twice THEN only the first insert makes a row',

@@ -135,48 +135,6 @@ describe.each(BACKENDS)('Store contract on $name', (backend) => {
     });
   });
 
-  describe('the release-0.1 digest ledger (only bench:store uses it)', () => {
-    const claimOf = (scheduleId: number, slot: string, dueAt: number) => ({ scheduleId, slot, kind: 'scheduled' as const, dueAt, channelId: 'slack:C1', late: false, now: dueAt });
-    const rowsOf = (store: Store, scheduleId: number) =>
-      store.database.kysely.selectFrom('deliveries').selectAll().where('schedule_id', '=', scheduleId).orderBy('id').execute();
-
-    it('a slot is claimed once, even when two stores on one database race for it', async () => {
-      const store = await fresh();
-      const s = await store.createSchedule({ channelId: 'slack:C1', kind: 'time', time: '09:00', days: 'daily', zone: 'UTC', ...admin }, T0);
-      const other = backend.persistent ? await openAgain() : store;
-      const claim = claimOf(s.id, '2030-01-07T09:00', T0 + 86_400_000);
-      const results = await Promise.all([store.claimSlot(claim), other.claimSlot(claim), store.claimSlots([claim, claim]), other.claimSlots([claim])]);
-      const won = [results[0], results[1], ...results[2], ...results[3]].filter(Boolean);
-      expect(won).toHaveLength(1);
-      expect(won[0]).toMatchObject({ status: 'claimed', attempts: 0, late: false, dueAt: T0 + 86_400_000, seenFigureIds: [] });
-      expect(await rowsOf(store, s.id)).toHaveLength(1);
-    });
-
-    it('claims many slots at once, aligned with the request', async () => {
-      const store = await fresh();
-      const s = await store.createSchedule({ channelId: 'slack:C1', kind: 'cron', cron: '* * * * *', zone: 'UTC', ...admin }, T0);
-      const slots = Array.from({ length: 450 }, (_, i) => claimOf(s.id, `slot-${i}`, T0 + i * MIN));
-      await store.claimSlot(slots[7]!);
-      const claimed = await store.claimSlots([...slots, slots[3]!]);
-      expect(claimed).toHaveLength(451);
-      expect(claimed.map((c, i) => (c ? c.slot : `taken-${i}`)).filter((x) => x.startsWith('taken'))).toEqual(['taken-7', 'taken-450']);
-      expect(claimed[449]).toMatchObject({ slot: 'slot-449', dueAt: T0 + 449 * MIN });
-      expect(await rowsOf(store, s.id)).toHaveLength(450);
-    });
-
-    it('walks a claim through sending and delivered; a delivered row is not changed by a late writer', async () => {
-      const store = await fresh();
-      const s = await store.createSchedule({ channelId: 'slack:C1', kind: 'time', time: '09:00', days: 'daily', zone: 'UTC', ...admin }, T0);
-      const row = (await store.claimSlot(claimOf(s.id, 'a', T0)))!;
-      await store.markSending(row.id, T0 + 1);
-      expect(await rowsOf(store, s.id)).toMatchObject([{ id: row.id, status: 'sending', attempts: 1 }]);
-      await store.markDelivered(row.id, T0 + 500, ['msft-2030', 'goog-2030']);
-      await store.markSending(row.id, T0 + 600);
-      await store.markDelivered(row.id, T0 + 700, []);
-      expect(await rowsOf(store, s.id)).toMatchObject([{ status: 'delivered', attempts: 1, delivered_at: T0 + 500, error: null, seen_figure_ids: '["msft-2030","goog-2030"]' }]);
-    });
-  });
-
   describe('revision alerts and data state', () => {
     it('a subscription is replaced by a second "on", removed by "off", each audited; lists are per platform', async () => {
       const store = await fresh();

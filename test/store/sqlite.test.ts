@@ -40,19 +40,6 @@ describe('SqliteStore', () => {
     await second.close();
   });
 
-  it('lets exactly one claim of a schedule+slot succeed, even from two connections', async () => {
-    const file = join(dir, 'bot.sqlite');
-    const a = new SqliteStore(file);
-    const b = new SqliteStore(file);
-    const s = await a.createSchedule(newSchedule, 0);
-    const claim = { scheduleId: s.id, slot: '2025-03-30T02:30', kind: 'scheduled' as const, dueAt: 5, channelId: s.channelId, late: false, now: 6 };
-    const results = await Promise.all([a.claimSlot(claim), b.claimSlot(claim), a.claimSlot(claim)]);
-    expect(results.filter(Boolean)).toHaveLength(1);
-    expect(b.db.prepare('SELECT count(*) AS n FROM deliveries WHERE schedule_id = ?').get(s.id)).toEqual({ n: 1 });
-    await a.close();
-    await b.close();
-  });
-
   it('refuses a database written by a newer bot instead of guessing', async () => {
     const file = join(dir, 'bot.sqlite');
     const raw = new BetterSqlite3(file);
