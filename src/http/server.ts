@@ -176,6 +176,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/**
+ * A JSON body already serialized to UTF-8 (an answer cached as bytes): written as is, with its Content-Length.
+ * For a large answer that is sent again and again: a string body (answers hold "·", "…", box drawing) would
+ * be serialized, measured by Buffer.byteLength and encoded again by the socket on every response.
+ */
+export function sendJsonBytes(res: ServerResponse, status: number, bytes: Buffer, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length), ...headers });
+  res.end(bytes);
+}
+
 /** How much of a refused body is read and thrown away (so the client reads the answer, not a reset), and for how long. */
 interface Drain {
   bytes: number;

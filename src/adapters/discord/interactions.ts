@@ -12,7 +12,7 @@ import type { REST } from 'discord.js';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
 import { errorReply, type Reply } from '../../core/reply.js';
-import { readRawBody, sendJson, type RouteHandler } from '../../http/server.js';
+import { readRawBody, sendJson, sendJsonBytes, type RouteHandler } from '../../http/server.js';
 import { attachChartToInteraction, createChartRest } from './charts.js';
 import type { DiscordCommandSet } from './commands.js';
 import { DEFER_AFTER_MS, deferPrivately, deferredResponse, finishDeferred, INTERACTION_TOKEN_MS, readyWithin } from './deferral.js';
@@ -105,7 +105,7 @@ export function createInteractionsHandler(deps: InteractionsDeps): RouteHandler 
     let reply = await readyWithin(answering, deferAfterMs);
     let messageId: string | undefined = '@original';
     if (reply) {
-      sendJson(res, 200, { type: ResponseType.ChannelMessageWithSource, data: renderMessage(reply) });
+      sendJsonBytes(res, 200, commandResponse(reply));
     } else {
       const privately = deferPrivately(commands, interaction.data);
       sendJson(res, 200, deferredResponse(privately));
@@ -121,6 +121,22 @@ export function createInteractionsHandler(deps: InteractionsDeps): RouteHandler 
       await attachChartToInteraction(charts, interaction.application_id, interaction.token, reply, logger, messageId);
     }
   };
+}
+
+/**
+ * The serialized type-4 answers of frozen replies (the core's per-data-set answers, rendered once by
+ * renderMessage): a busy /capex writes the same ~5 KB without JSON.stringify or UTF-8 encoding per request.
+ * A data reload makes new reply objects, so new bytes; the old ones go with their reply.
+ */
+const frozenResponses = new WeakMap<Reply, Buffer>();
+
+function commandResponse(reply: Reply): Buffer {
+  let bytes = frozenResponses.get(reply);
+  if (!bytes) {
+    bytes = Buffer.from(JSON.stringify({ type: ResponseType.ChannelMessageWithSource, data: renderMessage(reply) }));
+    if (Object.isFrozen(reply)) frozenResponses.set(reply, bytes);
+  }
+  return bytes;
 }
 
 function parseInteraction(body: Buffer): RawInteraction | undefined {

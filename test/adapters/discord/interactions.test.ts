@@ -9,7 +9,8 @@ import { commands as realCommands } from '../../../src/commands/index.js';
 import { Core } from '../../../src/core/core.js';
 import { defineCommand, type CommandSpec } from '../../../src/core/command.js';
 import { pino } from 'pino';
-import { loadDataFile } from '../../../src/data/loader.js';
+import { BUNDLED_DATA_FILE, loadDataFile, parseDataText } from '../../../src/data/loader.js';
+import { readFileSync } from 'node:fs';
 import { HttpServer } from '../../../src/http/server.js';
 import { startDiscord } from '../../../src/adapters/discord/index.js';
 import { ADMIN, autocomplete, command, generateKeys, rawInteraction, signedHeaders, type TestKeys } from './signing.js';
@@ -277,5 +278,40 @@ describe('startDiscord', () => {
     const adapter = await startDiscord({ core: createCore({ data }), config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex }, http: local, logger: pino({ level: 'silent' }), charts: false });
     expect(adapter.outbound).toBeUndefined();
     await adapter.stop();
+  });
+});
+
+describe('answers cached per data set', () => {
+  it('a repeated /capex gets the same bytes, and the new data after a reload (also in autocomplete)', async () => {
+    const renamed = parseDataText(readFileSync(BUNDLED_DATA_FILE, 'utf8').replace(/^( {4}name: )Alibaba$/m, '$1Alibaba Group'), 'renamed.yaml');
+    let current = data;
+    const local = new HttpServer(() => ({}));
+    await startDiscord({ core: createCore({ data: () => current, now: () => NOW }), config: { DISCORD_PUBLIC_KEY: keys.publicKeyHex }, http: local, logger: pino({ level: 'silent' }), charts: false });
+    const url = `http://127.0.0.1:${(await local.listen(0, '127.0.0.1')).port}/discord/interactions`;
+    const ask = async (payload: unknown) => {
+      const body = JSON.stringify(payload);
+      const res = await fetch(url, { method: 'POST', headers: signedHeaders(keys, body), body });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      const text = await res.text();
+      expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+      return text;
+    };
+    const capex = () => ask(command('capex', [{ name: 'company', type: 3, value: 'alibaba' }]));
+    const suggest = async () => JSON.parse(await ask(autocomplete('capex', [{ name: 'company', type: 3, value: 'alib', focused: true }]))).data.choices[0].name;
+    try {
+      const first = await capex();
+      expect(await capex()).toBe(first);
+      expect(JSON.parse(first).data.embeds[0].title).not.toContain('Alibaba Group');
+      expect(await suggest()).toBe('Alibaba (BABA, 9988.HK)');
+
+      current = renamed;
+      expect(JSON.parse(await capex()).data.embeds[0].title).toContain('Alibaba Group');
+      expect(await suggest()).toBe('Alibaba Group (BABA, 9988.HK)');
+      current = data;
+      expect(await capex()).toBe(first);
+    } finally {
+      await local.close();
+    }
   });
 });
