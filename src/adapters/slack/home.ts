@@ -9,7 +9,7 @@
  * Discord, the scheduler marking one failing, a delivery). Presses in the Home tab have no response_url: their
  * answer is shown as a notice at the top of the republished Home (interactivity.ts calls `notice`).
  */
-import type { App, webApi } from '@slack/bolt';
+import type { App, SlashCommand, webApi } from '@slack/bolt';
 import type { Caller } from '../../core/command.js';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
@@ -121,15 +121,21 @@ export function homeView(figures: Reply, schedules: Reply, notice?: Reply) {
   return { type: 'home' as const, blocks };
 }
 
-/** app_home_opened (Home tab) publishes; any /capex-digest command from Slack refreshes every tracked Home after it ran. */
+/** app_home_opened (Home tab) publishes. */
 export function registerAppHome(app: App, home: AppHome): void {
   app.event('app_home_opened', async ({ event }) => {
     if (event.tab !== 'home') return;
     await home.publish(event.user);
   });
-  app.use(async ({ body, next }) => {
-    await next();
-    if ((body as { command?: string }).command === '/capex-digest') void home.refreshAll(false);
-  });
   home.start();
+}
+
+/**
+ * For the slash commands (`afterCommand`): any /capex-digest command from Slack refreshes every tracked Home after
+ * it was answered. A hook rather than Bolt global middleware, which every request (and every command) would run.
+ */
+export function refreshHomesAfter(home: AppHome): (command: SlashCommand) => void {
+  return (command) => {
+    if (command.command === '/capex-digest') void home.refreshAll(false);
+  };
 }

@@ -4,7 +4,7 @@
  * SLACK_APP_TOKEN is set, over Socket Mode (no public URL needed). Also returns the outbound channel the
  * scheduler posts digests through.
  */
-import { App, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import { SocketModeReceiver, webApi, type Receiver } from '@slack/bolt';
 import type { Config } from '../../config.js';
 import type { Adapter, AdapterDeps } from '../../core/adapter.js';
 import type { Core } from '../../core/core.js';
@@ -18,7 +18,8 @@ import { SharedHttpReceiver } from './receiver.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { registerInteractivity } from './interactivity.js';
 import { DigestModal, registerDigestModal } from './modal.js';
-import { AppHome, registerAppHome } from './home.js';
+import { AppHome, refreshHomesAfter, registerAppHome } from './home.js';
+import { createBoltApps, onBoltError } from './bolt-apps.js';
 import { SlackUserDirectory } from './users.js';
 import { SlackChannelCheck } from './channel-check.js';
 import { registerLifecycleEvents } from './events.js';
@@ -90,25 +91,32 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs, char
     receiver = httpReceiver = new SharedHttpReceiver({ http, signingSecret: config.SLACK_SIGNING_SECRET, logger });
   }
 
-  const app = new App({
-    token,
-    receiver,
-    logger: log,
-    // Interactive calls (auth.test, users.info) fail fast instead of retrying past Slack's 3-second window.
-    clientOptions: { slackApiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5_000 },
-    // We handle slash commands only: no conversation state, and no bot-message events to filter out.
-    convoStore: false,
-    ignoreSelf: false,
-    // init() runs auth.test now, so a wrong token stops start-up with a clear message instead of failing every command.
-    deferInitialization: true,
-  });
+  // Interactive calls (auth.test, users.info) fail fast instead of retrying past Slack's 3-second window.
+  const clientOptions = { slackApiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5_000, logger: log };
+  // auth.test now, once for both Apps, so a wrong token stops start-up with a clear message instead of failing every command.
+  let identity: webApi.AuthTestResponse;
   try {
-    await app.init();
+    identity = await new webApi.WebClient(token, clientOptions).auth.test();
   } catch (error) {
     const reason = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
     throw new SlackStartError(`Slack did not accept SLACK_BOT_TOKEN (auth.test: ${reason})`, { cause: error });
   }
-  app.error(async (error) => {
+  // Slash commands on an App of their own over HTTP (bolt-apps.ts says why).
+  const apps = createBoltApps(
+    {
+      token,
+      botId: identity.bot_id,
+      botUserId: identity.user_id,
+      logger: log,
+      clientOptions,
+      // We handle slash commands only: no conversation state, and no bot-message events to filter out.
+      convoStore: false,
+      ignoreSelf: false,
+    },
+    receiver,
+  );
+  const { app } = apps;
+  onBoltError(apps, async (error) => {
     logger.error({ err: error }, 'Slack request failed inside Bolt');
   });
 
@@ -122,7 +130,7 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs, char
   registerAppHome(app, home);
   const digestForm = new DigestModal({ core, client: app.client, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, channels, logger, onChange: () => void home.refreshAll(false) });
   registerDigestModal(app, digestForm);
-  const commands = registerSlashCommands(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, ackBudgetMs, charts, channels, digestForm });
+  const commands = registerSlashCommands(apps.commands, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, ackBudgetMs, charts, channels, digestForm, afterCommand: refreshHomesAfter(home) });
   registerInteractivity(app, { core, users, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, charts, digestForm, home });
   // One view of the token for the outbound channel, the lifecycle events and health.
   const tokenState = new TokenState('slack', logger);

@@ -10,9 +10,10 @@
  * - upgrading from one-token mode: when SLACK_BOT_TOKEN is still set, its workspace (auth.test) becomes an
  *   installation and the `slack:C1` ids written before are rewritten to `slack:T…:C1`, so nothing is lost.
  */
-import { App, webApi, type Receiver } from '@slack/bolt';
+import { webApi, type Receiver } from '@slack/bolt';
 import type { Logger } from '../../core/log.js';
 import type { InstallationStore } from '../../core/installations.js';
+import { createBoltApps, onBoltError } from './bolt-apps.js';
 import { boltLogger } from './bolt-logger.js';
 import type { SlackAdapter, StartSlackOptions } from './index.js';
 import { BOT_SCOPES } from './manifest.js';
@@ -67,27 +68,32 @@ export async function startMultiWorkspaceSlack(options: StartMultiWorkspaceOptio
   if (config.SLACK_BOT_TOKEN) await adoptSingleWorkspace(config.SLACK_BOT_TOKEN, installations, slackApiUrl, logger);
 
   const receiver: Receiver & SharedHttpReceiver = new SharedHttpReceiver({ http, signingSecret: config.SLACK_SIGNING_SECRET, logger });
-  const app = new App({
-    authorize: workspaces.authorize,
+  // Slash commands on an App of their own (bolt-apps.ts says why), with the same authorize.
+  const apps = createBoltApps(
+    {
+      authorize: workspaces.authorize,
+      logger: boltLogger(logger),
+      clientOptions: { slackApiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5_000 },
+      convoStore: false,
+      ignoreSelf: false,
+    },
     receiver,
-    logger: boltLogger(logger),
-    clientOptions: { slackApiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, timeout: 5_000 },
-    convoStore: false,
-    ignoreSelf: false,
-  });
-  app.error(async (error) => {
+  );
+  const { app } = apps;
+  onBoltError(apps, async (error) => {
     logger.error({ err: error }, 'Slack request failed inside Bolt');
   });
   // Buttons, the digest form and the App Home (issue 14), each workspace's on its own token and scoped ids.
   const surfaces = new WorkspaceSurfaces({ core, adminUserIds: config.SLACK_ADMIN_USER_IDS, logger, tools: (teamId, enterpriseId) => workspaces.forTeam(teamId, enterpriseId) });
   registerWorkspaceSurfaces(app, surfaces);
-  const commands = registerSlashCommands(app, {
+  const commands = registerSlashCommands(apps.commands, {
     core,
     adminUserIds: config.SLACK_ADMIN_USER_IDS,
     logger,
     ackBudgetMs,
     workspace: (teamId, enterpriseId) => workspaces.forTeam(teamId, enterpriseId),
     digestForm: surfaces.digestForm,
+    afterCommand: surfaces.afterCommand,
   });
   // Both events carry the team; Bolt lets them through even when the installation is already gone.
   app.event('app_uninstalled', async ({ body }) => uninstall(eventKey(body), 'app_uninstalled'));

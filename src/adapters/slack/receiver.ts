@@ -4,6 +4,10 @@
  * It checks the signature over the raw bytes first, so nothing runs for an unsigned, forged or stale
  * request (Slack's unsigned `ssl_check` gets its 200 and nothing else), then hands the parsed body to Bolt's `App.processEvent`, which still does all the routing.
  * `ack` writes the HTTP response, so Slack's 3-second window is met as soon as a listener acks.
+ *
+ * Slash commands can go to an App of their own (`commandReceiver`): Bolt runs every request through every
+ * listener's middleware chain, so with the App Home, the digest form, buttons and lifecycle events on the same
+ * App a command paid for five listeners that never match it (≈ 45 of 125 µs per command, BENCHMARKS.md).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQuery } from 'node:querystring';
@@ -27,8 +31,26 @@ export interface SharedHttpReceiverOptions {
   now?: () => number;
 }
 
+/**
+ * The receiver of an App that takes only what SharedHttpReceiver hands it (slash commands): it mounts nothing,
+ * and the shared receiver's start/stop govern the endpoint.
+ */
+export class HandedOverReceiver implements Receiver {
+  app: App | undefined;
+
+  init(app: App): void {
+    this.app = app;
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
+}
+
 export class SharedHttpReceiver implements Receiver {
   private app: App | undefined;
+  /** Give this to the App that should get the slash commands (the other App then gets everything else). */
+  readonly commandReceiver = new HandedOverReceiver();
   private accepting = false;
   private readonly inFlight = new Set<Promise<void>>();
   private mounted = false;
@@ -66,9 +88,10 @@ export class SharedHttpReceiver implements Receiver {
       return;
     }
     const rawBody = await readRawBody(req, MAX_SLACK_BODY_BYTES);
+    const contentType = header(req, 'content-type');
     // Slack checks the endpoint's certificate with an UNSIGNED `ssl_check=1` POST and wants a 200. Bolt answers it
     // before verification too; nothing else runs for it, so a forged one gains nothing.
-    if (isSslCheck(header(req, 'content-type'), rawBody)) {
+    if (isSslCheck(contentType, rawBody)) {
       res.writeHead(200, { 'content-length': 0 }).end();
       return;
     }
@@ -85,7 +108,7 @@ export class SharedHttpReceiver implements Receiver {
       return;
     }
 
-    const body = parseBody(header(req, 'content-type'), rawBody);
+    const body = parseBody(contentType, rawBody);
     if (!body) {
       sendJson(res, 400, { ok: false, error: 'unreadable_body' });
       return;
@@ -111,7 +134,8 @@ export class SharedHttpReceiver implements Receiver {
       retryNum: retryNum === undefined ? undefined : Number(retryNum),
       retryReason: header(req, 'x-slack-retry-reason'),
     };
-    const processing = this.app.processEvent(event);
+    const app = this.commandReceiver.app && typeof body.command === 'string' && body.event === undefined ? this.commandReceiver.app : this.app;
+    const processing = app.processEvent(event);
     this.inFlight.add(processing);
     try {
       await processing;
@@ -176,9 +200,12 @@ function jsonOf(value: unknown): string {
 
 /** `ssl_check=1` in a form body: the only request Slack sends unsigned. */
 function isSslCheck(contentType: string | undefined, rawBody: Buffer): boolean {
-  if (contentType?.startsWith('application/json') || rawBody.length > 512) return false;
+  // Decoding every form to look for one field cost as much as parsing it for Bolt: only a body naming the field is decoded.
+  if (contentType?.startsWith('application/json') || rawBody.length > 512 || !rawBody.includes(SSL_CHECK_FIELD)) return false;
   return parseQuery(rawBody.toString('utf8')).ssl_check === '1';
 }
+
+const SSL_CHECK_FIELD = Buffer.from('ssl_check=');
 
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

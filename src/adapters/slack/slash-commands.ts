@@ -51,6 +51,8 @@ export interface SlashCommandOptions {
   workspace?: (teamId: string, enterpriseId?: string) => Promise<CommandWorkspace | undefined>;
   /** Opens the digest form for a bare `/capex-digest add` (src/adapters/slack/modal.ts). */
   digestForm?: { opens(command: SlashCommand): boolean; open(command: SlashCommand, ack: AckFn<string | RespondArguments>): Promise<void> };
+  /** Runs once a command's answer went out (the App Home refreshes after /capex-digest, home.ts). */
+  afterCommand?: (command: SlashCommand) => void;
 }
 
 /** The Slack commands to register: one per first word of the command paths, in registry order. */
@@ -122,6 +124,7 @@ export class SlashCommandAnswerer {
         this.options.logger.error({ err: error, command: command.command }, 'could not deliver a late Slack answer through response_url');
       }
     }
+    this.options.afterCommand?.(command);
     // The image follows the text answer, never holds it up, and never fails it.
     const { reply } = await answered;
     if (workspace?.charts && reply?.chart) await workspace.charts.afterAnswer({ channelId: command.channel_id }, reply, respond);

@@ -40,6 +40,10 @@ interface Origin {
   isEnterpriseInstall?: boolean;
 }
 
+function commandOrigin(command: SlashCommand): Origin {
+  return { teamId: command.team_id, enterpriseId: command.enterprise_id, isEnterpriseInstall: command.is_enterprise_install === 'true' };
+}
+
 export class WorkspaceSurfaces {
   /** Per workspace prefix (`slack:T1:`): rebuilt when its tools are (a fresher token), keeping the Homes it tracks. */
   private readonly byWorkspace = new Map<string, Surfaces>();
@@ -81,10 +85,16 @@ export class WorkspaceSurfaces {
   readonly digestForm = {
     opens: (command: SlashCommand): boolean => opensDigestForm(command),
     open: async (command: SlashCommand, ack: AckFn<string | RespondArguments>): Promise<void> => {
-      const surfaces = await this.of({ teamId: command.team_id, enterpriseId: command.enterprise_id, isEnterpriseInstall: command.is_enterprise_install === 'true' });
+      const surfaces = await this.of(commandOrigin(command));
       if (!surfaces) return ack(renderSlashResponse(errorReply(NOT_INSTALLED)));
       return surfaces.digestForm.open(command, ack);
     },
+  };
+
+  /** For the slash commands (`afterCommand`): a /capex-digest command refreshes the Homes of its workspace once answered. */
+  readonly afterCommand = (command: SlashCommand): void => {
+    if (command.command !== '/capex-digest') return;
+    void this.of(commandOrigin(command)).then((surfaces) => surfaces?.home.refreshAll(false));
   };
 
   private build(tools: WorkspaceTools): Surfaces {
@@ -118,9 +128,5 @@ export function registerWorkspaceSurfaces(app: App, surfaces: WorkspaceSurfaces)
   app.event('app_home_opened', async ({ event, context }) => {
     if (event.tab !== 'home') return;
     await (await of(context))?.home.publish(event.user);
-  });
-  app.use(async ({ body, context, next }) => {
-    await next();
-    if ((body as { command?: string }).command === '/capex-digest') void of(context).then((mine) => mine?.home.refreshAll(false));
   });
 }
