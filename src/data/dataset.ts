@@ -23,6 +23,8 @@ export class DataSet {
   private readonly byKey = new Map<string, Company>();
   private readonly byId = new Map<string, Company>();
   private readonly figuresByCompany = new Map<string, Figure[]>();
+  /** Each company's names as search keys, for autocomplete: built on the first search, not at start-up. */
+  private searchKeys: { company: Company; keys: string[] }[] | undefined;
 
   constructor(file: DataFile) {
     this.version = file.version;
@@ -66,10 +68,10 @@ export class DataSet {
     if (key === '') return this.companies.slice(0, limit);
     const starts: Company[] = [];
     const contains: Company[] = [];
-    for (const company of this.companies) {
-      const names = searchNames(company).map(nameKey);
-      if (names.some((n) => n.startsWith(key))) starts.push(company);
-      else if (names.some((n) => n.includes(key))) contains.push(company);
+    this.searchKeys ??= this.companies.map((company) => ({ company, keys: searchNames(company).map(nameKey) }));
+    for (const { company, keys } of this.searchKeys) {
+      if (keys.some((n) => n.startsWith(key))) starts.push(company);
+      else if (keys.some((n) => n.includes(key))) contains.push(company);
     }
     return [...starts, ...contains].slice(0, limit);
   }
