@@ -1,18 +1,14 @@
 /**
- * `npx capex-bot import sec …` as a user runs it: the real bin, real stdout/stderr and exit codes
- * (0 done, 1 user error, 2 configuration error), against a temp copy of the data file.
+ * `npx capex-bot import sec …`: stdout/stderr and exit codes (0 done, 1 user error, 2 configuration error),
+ * against a temp copy of the data file. The command line runs in this process (test/helpers/cli.ts) with its own
+ * variables and output buffers; the rate-limit case runs the real bin as a child process, as a user runs it.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { startFakeSec, type FakeSec } from './fake-sec.js';
 import { fixturePath, parseFile, tempDataCopy, type TempData } from './helpers.js';
-
-const BIN = fileURLToPath(new URL('../../bin/capex-bot.js', import.meta.url));
-const BASE_ENV = { PATH: process.env.PATH, HOME: process.env.HOME };
 
 let data: TempData;
 beforeEach(() => {
@@ -20,16 +16,9 @@ beforeEach(() => {
 });
 afterEach(() => data.cleanup());
 
-function run(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...BASE_ENV, ...env }, cwd: tmpdir() }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[], env: Record<string, string | undefined> = {}) => runCli(args, { env });
 
-// Each case starts a Node process (tsx compiles on the fly): seconds each on a busy machine.
-describe('capex-bot import sec', { timeout: 30_000 }, () => {
+describe('capex-bot import sec', () => {
   it('imports from a file and exits 0; a second run reports everything unchanged', async () => {
     const first = await run(['import', 'sec', 'MSFT', '--from-file', fixturePath('microsoft'), '--data-file', data.file]);
     expect(first.stderr).toBe('');
@@ -57,13 +46,16 @@ describe('capex-bot import sec', { timeout: 30_000 }, () => {
     }
   });
 
-  it('spaces its requests out to stay under the SEC rate limit of 10 per second, retries included', async () => {
-    // Run in a child process so this process, which runs the server, is idle and sees arrivals on time.
+  // The real bin (tsx compiles on the fly: seconds on a busy machine). A child process also leaves this process,
+  // which runs the server, idle, so it sees arrivals on time.
+  it('spaces its requests out to stay under the SEC rate limit of 10 per second, retries included', { timeout: 30_000 }, async () => {
     const sec: FakeSec = await startFakeSec();
     try {
       sec.failFirst('0001326801', [429], { 'retry-after': '0' });
-      const r = await run(['import', 'sec', 'META', 'MSFT', 'AMZN'], { SEC_USER_AGENT: 'capex-bot-test/0.1 tests@example.com', SEC_API_URL: sec.url, DATA_FILE: data.file });
+      const r = await runCliProcess(['import', 'sec', 'META', 'MSFT', 'AMZN'], { env: { SEC_USER_AGENT: 'capex-bot-test/0.1 tests@example.com', SEC_API_URL: sec.url, DATA_FILE: data.file } });
+      expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Meta Platforms: added 17, changed 0, unchanged 0\n');
       expect(sec.requests).toHaveLength(4);
       const gaps = sec.requests.slice(1).map((q, i) => q.at - sec.requests[i]!.at);
       for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(100);

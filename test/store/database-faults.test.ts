@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
-import { BIN, runBot, startBotProcess, type BotProcess } from '../http/bot-process.js';
+import { BIN, startBotProcess, type BotProcess } from '../http/bot-process.js';
+import { runCli } from '../helpers/cli.js';
 import { BOT_TOKEN, postSlash, SIGNING_SECRET } from '../adapters/slack/harness.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { generateKeys } from '../adapters/discord/signing.js';
@@ -118,7 +119,7 @@ describe('a database written by a newer release', () => {
     const raw = new BetterSqlite3(file);
     raw.pragma(`user_version = ${MIGRATIONS.length + 2}`);
     raw.close();
-    const { code, stderr } = await runBot(['ask', '/capex-digest list'], { DATABASE_URL: file, HOME: dir });
+    const { code, stderr } = await runCli(['ask', '/capex-digest list'], { env: { DATABASE_URL: file, HOME: dir }, cwd: dir });
     expect(code).toBe(2);
     expect(stderr).toContain(`The database ${file} is at schema version ${MIGRATIONS.length + 2}, newer than this bot knows (${MIGRATIONS.length})`);
     expect(stderr).toContain('Upgrade the bot, or point DATABASE_URL at another database.');
@@ -126,7 +127,7 @@ describe('a database written by a newer release', () => {
     const after = new BetterSqlite3(file, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length + 2);
     after.close();
-  }, 60_000);
+  });
 });
 
 describe('a database file deleted while the bot runs', () => {
