@@ -9,7 +9,7 @@ import { DEFINITION_WORDS, isCapexDefinition } from '../data/definitions.js';
 import type { Company, Figure } from '../data/schema.js';
 import { capexTimeline } from './capex-timeline.js';
 import { BASIS_WORDS, describeFigure, describeYearValue, displayName, disputeNotes, newestDate, sourcesOf } from '../present/figures.js';
-import { companyOption, resolveCompany } from './shared.js';
+import { cachedAnswer, companyOption, resolveCompany } from './shared.js';
 import { commandRef } from '../core/syntax.js';
 
 const USAGE = '/capex <company> — e.g. /capex alibaba, /capex MSFT, /capex google';
@@ -27,14 +27,12 @@ export const capexCommand = defineCommand({
   },
   run: ({ company: query }, { data, now, services }) => {
     const company = resolveCompany(data, query, USAGE);
-    // The answer depends only on the data set, the company and the year, so it is built once per set.
-    const cache = answers.get(data) ?? answers.set(data, new Map()).get(data)!;
-    const key = `${company.id}|${now.getUTCFullYear()}`;
-    let reply = cache.get(key);
-    if (!reply) {
-      reply = deepFreeze(companyAnswer(data, company, now));
-      cache.set(key, reply);
-    }
+    // The answer depends only on the data set, the company and the day (it says how long ago figures were
+    // announced), so it is built once per set and day; yesterday's answers are dropped.
+    const day = now.toISOString().slice(0, 10);
+    let cache = answers.get(data);
+    if (cache?.day !== day) answers.set(data, (cache = { day, replies: new Map() }));
+    const reply = cachedAnswer(cache.replies, company.id, () => companyAnswer(data, company, now));
     return withPageLink(reply, company, services.pages?.company(company.id));
   },
 });
@@ -51,10 +49,11 @@ function withPageLink(reply: Reply, company: Company, url: string | undefined): 
 }
 
 /**
- * A data set never changes once loaded (a reload builds a new one). Cached answers are deep-frozen, so no
- * caller can change one for the next, and renderers may cache their output for them.
+ * A data set never changes once loaded (a reload builds a new one). Cached answers (and refusals: no reliable
+ * figure) of one UTC day, by company id; deep-frozen, so no caller can change one for the next, and renderers
+ * may cache their output for them.
  */
-const answers = new WeakMap<DataSet, Map<string, Reply>>();
+const answers = new WeakMap<DataSet, { day: string; replies: Map<string, Reply | UserError> }>();
 
 function companyAnswer(data: DataSet, company: Company, now: Date): Reply {
   const headline = headlineFigure(data, company, now);

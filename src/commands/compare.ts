@@ -1,7 +1,7 @@
 /** `/compare <a> <b> …`: companies side by side, in USD per year, for the newest year they all have. */
 import { z } from 'zod';
 import { defineCommand, UserError } from '../core/command.js';
-import { deepFreeze, type Reply } from '../core/reply.js';
+import type { Reply } from '../core/reply.js';
 import { splitCompanyList } from '../core/parse.js';
 import { formatDate, formatUsd, formatWithUsd, midpoint } from '../data/money.js';
 import { pledgesOf, yearFigure, yearsWithData, type YearFigure } from '../data/queries.js';
@@ -10,7 +10,7 @@ import type { DataSet } from '../data/dataset.js';
 import type { Company } from '../data/schema.js';
 import { chartOf } from '../present/chart.js';
 import { billionsCell, definitionCell, disputeNotes, newestDate, periodCell, rowBasisCell, rowQualifier, sourcesOf } from '../present/figures.js';
-import { companyOption, resolveCompany } from './shared.js';
+import { cachedAnswer, companyOption, resolveCompany } from './shared.js';
 import { commandRef } from '../core/syntax.js';
 
 const USAGE = '/compare <company> <company> [… up to 6] — e.g. /compare meta amazon, /compare msft, googl, alibaba';
@@ -41,18 +41,17 @@ export const compareCommand = defineCommand({
     // The answer depends only on the data set, the companies in their order and the year: built once per set.
     const cache = answers.get(data) ?? answers.set(data, new Map()).get(data)!;
     const key = `${companies.map((c) => c.id).join(',')}|${now.getUTCFullYear()}`;
-    const cached = cache.get(key);
-    if (cached) return cached;
-    const reply = deepFreeze(comparison(data, companies, now));
     // Up to six of every company, in any order, is too many to keep them all: start over when full.
-    if (cache.size >= MAX_CACHED_COMPARISONS) cache.clear();
-    cache.set(key, reply);
-    return reply;
+    if (cache.size >= MAX_CACHED_COMPARISONS && !cache.has(key)) cache.clear();
+    return cachedAnswer(cache, key, () => comparison(data, companies, now));
   },
 });
 
-/** Cached answers per data set (which never changes once loaded); deep-frozen so no caller can change one. */
-const answers = new WeakMap<DataSet, Map<string, Reply>>();
+/**
+ * Cached answers (or refusals: nothing to compare) per data set, which never changes once loaded; deep-frozen
+ * so no caller can change one.
+ */
+const answers = new WeakMap<DataSet, Map<string, Reply | UserError>>();
 const MAX_CACHED_COMPARISONS = 1_000;
 
 function comparison(data: DataSet, companies: Company[], now: Date): Reply {

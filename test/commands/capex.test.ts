@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ask } from '../helpers/core.js';
+import { createCore } from '../../src/app.js';
+import { ask, bundledData, testCaller, TODAY } from '../helpers/core.js';
 
 describe('/capex <company>', () => {
   it('GIVEN alibaba THEN it leads with the RMB380B pledge (newer than its last annual capex), its age, and each rate used', async () => {
@@ -77,10 +78,25 @@ describe('/capex <company>', () => {
     expect(reply.notes!.join('\n')).toContain('Superseded: US$1,400B (compute/infrastructure commitments (total; superseded), 28 Oct 2025) was replaced by about US$600B (20 Feb 2026');
   });
 
-  it('GIVEN a company with only weak figures THEN it says so, counting only those', async () => {
-    const { reply } = await ask('/capex samsung');
-    expect(reply.kind).toBe('error');
-    expect(reply.lines[0]).toBe('No reliable figure for Samsung Group yet (1 low-reliability figure or estimate: /capex sources samsung).');
+  it('GIVEN a company with only weak figures THEN it says so, counting only those, privately each time it is asked', async () => {
+    for (let i = 0; i < 2; i++) {
+      const { reply, text } = await ask('/capex samsung');
+      expect(reply.kind).toBe('error');
+      expect(reply.visibility).toBe('private');
+      expect(reply.lines[0]).toBe('No reliable figure for Samsung Group yet (1 low-reliability figure or estimate: /capex sources samsung).');
+      expect(text).toContain('Usage: /capex <company>');
+    }
+  });
+
+  it('GIVEN the bot runs on for a month THEN answers say the age as of the day asked, not as of the first ask', async () => {
+    let now = TODAY;
+    const core = createCore({ data: bundledData, now: () => now });
+    const meta = async () => (await core.handleText('/capex meta', testCaller())).lines[0];
+    expect(await meta()).toContain('announced 29 Apr 2026 (7 months ago;');
+    now = new Date(TODAY.getTime() + 31 * 86_400_000);
+    expect(await meta()).toContain('announced 29 Apr 2026 (8 months ago;');
+    now = TODAY;
+    expect(await meta()).toContain('announced 29 Apr 2026 (7 months ago;');
   });
 
   it('GIVEN a misspelt name THEN it suggests the closest company, privately', async () => {

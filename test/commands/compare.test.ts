@@ -52,10 +52,14 @@ describe('/compare', () => {
     expect(reply.chart!.bars.map((b) => b.high)).toEqual([12.72, 72.22]);
   });
 
-  it('GIVEN only pledges (Stargate, OpenAI) THEN nothing is compared and the pledges are named', async () => {
-    const { reply } = await ask('/compare stargate openai');
-    expect(reply.kind).toBe('error');
-    expect(reply.lines[0]).toContain('Only annual capex is compared, and Stargate, OpenAI have none in the data');
+  it('GIVEN only pledges (Stargate, OpenAI) THEN nothing is compared and the pledges are named, each time it is asked', async () => {
+    for (let i = 0; i < 2; i++) {
+      const { reply, text } = await ask('/compare stargate openai');
+      expect(reply.kind).toBe('error');
+      expect(reply.visibility).toBe('private');
+      expect(reply.lines[0]).toContain('Only annual capex is compared, and Stargate, OpenAI have none in the data');
+      expect(text).toContain('Usage: /compare <company> <company>');
+    }
   });
 
   it.each([
