@@ -15,6 +15,9 @@ export function nameKey(text: string): string {
     .replace(/[\s.,'’()\-_/&]+/g, '');
 }
 
+/** Suggestions are names within this edit distance per character of the longer of typed text and name. */
+const MAX_SUGGESTION_SCORE = 0.4;
+
 export class DataSet {
   readonly version: string;
   readonly companies: readonly Company[];
@@ -54,10 +57,16 @@ export class DataSet {
     const key = nameKey(query);
     const exact = this.byKey.get(key);
     if (exact) return { ok: true, company: exact };
-    const scored = [...this.byKey.entries()]
-      .map(([name, company]) => ({ company, score: distance(key, name) / Math.max(key.length, name.length, 1) }))
-      .filter((s) => s.score <= 0.4)
-      .sort((a, b) => a.score - b.score);
+    const scored: { company: Company; score: number }[] = [];
+    for (const [name, company] of this.byKey) {
+      const longest = Math.max(key.length, name.length, 1);
+      // The edit distance is at least the difference in length: names too long or short to score ≤ 0.4 are
+      // skipped without computing it (a typo's answer, issue 18: 8.5 → 3.4 µs over the bundled 78 names).
+      if (Math.abs(key.length - name.length) > MAX_SUGGESTION_SCORE * longest) continue;
+      const score = distance(key, name) / longest;
+      if (score <= MAX_SUGGESTION_SCORE) scored.push({ company, score });
+    }
+    scored.sort((a, b) => a.score - b.score);
     const suggestions = [...new Set(scored.map((s) => s.company))].slice(0, 3);
     return { ok: false, suggestions };
   }

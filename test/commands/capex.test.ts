@@ -106,6 +106,21 @@ describe('/capex <company>', () => {
     expect(reply.lines[0]).toBe("No company named 'alibba' — did you mean Alibaba?");
   });
 
+  // Pinned from the suggestions before names were pre-filtered by length (issue 18): the same names, or none.
+  it.each([
+    ['microsofte', ' — did you mean Microsoft?'],
+    ['msf', ' — did you mean Microsoft?'],
+    ['oai', ' — did you mean xAI?'],
+    ['metaa', ' — did you mean Meta Platforms?'],
+    ['alibaba grp', ' — did you mean Alibaba?'],
+    ['baba1', ' — did you mean Alibaba?'],
+    ['ama', '. /capex companies lists every company tracked.'],
+    ['mcrosoft corporation', '. /capex companies lists every company tracked.'],
+  ])('GIVEN the typo %s THEN the same suggestion as before', async (typo, hint) => {
+    const { reply } = await ask(`/capex ${typo}`);
+    expect(reply.lines[0]).toBe(`No company named '${typo}'${hint}`);
+  });
+
   it('GIVEN an unknown name with no close match THEN it points to /capex companies', async () => {
     const { reply } = await ask('/capex zzzzqqqq');
     expect(reply.lines[0]).toContain('/capex companies');
