@@ -84,17 +84,23 @@ export function withReplyActions<S extends CommandSpec>(spec: S): S {
   const provider = PROVIDERS[spec.id];
   if (!provider) return spec;
   const run = spec.run;
+  const addActions = (reply: Reply, options: unknown, ctx: CommandContext): Reply => {
+    if (reply.kind !== 'answer') return reply;
+    const frozen = Object.isFrozen(reply);
+    const cached = frozen ? withButtons.get(reply) : undefined;
+    if (cached) return cached;
+    const out = withActions(reply, provider(options as Record<string, unknown>, reply, ctx));
+    if (frozen && out !== reply) withButtons.set(reply, deepFreeze(out));
+    return frozen && out !== reply ? withButtons.get(reply)! : out;
+  };
   return {
     ...spec,
-    run: async (options, ctx) => {
-      const reply = await run(options, ctx);
-      if (reply.kind !== 'answer') return reply;
-      const frozen = Object.isFrozen(reply);
-      const cached = frozen ? withButtons.get(reply) : undefined;
-      if (cached) return cached;
-      const out = withActions(reply, provider(options as Record<string, unknown>, reply, ctx));
-      if (frozen && out !== reply) withButtons.set(reply, deepFreeze(out));
-      return frozen && out !== reply ? withButtons.get(reply)! : out;
+    // Synchronous for commands that answer synchronously (/capex, /compare, /capex top): a user mistake they
+    // throw then reaches the core's catch as it is, not as a rejected promise (issue 18: Node's rejection
+    // tracking was a visible part of a typo's answer), and a cached answer costs no promise.
+    run: (options, ctx) => {
+      const reply = run(options, ctx);
+      return reply instanceof Promise ? reply.then((r) => addActions(r, options, ctx)) : addActions(reply, options, ctx);
     },
   };
 }
