@@ -46,6 +46,8 @@ export interface SecFetchOptions {
   policy: AddressPolicy;
   baseUrl?: string;
   timeoutMs?: number;
+  /** Least time between two requests (default SEC_MIN_INTERVAL_MS); tests against a local fake pass less. */
+  minIntervalMs?: number;
   signal?: AbortSignal;
 }
 
@@ -149,7 +151,7 @@ export class SecDocuments {
   }
 
   private async get(url: string, conditional: ConditionalHeaders, maxBytes: number): Promise<FetchFeedResult> {
-    const wait = this.last + SEC_MIN_INTERVAL_MS - Date.now();
+    const wait = this.last + (this.options.minIntervalMs ?? SEC_MIN_INTERVAL_MS) - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     try {
       return await fetchFeed(url, conditional, {

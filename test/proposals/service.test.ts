@@ -6,6 +6,8 @@
  * approved; approval writes a valid data file with the new figure.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,7 +16,7 @@ import { BUNDLED_DATA_FILE, loadDataFile } from '../../src/data/loader.js';
 import { addressPolicy } from '../../src/news/address-policy.js';
 import { ProposalService } from '../../src/proposals/service.js';
 import { DataFileWriter, DataUrlWriter } from '../../src/proposals/writer.js';
-import { exhibitText, exhibitUrlFromIndex, parseEightKFeed, SecDocuments } from '../../src/sec/filings.js';
+import { exhibitText, exhibitUrlFromIndex, parseEightKFeed, SEC_MIN_INTERVAL_MS, SecDocuments } from '../../src/sec/filings.js';
 import { openDatabase, type Database } from '../../src/store/index.js';
 import { ProposalDbStore } from '../../src/store/proposals.js';
 import { FakeClock } from '../helpers/fake-clock.js';
@@ -24,6 +26,8 @@ const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
 const META = '0001326801';
 const FILED = '2026-10-29';
+/** The fake EDGAR answers at once: the SEC's 125 ms spacing is asserted once below, not waited for in every tick. */
+const TEST_INTERVAL_MS = 1;
 const admin: Caller = { platform: 'slack', userId: 'slack:UADMIN', userName: 'alice', isAdmin: true, channelId: 'slack:C0OPS' };
 
 const release = (paragraph: string): FixtureFiling => ({
@@ -57,7 +61,7 @@ beforeEach(async () => {
     store: new ProposalDbStore(database),
     data: () => data,
     writer: new DataFileWriter(dataFile, () => void (data = loadDataFile(dataFile))),
-    filings: new SecDocuments({ userAgent: 'capex-bot-tests/0.1 tests@example.com', baseUrl: edgar.base, policy: addressPolicy({ allowPrivate: true }), timeoutMs: 400 }),
+    filings: new SecDocuments({ userAgent: 'capex-bot-tests/0.1 tests@example.com', baseUrl: edgar.base, policy: addressPolicy({ allowPrivate: true }), timeoutMs: 400, minIntervalMs: TEST_INTERVAL_MS }),
     clock,
     refreshMs: 30 * MIN,
     heartbeat: false,
@@ -83,9 +87,27 @@ describe('EDGAR documents', () => {
     // Script text is not release text: its "$999 billion" must never be read.
     expect(exhibitText(RAISE.exhibitHtml!)).not.toContain('999');
   });
+
+  it('GIVEN the default spacing THEN requests to the SEC arrive at least 125 ms apart (its limit is 10 per second)', async () => {
+    const arrivals: number[] = [];
+    const server = createServer((_req, res) => {
+      arrivals.push(performance.now());
+      res.writeHead(200, { 'content-type': 'application/atom+xml' }).end(atomFeed('https://www.sec.gov', 'Meta Platforms, Inc.', META, []));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const docs = new SecDocuments({ userAgent: 'capex-bot-tests/0.1 tests@example.com', baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, policy: addressPolicy({ allowPrivate: true }) });
+      for (const cik of [META, '0001018724', '0000789019']) expect((await docs.feed(cik, {})).status).toBe('ok');
+      expect(arrivals).toHaveLength(3);
+      // Each wait starts when the previous answer is in, after it arrived here: the gaps are at least the spacing.
+      for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(SEC_MIN_INTERVAL_MS - 2);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
 
-// Each tick polls every tracked filer, 125 ms apart (the SEC's rate): a few seconds on a busy machine.
+// Each tick polls every tracked filer (TEST_INTERVAL_MS apart here; 125 ms in the bot).
 describe('ProposalService over a fake EDGAR', { timeout: 30_000 }, () => {
   it('GIVEN a guidance raise THEN one proposal; GIVEN a figure the data already has THEN none', async () => {
     edgar.setFilings(META, 'Meta Platforms, Inc.', [RAISE]);
@@ -158,7 +180,7 @@ describe('ProposalService over a fake EDGAR', { timeout: 30_000 }, () => {
       store: service.store,
       data: () => loadDataFile(dataFile),
       writer: new DataUrlWriter('https://data.example/capex-data.yaml', () => before),
-      filings: new SecDocuments({ userAgent: 'capex-bot-tests/0.1 tests@example.com', baseUrl: edgar.base, policy: addressPolicy({ allowPrivate: true }) }),
+      filings: new SecDocuments({ userAgent: 'capex-bot-tests/0.1 tests@example.com', baseUrl: edgar.base, policy: addressPolicy({ allowPrivate: true }), minIntervalMs: TEST_INTERVAL_MS }),
       clock,
       heartbeat: false,
     });
