@@ -9,7 +9,11 @@ import type { z } from 'zod';
 import { dataFileSchema, type DataFile } from './schema.js';
 import { DataSet } from './dataset.js';
 
-export const BUNDLED_DATA_FILE = fileURLToPath(new URL('./capex-data.yaml', import.meta.url));
+/**
+ * Read from src/data/ also when this module runs precompiled from dist/data/ (bin/build.js): the same relative
+ * path from either, so an edit to the bundled file reaches the running bot as it always did.
+ */
+export const BUNDLED_DATA_FILE = fileURLToPath(new URL('../../src/data/capex-data.yaml', import.meta.url));
 
 export interface DataProblem {
   file: string;

@@ -22,7 +22,8 @@ const WORKER_HEAP_MB = 768;
 interface WorkerSetup {
   capexParse: true;
   entry: string;
-  tsx: string;
+  /** tsx's ESM API, when this module is TypeScript source; absent when it runs precompiled from dist/. */
+  tsx?: string;
 }
 
 interface Job {
@@ -32,13 +33,13 @@ interface Job {
 }
 
 /**
- * The worker runs this module's TypeScript source, so it registers tsx first (the bot runs from source
- * through tsx; a worker does not inherit the loader its parent registered in code).
+ * The worker runs this module. From the TypeScript source (tests, or tsx when there is no build) it registers
+ * tsx first, since a worker does not inherit the loader its parent registered in code; the precompiled
+ * JavaScript in dist/ (bin/build.js, what `npm start` runs) needs no loader.
  */
 const BOOT = `
 const { workerData, parentPort } = require('node:worker_threads');
-import(workerData.tsx)
-  .then((tsx) => { tsx.register(); return import(workerData.entry); })
+(workerData.tsx ? import(workerData.tsx).then((tsx) => { tsx.register(); return import(workerData.entry); }) : import(workerData.entry))
   .catch((error) => parentPort.postMessage({ boot: error.message }));
 `;
 
@@ -101,7 +102,7 @@ class ParseThread {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const setup: WorkerSetup = { capexParse: true, entry: import.meta.url, tsx: tsxEsmApi() };
+    const setup: WorkerSetup = { capexParse: true, entry: import.meta.url, ...(import.meta.url.endsWith('.ts') ? { tsx: tsxEsmApi() } : {}) };
     const worker = new Worker(BOOT, { eval: true, workerData: setup, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     worker.on('message', (message: { id?: number; result?: Validation; boot?: string }) => {
       if (message.boot !== undefined) return this.end(worker, `could not be validated (${message.boot})`);

@@ -1,0 +1,146 @@
+/**
+ * Precompiles src/**\/*.ts to JavaScript in dist/ (same tree: src/data/loader.ts → dist/data/loader.js), so the
+ * bot starts without tsx. Running the TypeScript through tsx's loader cost the start-up about twice the CPU and
+ * 30–40 MiB more memory (a second thread compiling and checking its cache; BENCHMARKS.md, issue 18, STARTUP).
+ *
+ * A stale build never runs: dist/build.json records the modification time and size of every input (each source,
+ * tsconfig.json, this file), and bin/capex-bot.js rebuilds before starting whenever one differs, a file was
+ * added or removed, or there is no build. `npm install` builds once (the `prepare` script); `node bin/build.js`
+ * builds by hand. esbuild (the transpiler tsx itself uses) only strips types, one file at a time, in ~0.3 s.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const SRC = join(ROOT, 'src');
+export const DIST = join(ROOT, 'dist');
+const MANIFEST = join(DIST, 'build.json');
+const LOCK = join(DIST, '.lock');
+/** A lock older than this was left by a build that died; no build takes more than a few seconds. */
+const STALE_LOCK_MS = 60_000;
+/** Besides the sources, what changes the output: the compiler options and this builder. */
+const OTHER_INPUTS = ['tsconfig.json', 'bin/build.js'];
+
+/** Every input, as paths relative to the project, with what identifies its version: [mtimeMs, size]. */
+function inputs() {
+  const sources = readdirSync(SRC, { recursive: true })
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => join('src', name));
+  const stamps = {};
+  for (const path of [...sources, ...OTHER_INPUTS].sort()) {
+    const { mtimeMs, size } = statSync(join(ROOT, path));
+    stamps[path] = [mtimeMs, size];
+  }
+  return stamps;
+}
+
+function sameInputs(a, b) {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => b[key] !== undefined && a[key][0] === b[key][0] && a[key][1] === b[key][1]);
+}
+
+function isFresh(current) {
+  try {
+    return sameInputs(JSON.parse(readFileSync(MANIFEST, 'utf8')).inputs, current);
+  } catch {
+    return false;
+  }
+}
+
+/** dist/… for src/…: the same tree, .js for .ts. */
+const outputOf = (source) => join(DIST, relative(SRC, join(ROOT, source)).replace(/\.ts$/, '.js'));
+
+/** Writes through a temporary file and a rename, so a process importing from dist/ never reads half a file. */
+function writeAtomically(file, contents) {
+  mkdirSync(dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, file);
+}
+
+const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** One builder at a time (tests start several bots at once); the others wait, then find the build done. */
+function withLock(fn) {
+  mkdirSync(DIST, { recursive: true });
+  for (;;) {
+    try {
+      closeSync(openSync(LOCK, 'wx'));
+      break;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      try {
+        if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { force: true });
+      } catch {
+        // released meanwhile
+      }
+      sleepSync(50);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    rmSync(LOCK, { force: true });
+  }
+}
+
+/** Compiles every source whose inputs changed since the last build; returns false when nothing needed doing. */
+export function build({ force = false } = {}) {
+  return withLock(() => {
+    // Taken before the files are read: a file saved during the build leaves the manifest older than it (rebuilt next time).
+    const current = inputs();
+    if (!force && isFresh(current)) return false;
+    const esbuild = createRequire(import.meta.url)('esbuild');
+    const sources = Object.keys(current).filter((path) => path.startsWith('src/'));
+    const { outputFiles } = esbuild.buildSync({
+      absWorkingDir: ROOT,
+      entryPoints: sources,
+      outbase: 'src',
+      outdir: DIST,
+      write: false,
+      bundle: false,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      // Stack traces name dist/…js lines; `node --enable-source-maps` maps them back to src/…ts.
+      sourcemap: 'linked',
+      logLevel: 'silent',
+    });
+    const written = new Set();
+    for (const file of outputFiles) {
+      writeAtomically(file.path, file.contents);
+      written.add(file.path);
+    }
+    // Outputs of deleted sources go, so nothing can import a module that no longer exists in src/.
+    for (const name of readdirSync(DIST, { recursive: true })) {
+      const path = join(DIST, name);
+      if (/\.js(\.map)?$/.test(name) && !written.has(path) && !name.endsWith('.tmp')) rmSync(path, { force: true });
+    }
+    writeAtomically(MANIFEST, `${JSON.stringify({ inputs: current }, null, 1)}\n`);
+    return true;
+  });
+}
+
+/**
+ * The URL of dist/cli.js, rebuilt first when a source changed; undefined when it cannot be built (no esbuild,
+ * a read-only install), and the caller runs the sources through tsx instead.
+ */
+export function builtEntry() {
+  const entry = join(DIST, 'cli.js');
+  try {
+    if (!isFresh(inputs()) || !existsSync(entry)) build();
+    return pathToFileURL(entry).href;
+  } catch (error) {
+    process.stderr.write(`capex-bot: could not precompile src/ (${error.message.split('\n')[0]}); running the TypeScript through tsx.\n`);
+    return undefined;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const started = performance.now();
+  const built = build({ force: process.argv.includes('--force') });
+  process.stdout.write(built ? `Built dist/ from src/ in ${Math.round(performance.now() - started)} ms.\n` : 'dist/ is up to date with src/.\n');
+}
