@@ -131,9 +131,20 @@ export class Core {
   }
 
   private unknownCommand(name: string, syntax: Syntax): Reply {
-    // One example per command the platform shows (its name for each declared root), then help.
-    const known = [...new Set(this.commands.filter((c) => c.path.length === 1).map((c) => syntax.commandName(c)))].join(', ');
-    return errorReply(`There is no command /${name.slice(0, 40)}. Try ${known}, or ${commandRef('/help')}.`);
+    return errorReply(`There is no command /${name.slice(0, 40)}. Try ${this.knownCommands(syntax)}, or ${commandRef('/help')}.`);
+  }
+
+  /** Per syntax, built once: the command list and a syntax do not change while the bot runs. */
+  private readonly knownBySyntax = new WeakMap<Syntax, string>();
+
+  /** One example per command the platform shows (its name for each declared root). */
+  private knownCommands(syntax: Syntax): string {
+    let known = this.knownBySyntax.get(syntax);
+    if (known === undefined) {
+      known = [...new Set(this.commands.filter((c) => c.path.length === 1).map((c) => syntax.commandName(c)))].join(', ');
+      this.knownBySyntax.set(syntax, known);
+    }
+    return known;
   }
 }
 

@@ -75,21 +75,31 @@ export function parseCommandLine(input: string): ParsedLine {
   return { ok: true, command, args, rawArgs };
 }
 
+/** The quote that closes each opening quote. */
+const CLOSING_QUOTE: Record<string, string> = { '"': '"', '“': '”', '”': '”' };
+const ANY_QUOTE = /["“”]/;
+const WHITESPACE = /\s/;
+const WHITESPACE_RUN = /\s+/;
+
 /** Splits on whitespace, keeping "double-quoted" or “curly-quoted” text together. Undefined on an open quote. */
 export function tokenize(text: string): string[] | undefined {
+  // Nearly every line has no quotes: its words, split at once (trim() strips exactly what \s matches).
+  if (!ANY_QUOTE.test(text)) {
+    const words = text.trim();
+    return words === '' ? [] : words.split(WHITESPACE_RUN);
+  }
   const tokens: string[] = [];
   let current = '';
   let inQuote: string | undefined;
   let started = false;
-  const closing: Record<string, string> = { '"': '"', '“': '”', '”': '”' };
   for (const ch of text) {
     if (inQuote !== undefined) {
       if (ch === inQuote) inQuote = undefined;
       else current += ch;
-    } else if (ch in closing) {
-      inQuote = closing[ch];
+    } else if (ch in CLOSING_QUOTE) {
+      inQuote = CLOSING_QUOTE[ch];
       started = true;
-    } else if (/\s/.test(ch)) {
+    } else if (WHITESPACE.test(ch)) {
       if (started) tokens.push(current);
       current = '';
       started = false;

@@ -76,19 +76,37 @@ export type SyntaxFactory = (commands: readonly CommandSpec[]) => Syntax;
 
 /** The command a text line names: the longest matching path wins (`/capex top` before `/capex`). */
 export function findByText(commands: readonly CommandSpec[], command: string, args: readonly string[]): { spec: CommandSpec; rest: string[] } | undefined {
+  const paths = textPaths(commands).get(command);
+  if (!paths) return undefined;
   const sub = args[0]?.toLowerCase();
-  let fallback: CommandSpec | undefined;
+  const spec = sub === undefined ? undefined : paths.second.get(sub);
+  if (spec) return { spec, rest: args.slice(1) };
+  return paths.alone ? { spec: paths.alone, rest: [...args] } : undefined;
+}
+
+/** Per first word of a path (or alias): the command for each second word, and the one named by the word alone. */
+type TextPaths = Map<string, { second: Map<string, CommandSpec>; alone?: CommandSpec }>;
+
+/**
+ * Built once per command list (every command line is looked up in it, issue 18). The first declaration wins,
+ * as a scan in declaration order would find it; a list that grew since is indexed again.
+ */
+const textPathIndexes = new WeakMap<readonly CommandSpec[], { size: number; paths: TextPaths }>();
+
+function textPaths(commands: readonly CommandSpec[]): TextPaths {
+  const known = textPathIndexes.get(commands);
+  if (known?.size === commands.length) return known.paths;
+  const paths: TextPaths = new Map();
   for (const spec of commands) {
     for (const path of [spec.path, ...(spec.aliases ?? [])]) {
-      if (path[0] !== command) continue;
-      if (path.length === 2) {
-        if (path[1] === sub) return { spec, rest: args.slice(1) };
-      } else {
-        fallback ??= spec;
-      }
+      let entry = paths.get(path[0]);
+      if (!entry) paths.set(path[0], (entry = { second: new Map() }));
+      if (path.length === 1) entry.alone ??= spec;
+      else if (!entry.second.has(path[1])) entry.second.set(path[1], spec);
     }
   }
-  return fallback ? { spec: fallback, rest: [...args] } : undefined;
+  textPathIndexes.set(commands, { size: commands.length, paths });
+  return paths;
 }
 
 /** A text-grammar line split into its command and the words after the command's path; undefined when it names none. */
@@ -148,16 +166,23 @@ export function replaceChannelRefs(escaped: string, mention: (channelId: string)
   return escaped.includes(CHANNEL_OPEN) ? escaped.replace(CHANNEL_REF, (_all, id: string) => mention(id)) : escaped;
 }
 
+/** Whether one string holds a reference. Module-level, so checking a reply creates no closures (issue 18). */
+function hasRef(s: string | undefined): boolean {
+  return s !== undefined && (s.includes(COMMAND_OPEN) || s.includes(CHANNEL_OPEN));
+}
+
+const fieldHasRef = (f: { label: string; value: string }) => hasRef(f.label) || hasRef(f.value);
+const rowHasRef = (row: readonly string[]) => row.some(hasRef);
+
 /** Whether any string of the reply holds a reference (most answers hold none and are passed on as they are). */
 function hasRefs(reply: Reply): boolean {
-  const has = (s: string | undefined) => s !== undefined && (s.includes(COMMAND_OPEN) || s.includes(CHANNEL_OPEN));
   return (
-    has(reply.title) ||
-    has(reply.summary) ||
-    reply.lines.some(has) ||
-    (reply.notes ?? []).some(has) ||
-    (reply.fields ?? []).some((f) => has(f.label) || has(f.value)) ||
-    (reply.table ? [...reply.table.columns, ...reply.table.rows.flat(), ...(reply.table.footer ?? [])].some(has) : false)
+    hasRef(reply.title) ||
+    hasRef(reply.summary) ||
+    reply.lines.some(hasRef) ||
+    (reply.notes?.some(hasRef) ?? false) ||
+    (reply.fields?.some(fieldHasRef) ?? false) ||
+    (reply.table ? rowHasRef(reply.table.columns) || reply.table.rows.some(rowHasRef) || rowHasRef(reply.table.footer ?? []) : false)
   );
 }
 

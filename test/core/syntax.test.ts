@@ -8,7 +8,8 @@ import { slackChannelMentions, slackSyntax } from '../../src/adapters/slack/synt
 import { escapeSlack } from '../../src/adapters/slack/render.js';
 import { commands } from '../../src/commands/index.js';
 import { deepFreeze, errorReply, type Reply } from '../../src/core/reply.js';
-import { channelRef, commandRef, localize, localizeText } from '../../src/core/syntax.js';
+import type { CommandSpec } from '../../src/core/command.js';
+import { channelRef, commandRef, findByText, localize, localizeText } from '../../src/core/syntax.js';
 import { testCaller, testCore } from '../helpers/core.js';
 
 const slack = slackSyntax(commands);
@@ -72,5 +73,41 @@ describe('shared answers', () => {
     expect(Object.isFrozen(onDiscord.fields![0])).toBe(true);
     expect(localize(reply, discord)).toBe(onDiscord);
     expect(localize(reply, slack).lines[0]).toBe('see /capex-digest list');
+  });
+});
+
+describe('finding the command a text line names (findByText)', () => {
+  /** The declaration-order scan findByText replaced with an index: the first declared path wins, two words before one. */
+  function scan(list: readonly CommandSpec[], command: string, args: string[]) {
+    const sub = args[0]?.toLowerCase();
+    let alone: CommandSpec | undefined;
+    for (const spec of list) {
+      for (const path of [spec.path, ...(spec.aliases ?? [])]) {
+        if (path[0] !== command) continue;
+        if (path.length === 2 && path[1] === sub) return { spec, rest: args.slice(1) };
+        if (path.length === 1) alone ??= spec;
+      }
+    }
+    return alone ? { spec: alone, rest: [...args] } : undefined;
+  }
+
+  it('GIVEN every declared path and alias, with and without more words THEN the same command as a scan in declaration order', () => {
+    const lines = commands.flatMap((c) => [c.path, ...(c.aliases ?? [])]).flatMap((p) => [[...p], [...p, 'meta'], [...p, 'TOP', '2025']]);
+    lines.push(['capex', 'Top', '2025'], ['capex', 'alibaba'], ['capex'], ['frobnicate'], ['compare', 'meta', 'amazon'], ['capex', 'help', 'compare']);
+    for (const [command, ...args] of lines) {
+      const found = findByText(commands, command!, args);
+      expect(found?.spec.id, `/${command} ${args.join(' ')}`).toBe(scan(commands, command!, args)?.spec.id);
+      expect(found?.rest).toEqual(scan(commands, command!, args)?.rest);
+    }
+    expect(findByText(commands, 'capex', ['Top', '2025'])).toMatchObject({ spec: { id: 'capex-top' }, rest: ['2025'] });
+    expect(findByText(commands, 'capex', ['alibaba'])).toMatchObject({ spec: { id: 'capex' }, rest: ['alibaba'] });
+    expect(findByText(commands, 'frobnicate', [])).toBeUndefined();
+  });
+
+  it('GIVEN a command list that grew after its first look-up THEN the new command is found', () => {
+    const list: CommandSpec[] = commands.filter((c) => c.id !== 'capex-top');
+    expect(findByText(list, 'capex', ['top'])?.spec.id).toBe('capex');
+    list.push(commands.find((c) => c.id === 'capex-top')!);
+    expect(findByText(list, 'capex', ['top'])?.spec.id).toBe('capex-top');
   });
 });
