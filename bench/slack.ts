@@ -3,7 +3,8 @@
  * receiver, Bolt's App routing, the real core and Block Kit renderer) versus a bare node:http server that
  * verifies the same HMAC and returns the same JSON bytes. Both servers run in their own child process and are
  * measured alternately in one run with autocannon (100 connections), so the ratio is what matters on a
- * shared machine. Targets: ours ≥ 25 % of bare, p99 < 30 ms.
+ * shared machine. Targets (issue 18): ours ≥ 27 % of bare, p99 ≤ 20 ms. Server CPU per request (user and kernel,
+ * from /proc) is the steadier figure when other jobs share the cores.
  *
  *   npm run bench:slack                         /capex help and /capex alibaba, 2 rounds × 8 s per server each
  *   npm run bench:slack -- --duration 15 --rounds 3 --line '/compare meta amazon'
@@ -105,11 +106,12 @@ function startChild(args: string[]): Promise<{ child: ChildProcess; url: string 
   });
 }
 
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); undefined elsewhere. */
-function cpuMs(pid: number | undefined): number | undefined {
+/** CPU time (ms) a process has used so far, user and system (kernel: sockets), from /proc (Linux); undefined elsewhere. */
+function cpuMs(pid: number | undefined): { user: number; system: number } | undefined {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in clock ticks of 10 ms
+    // utime and stime, in clock ticks of 10 ms
+    return { user: (Number(fields[11]) * 1000) / 100, system: (Number(fields[12]) * 1000) / 100 };
   } catch {
     return undefined;
   }
@@ -118,6 +120,8 @@ function cpuMs(pid: number | undefined): number | undefined {
 interface Measured extends AutocannonResult {
   /** Server CPU per answered request (µs): robust on a shared machine, where req/s swings with other load. */
   cpuUsPerRequest?: number;
+  /** The part of it spent in the kernel (reading and writing sockets). */
+  systemUsPerRequest?: number;
 }
 
 async function load(target: { url: string; child: ChildProcess }, body: string, seconds: number): Promise<Measured> {
@@ -125,7 +129,10 @@ async function load(target: { url: string; child: ChildProcess }, body: string, 
   // A fresh trigger_id per request, as Slack sends: a repeated one is answered once (retry guard).
   const result: Measured = await autocannon({ url: target.url, connections: CONNECTIONS, duration: seconds, ...freshSlackRequests(SECRET, body) });
   const after = cpuMs(target.child.pid);
-  if (before !== undefined && after !== undefined) result.cpuUsPerRequest = ((after - before) * 1000) / result.requests.total;
+  if (before !== undefined && after !== undefined) {
+    result.cpuUsPerRequest = ((after.user + after.system - before.user - before.system) * 1000) / result.requests.total;
+    result.systemUsPerRequest = ((after.system - before.system) * 1000) / result.requests.total;
+  }
   return result;
 }
 
@@ -189,7 +196,7 @@ async function main(): Promise<void> {
               throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
             }
             results[name].push(result);
-            console.error(`${line} round ${round} ${name}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, ${result.cpuUsPerRequest?.toFixed(0) ?? '?'} µs CPU/request`);
+            console.error(`${line} round ${round} ${name}: ${Math.round(result.requests.average)} req/s, p99 ${result.latency.p99} ms, ${result.cpuUsPerRequest?.toFixed(0) ?? '?'} µs CPU/request (${result.systemUsPerRequest?.toFixed(0) ?? '?'} in the kernel)`);
           }
         }
       } finally {
@@ -213,8 +220,8 @@ async function main(): Promise<void> {
   }
   console.log('');
   for (const r of rows) {
-    const ratioOk = r.ours.rps / r.bare.rps >= 0.25;
-    console.log(`${r.line}: ≥ 25 % of bare ${ratioOk ? 'met' : 'NOT met'}; p99 < 30 ms ${r.ours.p99 < 30 ? 'met' : 'NOT met'}.`);
+    const ratioOk = r.ours.rps / r.bare.rps >= 0.27;
+    console.log(`${r.line}: ≥ 27 % of bare ${ratioOk ? 'met' : 'NOT met'}; p99 ≤ 20 ms ${r.ours.p99 <= 20 ? 'met' : 'NOT met'}.`);
   }
 }
 

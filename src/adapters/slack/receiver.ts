@@ -130,7 +130,8 @@ export class SharedHttpReceiver implements Receiver {
     const acknowledgement = new HttpAck(res, this.options.logger);
     const event: ReceiverEvent = {
       body,
-      ack: acknowledgement.ack,
+      // bind, not an arrow: tsx (esbuild keepNames) names every named closure with a defineProperty per request.
+      ack: acknowledgement.ack.bind(acknowledgement),
       retryNum: retryNum === undefined ? undefined : Number(retryNum),
       retryReason: header(req, 'x-slack-retry-reason'),
     };
@@ -163,7 +164,7 @@ class HttpAck {
     private readonly logger: Logger,
   ) {}
 
-  readonly ack = async (response?: unknown): Promise<void> => {
+  async ack(response?: unknown): Promise<void> {
     if (this.sent) {
       this.logger.warn('a Slack request was acknowledged twice; the second ack is ignored');
       return;
@@ -179,7 +180,7 @@ class HttpAck {
       this.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       this.res.end(text);
     }
-  };
+  }
 
   fail(status = 500): void {
     this.sent = true;
