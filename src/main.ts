@@ -17,7 +17,10 @@ import { startAlerts } from './alerts/wire.js';
 import { tellAdminsOfDatabaseProblems, withDatabaseHealth } from './store/alarm.js';
 import { openSlackInstallations } from './store/installations.js';
 import { startProposals } from './proposals/wire.js';
-import { mountWeb, startWebBesideConsole } from './web/index.js';
+import type * as Web from './web/index.js';
+
+/** The web pages (Hono, page templates, exports) load only when they are served: WEB=off never loads them. */
+const loadWeb = (): Promise<typeof Web> => import('./web/index.js');
 
 export interface RunningBot {
   runtime: Runtime;
@@ -32,6 +35,9 @@ export interface RunningBot {
 /** Starts the chat adapters the configuration asks for (see `AdapterRegistry`); without any, the console. */
 export async function startBot(config: Config = loadConfig()): Promise<RunningBot> {
   const logger = createLogger(config.LOG_LEVEL);
+  // Loaded while the data file is read and the database opened rather than after (mounted below).
+  const web = webEnabled(config) ? loadWeb() : undefined;
+  web?.catch(() => undefined);
   const runtime = await createRuntime(config, logger, { watchData: true });
   const registry = AdapterRegistry.fromConfig(config);
   const needsHttp = registry.needsHttp(config) || webEnabled(config);
@@ -50,7 +56,7 @@ export async function startBot(config: Config = loadConfig()): Promise<RunningBo
   const outbound = registry.outbounds();
 
   // The web pages take every path the adapters' exact routes do not (src/web); WEB=off leaves them out.
-  if (http && webEnabled(config)) mountWeb(http, runtime);
+  if (http && web) (await web).mountWeb(http, runtime);
   if (http) {
     try {
       const address = await http.listen(config.PORT, config.HOST);
@@ -83,7 +89,7 @@ export async function main(): Promise<void> {
     const runtime = await createRuntime(config, logger, { watchData: true });
     const consoleOutbound = createConsoleOutbound(process.stdout);
     // The web pages run beside an interactive console, on PORT; piped input stays a plain question/answer stream.
-    const web = process.stdin.isTTY && webEnabled(config) ? await startWebBesideConsole(runtime) : undefined;
+    const web = process.stdin.isTTY && webEnabled(config) ? await (await loadWeb()).startWebBesideConsole(runtime) : undefined;
     if (web) process.stdout.write(`Web pages: ${web}\n`);
     // Interactive console: scheduled digests print here; piped input stays a plain question/answer stream.
     if (process.stdin.isTTY) await startDigests(runtime, [consoleOutbound]);

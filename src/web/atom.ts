@@ -8,7 +8,7 @@
  * "Meta raised CY2026 capex guidance: US$125–145B → US$135–150B (+5.6%)…", with the same words as the alert.
  * Weak (low-reliability) figures are never news, as in the alerts. Built once per data version.
  */
-import { XMLBuilder } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
 import { describeItem, headlineOf } from '../alerts/message.js';
 import { DataSet } from '../data/dataset.js';
 import { diffDataSets, type DataChange } from '../data/diff.js';
@@ -96,9 +96,20 @@ export function revisionsFeed(data: DataSet, options: FeedOptions): string {
       }),
     },
   };
-  const xml = builder.build(feed) as string;
+  const xml = builder().build(feed) as string;
   perSet.set(key, xml);
   return xml;
 }
 
-const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', textNodeName: '#text', format: true, suppressEmptyNode: true });
+type XmlBuilder = InstanceType<typeof import('fast-xml-parser').XMLBuilder>;
+let xmlBuilder: XmlBuilder | undefined;
+/**
+ * Made on the first feed served, not at start-up (the bot need not load an XML library until someone reads
+ * the feed); `require` gives the CommonJS build, the one the news parser loads too (src/news/parse.ts).
+ */
+function builder(): XmlBuilder {
+  if (xmlBuilder) return xmlBuilder;
+  const { XMLBuilder } = createRequire(import.meta.url)('fast-xml-parser') as typeof import('fast-xml-parser');
+  xmlBuilder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', textNodeName: '#text', format: true, suppressEmptyNode: true });
+  return xmlBuilder;
+}

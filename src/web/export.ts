@@ -11,7 +11,7 @@
  *   as a spreadsheet formula.
  */
 import { createHash } from 'node:crypto';
-import { stringify } from 'csv-stringify/sync';
+import { createRequire } from 'node:module';
 import type { DataSet } from '../data/dataset.js';
 import { usdOf } from '../data/money.js';
 import { isCounted } from '../data/queries.js';
@@ -123,6 +123,8 @@ export function figuresCsv(data: DataSet): string {
     const derived = derive(f, data);
     return [...FIGURE_FIELDS.map((path) => cell(at(f, path))), ...DERIVED_FIELDS.map((key) => cell(derived[key]))];
   });
+  // Loaded on the first CSV export, not at start-up; one export per data version is all that uses it.
+  const { stringify } = createRequire(import.meta.url)('csv-stringify/sync') as typeof import('csv-stringify/sync');
   return stringify(rows, { header: true, columns: [...FIGURE_FIELDS, ...DERIVED_FIELDS], bom: true, record_delimiter: 'windows' });
 }
 
