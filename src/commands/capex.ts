@@ -29,7 +29,7 @@ export const capexCommand = defineCommand({
     const company = resolveCompany(data, query, USAGE);
     // The answer depends only on the data set, the company and the day (it says how long ago figures were
     // announced), so it is built once per set and day; yesterday's answers are dropped.
-    const day = now.toISOString().slice(0, 10);
+    const day = Math.floor(now.getTime() / 86_400_000);
     let cache = answers.get(data);
     if (cache?.day !== day) answers.set(data, (cache = { day, replies: new Map() }));
     const reply = cachedAnswer(cache.replies, company.id, () => companyAnswer(data, company, now));
@@ -53,7 +53,7 @@ function withPageLink(reply: Reply, company: Company, url: string | undefined): 
  * figure) of one UTC day, by company id; deep-frozen, so no caller can change one for the next, and renderers
  * may cache their output for them.
  */
-const answers = new WeakMap<DataSet, { day: string; replies: Map<string, Reply | UserError> }>();
+const answers = new WeakMap<DataSet, { day: number; replies: Map<string, Reply | UserError> }>();
 
 function companyAnswer(data: DataSet, company: Company, now: Date): Reply {
   const headline = headlineFigure(data, company, now);

@@ -85,7 +85,8 @@ export class Core {
     const match = this.findByText(parsed.command, parsed.args);
     if (!match) return localize(this.unknownCommand(parsed.command, syntax), syntax);
     const { spec, rest } = match;
-    return localize(await this.execute(spec, () => spec.fromText(rest), caller, syntax), syntax);
+    const reply = this.execute(spec, () => spec.fromText(rest), caller, syntax);
+    return localize(reply instanceof Promise ? await reply : reply, syntax);
   }
 
   /** Answers a command whose options arrive already structured (Discord application commands). */
@@ -96,7 +97,8 @@ export class Core {
     if (unsafe) return localize(errorReply(PARSE_ERRORS[unsafe]), syntax);
     const spec = this.commands.find((c) => c.id === id);
     if (!spec) return localize(this.unknownCommand(id, syntax), syntax);
-    return localize(await this.execute(spec, () => stripOptionMarks(rawOptions), caller, syntax), syntax);
+    const reply = this.execute(spec, () => stripOptionMarks(rawOptions), caller, syntax);
+    return localize(reply instanceof Promise ? await reply : reply, syntax);
   }
 
   /** The command a text line names: the longest matching path wins (`/capex top` before `/capex`). */
@@ -104,7 +106,11 @@ export class Core {
     return findByText(this.commands, command, args);
   }
 
-  private async execute(spec: CommandSpec, readOptions: () => unknown, caller: Caller, syntax: Syntax): Promise<Reply> {
+  /**
+   * Runs a command, turning every failure into a reply. Synchronous when the command is (most answers come from
+   * a per-data-set cache): no promise or async frame per answer, and a user mistake is caught as it is thrown.
+   */
+  private execute(spec: CommandSpec, readOptions: () => unknown, caller: Caller, syntax: Syntax): Reply | Promise<Reply> {
     try {
       if (spec.adminOnly && !caller.isAdmin) {
         return errorReply(`Only admins can do that. Ask ${syntax.admins}.`);
@@ -116,11 +122,17 @@ export class Core {
         return errorReply(`${field ? `${field}: ` : ''}${issue?.message ?? 'invalid options'}`, syntax.usage(spec));
       }
       const ctx: CommandContext = { data: this.data, now: this.now(), caller, services: this.services, syntax };
-      return await spec.run(parsed.data, ctx);
+      const reply = spec.run(parsed.data, ctx);
+      return reply instanceof Promise ? reply.catch((error: unknown) => this.failure(error, spec, caller, syntax)) : reply;
     } catch (error) {
-      if (error instanceof UserError) return errorReply(error.message, syntax.usage(spec, error.usage));
-      return this.internalError(error, { command: spec.id, caller: caller.userId });
+      return this.failure(error, spec, caller, syntax);
     }
+  }
+
+  /** A user mistake becomes its message with the usage; anything else an internal error with a reference. */
+  private failure(error: unknown, spec: CommandSpec, caller: Caller, syntax: Syntax): Reply {
+    if (error instanceof UserError) return errorReply(error.message, syntax.usage(spec, error.usage));
+    return this.internalError(error, { command: spec.id, caller: caller.userId });
   }
 
   /** Logs the details with a short reference and gives the user only the reference. */
