@@ -54,6 +54,8 @@ const RETRY_LATER_MS = 5 * MINUTE;
 const RECORD_RETRY_MS = [200, 1_000, 5_000, 15_000];
 /** How often (real time, at most) the lag of the oldest due delivery is read for /healthz: one indexed query. */
 const HEALTH_EVERY_MS = 200;
+/** Why a row went back to the ledger unposted when its gate was starved (see handBack). */
+const HANDED_BACK = 'rate limited before any post got through here: handed back to the replicas that get posts through';
 /** Platforms whose posts carry an idempotency key (Discord's nonce): a retry after a crash makes no duplicate. */
 const IDEMPOTENT_PLATFORMS: readonly string[] = ['discord'];
 
@@ -254,7 +256,8 @@ export class DeliveryEngine {
 
   private async pumpOnce(): Promise<number> {
     const room = this.maxHeld - this.held.size;
-    const prefixes = [...this.outbounds.keys()].filter((p) => !this.revoked.has(p)).map((p) => `${p}:`);
+    // A platform whose gate is starved (src/delivery/pacing.ts) is left to the replicas that get posts through.
+    const prefixes = [...this.outbounds.keys()].filter((p) => !this.revoked.has(p) && !this.gates.of(p).starved).map((p) => `${p}:`);
     if (this.stopping || prefixes.length === 0 || this.handlers.size === 0) return 0;
     const now = this.clock.now();
     // Before the "no room" return: a replica holding all it can during a fan-out is exactly when /healthz's lag matters.
@@ -398,13 +401,15 @@ export class DeliveryEngine {
             for (const row of rows) {
               await this.ledger.release(row.id, this.owner, { notBefore: this.clock.now() + wait, error: 'rate limited by the platform', keepLease: true });
             }
+            // This post waits the Retry-After out and probes again; the rest go to replicas that get posts through.
+            if (gate.starved) this.handBack(platform, signal);
           },
         },
       });
     } catch (err) {
       if (err instanceof AbortedError) {
-        // Shutdown (or a lost lease) while waiting: nothing is in flight; free the rows for whoever runs next.
-        await this.releaseAll(rows, this.clock.now(), 'the bot stopped before posting');
+        // Shutdown, a lost lease or a hand-back while waiting: nothing is in flight; free the rows for whoever runs next.
+        await this.releaseAll(rows, this.clock.now(), signal.reason === HANDED_BACK ? HANDED_BACK : 'the bot stopped before posting');
         return { status: 'not_posted', reason: 'the bot is shutting down' };
       }
       throw err;
@@ -483,7 +488,7 @@ export class DeliveryEngine {
         outcome = await postWithRetry(send, { gate: ctx.gate, channel: parent.channelId, clock: this.clock, policy: this.policy, signal: ctx.signal });
       } catch (err) {
         if (!(err instanceof AbortedError)) throw err;
-        await this.releaseAll(rows, this.clock.now(), 'the bot stopped between a post and its thread');
+        await this.releaseAll(rows, this.clock.now(), ctx.signal.reason === HANDED_BACK ? HANDED_BACK : 'the bot stopped between a post and its thread');
         return { status: 'not_posted', reason: 'the bot is shutting down' };
       }
       if (!outcome.ok) {
@@ -548,6 +553,16 @@ export class DeliveryEngine {
       } catch (err) {
         this.logger.error({ err, row: row.id }, 'could not record a delivery as final; it is looked at again when its lease runs out');
       }
+    }
+  }
+
+  /**
+   * Gives back the rows of `platform` this replica holds, except the job with signal `keep`: each job stops at its
+   * next wait (a request in flight finishes first) and releases its rows, due now and unleased, thread progress kept.
+   */
+  private handBack(platform: Platform, keep: AbortSignal): void {
+    for (const job of this.jobs) {
+      if (job.abort.signal !== keep && platformOf(job.rows[0]!.target) === platform && !job.abort.signal.aborted) job.abort.abort(HANDED_BACK);
     }
   }
 

@@ -12,7 +12,8 @@
  *   second), and Retry-After comes in whole seconds. Pacing one post every window/quota wastes the part of the
  *   window lost to the first pause for good (the old gate's 1.17–1.19× the bound); sending the quota as a burst
  *   at each window start uses every window fully. Window boundaries are guessed from the first 429: a window
- *   began with the run's first post, and ends on a whole second no later than the Retry-After says.
+ *   began when the platform received the run's first post (by the time its answer came back at the latest), and
+ *   ends on a whole second no later than the Retry-After says.
  * - Pacing RELAXES: each window that passes without a 429 gives back a tenth of the best quota seen, and after
  *   RELAX_AFTER_MS without any 429 the gate forgets the pacing altogether (the old gate only ever slowed down,
  *   for the life of the process — issue 19 item 1). The next 429 learns the limit afresh.
@@ -31,8 +32,6 @@ const RUN_GAP_MS = 2 * SECOND;
 const WINDOW_GUARD = 0.1;
 /** Our window starts this long after the platform's guessed boundary: requests do not all take the same time. */
 const ALIGN_MARGIN_MS = 20;
-/** Beyond this, "the window began with the run's first post" is no longer a guess worth making. */
-const MAX_RUN_GUESS_MS = 60 * SECOND;
 
 export type RateLimitScope = 'global' | 'channel';
 
@@ -74,11 +73,15 @@ export class PlatformGate {
   /** When accepted posts came back (ascending), for the quota estimate. */
   private readonly accepted: number[] = [];
   private runStart = -Infinity;
+  /** When the first post of this run came back accepted: the platform's window had begun by then. */
+  private runFirstAccepted: number | undefined;
+  /** A global 429 came during this run. */
+  private limitedInRun = false;
   private lastStart = -Infinity;
   private lastLimitedAt = -Infinity;
   private window: Window | undefined;
   /** A global 429 whose quota is estimated when the pause ends (answers to earlier posts still arrive meanwhile). */
-  private pending: { at: number; retryAfterMs: number; from: number } | undefined;
+  private pending: { at: number; retryAfterMs: number; from: number; anchored: boolean } | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -91,6 +94,18 @@ export class PlatformGate {
     return this.window ? { quota: this.window.quota, windowMs: this.window.ms } : undefined;
   }
 
+  /**
+   * Rate limited before a single post of this run got through, with no pace learned: the platform's window is
+   * being filled by others — typically another replica that learned the window first and sends its whole quota
+   * at each window start. Posts waiting here would only collect 429s: one request probes at a time (it waits
+   * out each Retry-After), and the engine hands the other rows back to the ledger for the replicas that get
+   * posts through and claims none for this platform until a post is accepted here (then the gate learns its
+   * share of the window from the next 429, as usual).
+   */
+  get starved(): boolean {
+    return this.limitedInRun && this.runFirstAccepted === undefined && !this.window;
+  }
+
   /** Until when a channel (or, without one, the platform) is paused; 0 when it is not. */
   pausedUntil(channelId?: string): number {
     const until = channelId === undefined ? this.blockedUntil : Math.max(this.blockedUntil, this.channelBlocks.get(channelId) ?? 0);
@@ -99,6 +114,7 @@ export class PlatformGate {
 
   recordAccepted(): void {
     const now = this.clock.now();
+    this.runFirstAccepted ??= now;
     this.accepted.push(now);
     if (this.accepted.length > 8_192 && this.accepted[0]! < now - MEMORY_MS) {
       const keepFrom = this.accepted.findIndex((t) => t >= now - MEMORY_MS);
@@ -118,34 +134,50 @@ export class PlatformGate {
     const sameEvent = this.blockedUntil > now;
     this.blockedUntil = Math.max(this.blockedUntil, until);
     this.lastLimitedAt = now;
+    this.limitedInRun = true;
     if (sameEvent || retryAfterMs <= 0) return;
-    // Where the overflowing window began: the current paced window, or the start of this run of posts; a run
-    // going on for long gives no clue, so the estimate falls back to the posts accepted within one Retry-After.
-    let from = this.window ? this.windowStartAt(now) : this.runStart;
-    if (!this.window && now - from > MAX_RUN_GUESS_MS) from = now - Math.max(SECOND, retryAfterMs);
-    this.pending = { at: now, retryAfterMs, from };
+    // Where the overflowing window began: the current paced window, or when the platform accepted the first post
+    // of this run — not when our gate let it through: that post may have taken a while to build and send (a cold
+    // start), and a grid guessed from the gate runs ahead of the platform's; its next window then meets a full one,
+    // and a whole-second Retry-After costs that window. A run going on for long gives no clue, so the estimate
+    // falls back to the posts accepted within one Retry-After.
+    let from = this.window ? this.windowStartAt(now) : (this.runFirstAccepted ?? this.runStart);
+    // That guess holds when the limit came within the run's first Retry-After — the run filled its first window.
+    // Later (a slow start: a loaded machine filled no window until its fifth second) it would make the window as
+    // long as the run so far (5 s, sending its quota once per 5 s); the estimate then counts the posts accepted
+    // within one Retry-After, and the window is one Retry-After long.
+    const anchored = this.window !== undefined || now - from <= Math.max(SECOND, retryAfterMs);
+    if (!anchored) from = now - Math.max(SECOND, retryAfterMs);
+    this.pending = { at: now, retryAfterMs, from, anchored };
   }
 
   /** Applies a pending estimate once its pause is over, and relaxes pacing that has not been needed. */
   private settle(now: number): void {
     if (this.pending && this.blockedUntil <= now) {
-      const { at, retryAfterMs, from } = this.pending;
+      const { at, retryAfterMs, from, anchored } = this.pending;
       this.pending = undefined;
       const w = this.window;
-      if (w && at - from < w.ms / 2) {
-        // Limited early in one of our windows: the platform's window had not reset yet when ours began (our grid
-        // runs ahead of its by a request's latency or more). The quota is right; move the grid to just after now.
-        this.window = { ...w, end: at + ALIGN_MARGIN_MS, grantedIn: -Infinity, granted: 0 };
-        return this.relax(now);
-      }
       let quota = 0;
       for (let i = this.accepted.length - 1; i >= 0 && this.accepted[i]! >= from; i--) if (this.accepted[i]! <= at + retryAfterMs) quota++;
+      if (w && at - from < w.ms / 2) {
+        if (quota === 0) {
+          // Limited early in one of our windows before any post got through: the platform's window had not reset
+          // yet when ours began (our grid runs ahead of its by a request's latency or more). The quota is right;
+          // move the grid to just after now.
+          this.window = { ...w, end: at + ALIGN_MARGIN_MS, grantedIn: -Infinity, granted: 0 };
+        } else {
+          // Posts got through in this window, then it was full: others (another replica) share the platform's
+          // window. The grid is right; our share is what got through.
+          this.window = { ...w, quota, ceiling: Math.max(quota, w.ceiling) };
+        }
+        return this.relax(now);
+      }
       // Nothing accepted before the limit (a pause on a cold start, or a storm of 429s): no rate to pace to.
       if (quota === 0) return this.relax(now);
       // The window that overflowed began at `from`; it ends on a whole second no later than Retry-After said.
       let end = at + retryAfterMs;
       let ms = this.window?.ms ?? Math.max(SECOND, retryAfterMs);
-      if (Number.isFinite(from) && retryAfterMs % SECOND === 0) {
+      if (anchored && Number.isFinite(from) && retryAfterMs % SECOND === 0) {
         const whole = Math.floor((at + retryAfterMs - from) / SECOND) * SECOND;
         if (whole >= SECOND && from + whole > at + retryAfterMs - SECOND) {
           // A little after the guessed boundary (later posts may reach the platform faster than the first one
@@ -181,7 +213,7 @@ export class PlatformGate {
         continue;
       }
       if (channelId !== undefined) this.channelBlocks.delete(channelId);
-      while (this.running >= this.concurrency) await waitInLine(this.waiters, signal);
+      while (this.running >= this.allowedInFlight()) await waitInLine(this.waiters, signal);
       this.running++;
       try {
         if (await this.waitForPlatform(channelId, signal)) break;
@@ -227,15 +259,25 @@ export class PlatformGate {
         }
         w.granted++;
       }
-      if (now - this.lastStart > RUN_GAP_MS) this.runStart = now;
+      if (now - this.lastStart > RUN_GAP_MS) {
+        this.runStart = now;
+        this.runFirstAccepted = undefined;
+        this.limitedInRun = false;
+      }
       this.lastStart = now;
       return true;
     }
   }
 
+  /** Starved: one request probes at a time instead of `concurrency` collecting 429s. */
+  private allowedInFlight(): number {
+    return this.starved ? 1 : this.concurrency;
+  }
+
   private releaseOne(): void {
     this.running--;
-    this.waiters.shift()?.();
+    // Every free slot gets a waiter: after a probe gets through, the full concurrency is back at once.
+    for (let free = this.allowedInFlight() - this.running; free > 0 && this.waiters.length > 0; free--) this.waiters.shift()!();
   }
 }
 

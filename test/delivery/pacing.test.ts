@@ -140,6 +140,29 @@ describe('PlatformGate: per platform and per channel', () => {
     expect(started).toEqual([3_000, 3_000, 3_000]);
   });
 
+  it('GIVEN a 429 before any post got through (another replica fills the window) THEN the gate is starved: one request probes at a time, and once one is accepted the full concurrency is back', async () => {
+    const clock = new SimClock(0);
+    const gate = new PlatformGate(clock, 4);
+    (await gate.acquire())();
+    gate.rateLimited(1_000, 'global');
+    expect(gate.starved).toBe(true);
+    const started: number[] = [];
+    const releases: (() => void)[] = [];
+    const posts = Array.from({ length: 4 }, async () => {
+      releases.push(await gate.acquire());
+      started.push(clock.now());
+    });
+    await clock.runUntil(() => started.length === 1);
+    await clock.advance(100);
+    expect(started).toEqual([1_000]); // the probe alone
+    gate.recordAccepted();
+    expect(gate.starved).toBe(false);
+    releases[0]!();
+    await clock.runUntil(() => started.length === 4);
+    await Promise.all(posts);
+    expect(started).toEqual([1_000, 1_100, 1_100, 1_100]);
+  });
+
   it('a post aborted while waiting for a free slot leaves the line: the next release goes to a live waiter', async () => {
     const clock = new FakeClock(0);
     const gate = new PlatformGate(clock, 1);
@@ -160,13 +183,41 @@ describe('PlatformGate: per platform and per channel', () => {
   });
 });
 
-/** An engine over a memory ledger posting to a simulated rate-limited platform. */
-function simulated(limit: number, windowMs = 1_000, jitterMs = 0) {
+interface SimOptions {
+  jitterMs?: number;
+  /** Replicas (engines with their own gates) on one ledger; the first records the rows, the others find them by polling. */
+  replicas?: number;
+  /** Thread replies after each parent post (a digest's details: issue 14's default posts two). */
+  thread?: number;
+  /** Simulated time building the n-th post takes, after its turn at the gate (a cold first render is slow). */
+  buildMs?: (n: number) => number;
+}
+
+/** Engines over a memory ledger posting to a simulated rate-limited platform. */
+function simulated(limit: number, windowMs = 1_000, jitterMs = 0, options: SimOptions = {}) {
   const clock = new SimClock(Date.parse('2025-06-02T09:00:00Z'));
-  const platform = new SimPlatform(clock, { limit, windowMs, jitterMs });
+  const platform = new SimPlatform(clock, { limit, windowMs, jitterMs: options.jitterMs ?? jitterMs });
   const ledger = new MemoryLedger();
-  const engine = new DeliveryEngine({ ledger, clock, outbounds: [platform], owner: 'replica-1' });
-  engine.register({ kind: 'digest', prepare: async () => ({ post: { build: async () => ({ reply: { kind: 'answer', visibility: 'public', title: 'digest', lines: [], summary: 'digest' } }) } }) });
+  let builds = 0;
+  const reply = (title: string) => ({ kind: 'answer' as const, visibility: 'public' as const, title, lines: [], summary: title });
+  const engines = Array.from({ length: options.replicas ?? 1 }, (_, i) => {
+    const engine = new DeliveryEngine({ ledger, clock, outbounds: [platform], owner: `replica-${i + 1}` });
+    engine.register({
+      kind: 'digest',
+      prepare: async () => ({
+        post: {
+          build: async () => {
+            const ms = options.buildMs?.(builds++) ?? 0;
+            if (ms > 0) await clock.sleep(ms);
+            return { reply: reply('digest'), ...(options.thread ? { thread: Array.from({ length: options.thread }, (_, t) => reply(`part ${t + 1}`)) } : {}) };
+          },
+        },
+      }),
+    });
+    return engine;
+  });
+  const engine = engines[0]!;
+  const postsPerRow = 1 + (options.thread ?? 0);
   let round = 0;
   /** Fans one post out to `n` channels; resolves with the span from first to last accepted post. */
   const fanOut = async (n: number) => {
@@ -174,23 +225,31 @@ function simulated(limit: number, windowMs = 1_000, jitterMs = 0) {
     const before = platform.acceptedAt.length;
     const now = clock.now();
     await engine.offer(Array.from({ length: n }, (_, i) => ({ kind: 'digest' as const, subject: `round-${round}`, target: `slack:C${i}`, slot: '', dueAt: now })));
-    // The engine's one-second poll, on simulated time (rows retried later come back through it).
+    // Each engine's one-second poll, on simulated time (rows retried later come back through it); replicas poll
+    // out of step with each other, as separate processes do.
     let polling = true;
-    const poll = (async () => {
+    const polls = engines.map(async (e, i) => {
+      await clock.sleep((i * 1_000) / engines.length + (i > 0 ? 137 : 0));
       while (polling) {
         await clock.sleep(1_000);
-        await engine.renewLeases();
-        await engine.pump();
+        await e.renewLeases();
+        await e.pump();
       }
-    })();
-    await clock.runUntil(() => platform.acceptedAt.length - before === n && engine.inFlight === 0);
+    });
+    await clock.runUntil(() => platform.acceptedAt.length - before === n * postsPerRow && engines.every((e) => e.inFlight === 0));
     polling = false;
-    await clock.advance(1_000);
-    await poll;
+    await clock.advance(2_000);
+    await Promise.all(polls);
     const times = platform.acceptedAt.slice(before);
     return { spanMs: times.at(-1)! - times[0]!, sinceStartMs: times.at(-1)! - now };
   };
-  return { clock, platform, engine, ledger, fanOut };
+  /** Accepted posts per window of the platform (aligned to its first post), for a failure message. */
+  const perWindow = () => {
+    const counts: number[] = [];
+    for (const at of platform.acceptedAt) counts[Math.floor((at - platform.firstPostAt!) / windowMs)] = (counts[Math.floor((at - platform.firstPostAt!) / windowMs)] ?? 0) + 1;
+    return Array.from(counts, (c) => c ?? 0).join(' ');
+  };
+  return { clock, platform, engine, engines, ledger, fanOut, perWindow };
 }
 
 describe('pacing a fan-out to the rate bound', () => {
@@ -209,6 +268,31 @@ describe('pacing a fan-out to the rate bound', () => {
     const { spanMs } = await sim.fanOut(1_000);
     expect(spanMs / sim.platform.boundMs(1_000)).toBeLessThanOrEqual(1.05);
     expect(sim.platform.accepted.size).toBe(1_000);
+  });
+
+  it('GIVEN a cold start (the first posts take 40–110 ms to build after the gate) and digests with a 2-reply thread THEN a 1,000-channel fan-out (3,000 posts) loses no window after the first 429', async () => {
+    // The gate lets the first posts through long before the platform sees them: its window begins with the first
+    // post it receives, not with the first post our gate let through.
+    const sim = simulated(100, 1_000, 0, { jitterMs: 20, thread: 2, buildMs: (n) => (n < 8 ? 40 + 10 * n : 1) });
+    const { spanMs } = await sim.fanOut(1_000);
+    expect(spanMs / sim.platform.boundMs(3_000), sim.perWindow()).toBeLessThanOrEqual(1.02);
+    expect(sim.platform.accepted.size).toBe(1_000);
+    expect([...sim.platform.accepted.values()].every((n) => n === 3)).toBe(true);
+  });
+
+  it('GIVEN a slow start (a loaded machine fills no window until its fifth second) THEN the window learned is still one second, not the run so far', async () => {
+    const sim = simulated(100, 1_000, 0, { buildMs: (n) => (n < 320 ? 100 : 1) });
+    const { spanMs } = await sim.fanOut(1_000);
+    expect(sim.engine.gates.of('slack').pacing?.windowMs).toBe(1_000);
+    // ~4 s at the slow start's pace (80 posts a second), then at the platform's: within a second of that.
+    expect(spanMs, sim.perWindow()).toBeLessThanOrEqual(4_000 + sim.platform.boundMs(1_000 - 320) + 1_000);
+  });
+
+  it('GIVEN three replicas sharing the fan-out, each learning the window on its own THEN 3,000 posts run within 1.05× the bound', async () => {
+    const sim = simulated(100, 1_000, 0, { jitterMs: 20, thread: 2, replicas: 3, buildMs: (n) => (n < 8 ? 40 + 10 * n : 1) });
+    const { spanMs } = await sim.fanOut(1_000);
+    expect(spanMs / sim.platform.boundMs(3_000), sim.perWindow()).toBeLessThanOrEqual(1.05);
+    expect([...sim.platform.accepted.values()].every((n) => n === 3)).toBe(true);
   });
 
   it('GIVEN a 429 storm (20 % 429, 10 % 500) THEN once it stops, a fan-out a minute later is back within 1.1× the bound', async () => {

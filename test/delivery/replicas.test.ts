@@ -28,6 +28,12 @@ const CHANNELS_PER_PLATFORM = 100;
 /** Each post's answer is this slow, so the fan-out lasts seconds and posts are in flight at the kill. */
 const ANSWER_DELAY_MS = 500;
 const LEASE_SECONDS = 4;
+/**
+ * The slot is the next whole minute at least this far away: time enough to record the 200 schedules (1.7–5.9 s
+ * measured at load average 12–16) — digests fire on whole minutes, so every second of it is waited for.
+ */
+const SLOT_LEAD_MS = 15_000;
+const SCHEDULING_CONCURRENCY = 8;
 const slackChannel = (i: number) => `C${String(i).padStart(5, '0')}`;
 const discordChannel = (i: number) => String(880_000_000_000_000_000n + BigInt(i));
 const DISCORD_CHANNELS = new Set(Array.from({ length: CHANNELS_PER_PLATFORM }, (_, i) => discordChannel(i)));
@@ -91,6 +97,19 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
   }
 }
 
+/** Seconds each step took, reported with the result (where a slow run spends its time). */
+function phases(): { mark(step: string): void; report(): string } {
+  let last = Date.now();
+  const steps: string[] = [];
+  return {
+    mark(step) {
+      steps.push(`${step} ${((Date.now() - last) / 1000).toFixed(1)} s`);
+      last = Date.now();
+    },
+    report: () => steps.join(', '),
+  };
+}
+
 /** The next whole minute at least `leadMs` away, as "HH:MM" UTC and epoch ms. */
 function nextSlot(leadMs: number): { hhmm: string; at: number } {
   const at = Math.ceil((Date.now() + leadMs) / 60_000) * 60_000;
@@ -122,10 +141,18 @@ async function fakes(): Promise<World> {
   return { slack, discord, env };
 }
 
-/** Signed requests to one replica: a digest for every channel at `hhmm` (Slack slash commands, Discord interactions). */
-async function scheduleEverywhere(replica: Replica, hhmm: string): Promise<void> {
+/**
+ * Signed requests to one replica: a digest for every channel at `slot` (Slack slash commands, Discord
+ * interactions), SCHEDULING_CONCURRENCY channels at a time; all must be recorded before the slot comes.
+ */
+async function scheduleEverywhere(replica: Replica, slot: { hhmm: string; at: number }): Promise<void> {
   const base = `http://127.0.0.1:${replica.port}`;
-  for (let i = 0; i < CHANNELS_PER_PLATFORM; i++) {
+  const hhmm = slot.hhmm;
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < CHANNELS_PER_PLATFORM; i = next++) await scheduleIn(i);
+  };
+  const scheduleIn = async (i: number) => {
     const slack = await postSlash(`${base}/slack/events`, { command: '/capex-digest', text: `add ${hhmm} daily UTC`, user_id: 'U0ADMIN', channel_id: slackChannel(i) });
     expect(slack.status).toBe(200);
     const body = JSON.stringify(
@@ -133,7 +160,10 @@ async function scheduleEverywhere(replica: Replica, hhmm: string): Promise<void>
     );
     const discord = await fetch(`${base}/discord/interactions`, { method: 'POST', headers: signedHeaders(keys, body), body });
     expect(discord.status).toBe(200);
-  }
+  };
+  await Promise.all(Array.from({ length: SCHEDULING_CONCURRENCY }, worker));
+  // A schedule added after its time would wait a day: say so instead of timing out.
+  expect(Date.now(), 'the schedules were recorded before their slot').toBeLessThan(slot.at - 1_000);
 }
 
 /** Posts the fakes accepted, per channel: Slack chat.postMessage answered ok, Discord messages created. */
@@ -202,7 +232,9 @@ function assertDelivered(world: World, inFlightAtKill: number): { slackDuplicate
   return { slackDuplicates };
 }
 
-describe('three replicas on one PostgreSQL database', () => {
+// The two scenarios run side by side (separate fakes and databases): each waits for a whole-minute slot, and the
+// waits overlap instead of adding up.
+describe.concurrent('three replicas on one PostgreSQL database', () => {
   let world: World;
   let database: TestDatabase;
   const replicas: Replica[] = [];
@@ -222,16 +254,21 @@ describe('three replicas on one PostgreSQL database', () => {
   it(
     'GIVEN a 200-channel digest WHEN the leading replica is SIGKILLed mid fan-out THEN 0 lost, Discord exactly once, Slack duplicates ≤ posts in flight, and another replica leads',
     async () => {
-      for (const name of ['r1', 'r2', 'r3']) replicas.push(await startReplica(name, { ...world.env, DATABASE_URL: database.url }));
+      const took = phases();
+      replicas.push(...(await Promise.all(['r1', 'r2', 'r3'].map((name) => startReplica(name, { ...world.env, DATABASE_URL: database.url })))));
+      took.mark('start');
       await waitFor('one leader', async () => (await Promise.all(replicas.map(health))).filter((h) => h?.leader === true).length === 1, 30_000);
       const leaderIndex = (await Promise.all(replicas.map(health))).findIndex((h) => h?.leader === true);
       const leader = replicas[leaderIndex]!;
+      took.mark('leader');
 
-      const slot = nextSlot(25_000);
-      await scheduleEverywhere(replicas[(leaderIndex + 1) % 3]!, slot.hhmm);
+      const slot = nextSlot(SLOT_LEAD_MS);
+      await scheduleEverywhere(replicas[(leaderIndex + 1) % 3]!, slot);
+      took.mark('schedule');
 
       // The fan-out is under way: kill the leader with posts in flight; meanwhile /healthz shows the lag.
       await waitFor('the fan-out to start', () => received(world).total >= 20, slot.at - Date.now() + 30_000);
+      took.mark('slot');
       await waitFor('/healthz to show the lag of the due posts', async () => Number((await health(leader))?.oldestDueLagMs) > 0, 10_000);
       const inFlightAtKill = slackInFlight(world);
       leader.process.kill('SIGKILL');
@@ -239,10 +276,12 @@ describe('three replicas on one PostgreSQL database', () => {
 
       const survivors = replicas.filter((r) => r !== leader);
       await waitFor('a new leader', async () => (await Promise.all(survivors.map(health))).some((h) => h?.leader === true), 60_000);
+      took.mark('kill, new leader');
       await waitFor('every channel', () => received(world).slack.size === CHANNELS_PER_PLATFORM && received(world).discord.size === CHANNELS_PER_PLATFORM, 90_000);
       // Every delivery finished (threads included) and answers still held by the fakes landed, before counting.
       await waitFor('every row delivered', () => allDelivered(database.url), 120_000);
       await waitFor('no post in flight', () => slackInFlight(world) === 0, 10_000);
+      took.mark('rest of the fan-out');
       await new Promise((r) => setTimeout(r, 2 * ANSWER_DELAY_MS));
 
       const rows = await checkLedger(database.url, world);
@@ -252,14 +291,14 @@ describe('three replicas on one PostgreSQL database', () => {
       // /healthz: nothing due is late any more (the lag is read about once a second).
       await waitFor('no due delivery left', async () => (await health(survivors[0]!))?.oldestDueLagMs === 0, 10_000);
       console.log(
-        `[replicas] PostgreSQL, 3 replicas, leader killed: Slack posts in flight at the kill ${takenOver.length} (ledger: taken over while sending; the fake saw ${inFlightAtKill} unanswered), Slack duplicates ${slackDuplicates}, Discord duplicates 0`,
+        `[replicas] PostgreSQL, 3 replicas, leader killed: Slack posts in flight at the kill ${takenOver.length} (ledger: taken over while sending; the fake saw ${inFlightAtKill} unanswered), Slack duplicates ${slackDuplicates}, Discord duplicates 0; ${took.report()}`,
       );
     },
     240_000,
   );
 });
 
-describe('one process on an SQLite file', () => {
+describe.concurrent('one process on an SQLite file', () => {
   let world: World;
   let dir: string;
   const replicas: Replica[] = [];
@@ -280,23 +319,29 @@ describe('one process on an SQLite file', () => {
     'GIVEN a 200-channel digest WHEN the process is SIGKILLed mid fan-out and started again THEN 0 lost, Discord exactly once, Slack duplicates ≤ posts in flight',
     async () => {
       const env = { ...world.env, DATABASE_URL: join(dir, 'bot.sqlite') };
+      const took = phases();
       const first = await startReplica('sqlite-1', env);
       replicas.push(first);
-      const slot = nextSlot(25_000);
-      await scheduleEverywhere(first, slot.hhmm);
+      took.mark('start');
+      const slot = nextSlot(SLOT_LEAD_MS);
+      await scheduleEverywhere(first, slot);
+      took.mark('schedule');
       await waitFor('the fan-out to start', () => received(world).total >= 20, slot.at - Date.now() + 30_000);
+      took.mark('slot');
       const inFlightAtKill = slackInFlight(world);
       first.process.kill('SIGKILL');
       await first.exited;
 
       const second = await startReplica('sqlite-2', env);
       replicas.push(second);
+      took.mark('kill, restart');
       await waitFor('every channel', () => received(world).slack.size === CHANNELS_PER_PLATFORM && received(world).discord.size === CHANNELS_PER_PLATFORM, 90_000).catch((error: Error) => {
         const got = received(world);
         throw new Error(`${error.message} (slack ${got.slack.size}, discord ${got.discord.size}); the restarted bot's log:\n${second.log().slice(-1500)}`);
       });
       await waitFor('every row delivered', () => allDelivered(env.DATABASE_URL), 120_000);
       await waitFor('no post in flight', () => slackInFlight(world) === 0, 10_000);
+      took.mark('rest of the fan-out');
       await new Promise((r) => setTimeout(r, 2 * ANSWER_DELAY_MS));
 
       const rows = await checkLedger(env.DATABASE_URL, world);
@@ -304,7 +349,7 @@ describe('one process on an SQLite file', () => {
       expect(takenOver.every((r) => r.ambiguous)).toBe(true);
       const { slackDuplicates } = assertDelivered(world, takenOver.length);
       console.log(
-        `[replicas] SQLite, one process killed and restarted: Slack posts in flight at the kill ${takenOver.length} (ledger; the fake saw ${inFlightAtKill} unanswered), Slack duplicates ${slackDuplicates}, Discord duplicates 0`,
+        `[replicas] SQLite, one process killed and restarted: Slack posts in flight at the kill ${takenOver.length} (ledger; the fake saw ${inFlightAtKill} unanswered), Slack duplicates ${slackDuplicates}, Discord duplicates 0; ${took.report()}`,
       );
     },
     240_000,
