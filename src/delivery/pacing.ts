@@ -100,10 +100,13 @@ export class PlatformGate {
    * at each window start. Posts waiting here would only collect 429s: one request probes at a time (it waits
    * out each Retry-After), and the engine hands the other rows back to the ledger for the replicas that get
    * posts through and claims none for this platform until a post is accepted here (then the gate learns its
-   * share of the window from the next 429, as usual).
+   * share of the window from the next 429, as usual). It ends too when the probe stops (its retries ran out):
+   * once the pause is over and no post started for RUN_GAP_MS, the next claim starts a new run.
    */
   get starved(): boolean {
-    return this.limitedInRun && this.runFirstAccepted === undefined && !this.window;
+    const now = this.clock.now();
+    const probing = this.blockedUntil > now || now - this.lastStart <= RUN_GAP_MS;
+    return probing && this.limitedInRun && this.runFirstAccepted === undefined && !this.window;
   }
 
   /** Until when a channel (or, without one, the platform) is paused; 0 when it is not. */

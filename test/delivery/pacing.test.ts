@@ -161,6 +161,14 @@ describe('PlatformGate: per platform and per channel', () => {
     await clock.runUntil(() => started.length === 4);
     await Promise.all(posts);
     expect(started).toEqual([1_000, 1_100, 1_100, 1_100]);
+    for (const release of releases.slice(1)) release();
+    // Starved again on a later run; a probe that stops (its retries ran out) does not leave the gate starved for good.
+    await clock.advance(5_000);
+    (await gate.acquire())();
+    gate.rateLimited(1_000, 'global');
+    expect(gate.starved).toBe(true);
+    await clock.advance(1_000 + 2_001);
+    expect(gate.starved).toBe(false);
   });
 
   it('a post aborted while waiting for a free slot leaves the line: the next release goes to a live waiter', async () => {
