@@ -18,8 +18,8 @@ const SRC = join(ROOT, 'src');
 export const DIST = join(ROOT, 'dist');
 const MANIFEST = join(DIST, 'build.json');
 const LOCK = join(DIST, '.lock');
-/** A lock older than this was left by a build that died; no build takes more than a few seconds. */
-const STALE_LOCK_MS = 60_000;
+/** A lock older than this belongs to a hung build; a build takes ~0.5 s (a few seconds on a loaded machine). */
+const STALE_LOCK_MS = 30_000;
 /** Besides the sources, what changes the output: the compiler options and this builder. */
 const OTHER_INPUTS = ['tsconfig.json', 'bin/build.js'];
 
@@ -42,12 +42,26 @@ function sameInputs(a, b) {
   return keys.every((key) => b[key] !== undefined && a[key][0] === b[key][0] && a[key][1] === b[key][1]);
 }
 
-function isFresh(current) {
+/** The inputs of the build in dist/, or undefined when there is none. */
+function lastBuilt() {
   try {
-    return sameInputs(JSON.parse(readFileSync(MANIFEST, 'utf8')).inputs, current);
+    return JSON.parse(readFileSync(MANIFEST, 'utf8')).inputs;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+function isFresh(current) {
+  const built = lastBuilt();
+  return built !== undefined && sameInputs(built, current);
+}
+
+/** The sources to compile: those changed since the last build, or all when the compiler options or builder changed. */
+function changedSources(current, built) {
+  const sources = Object.keys(current).filter((path) => path.startsWith('src/'));
+  const same = (path) => built?.[path] !== undefined && built[path][0] === current[path][0] && built[path][1] === current[path][1];
+  if (!OTHER_INPUTS.every(same)) return sources;
+  return sources.filter((path) => !same(path) || !existsSync(outputOf(path)));
 }
 
 /** dist/… for src/…: the same tree, .js for .ts. */
@@ -63,21 +77,32 @@ function writeAtomically(file, contents) {
 
 const sleepSync = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
+/** Whether the lock was left by a builder that is gone (killed mid-build) or hung; it holds the builder's pid. */
+function abandoned() {
+  try {
+    if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS) return true;
+    const pid = Number(readFileSync(LOCK, 'utf8'));
+    if (!pid) return false; // just created, pid not written yet
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return error.code === 'ESRCH';
+  }
+}
+
 /** One builder at a time (tests start several bots at once); the others wait, then find the build done. */
 function withLock(fn) {
   mkdirSync(DIST, { recursive: true });
   for (;;) {
     try {
-      closeSync(openSync(LOCK, 'wx'));
+      const fd = openSync(LOCK, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
       break;
     } catch (error) {
       if (error.code !== 'EEXIST') throw error;
-      try {
-        if (Date.now() - statSync(LOCK).mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { force: true });
-      } catch {
-        // released meanwhile
-      }
-      sleepSync(50);
+      if (abandoned()) rmSync(LOCK, { force: true });
+      else sleepSync(50);
     }
   }
   try {
@@ -87,15 +112,19 @@ function withLock(fn) {
   }
 }
 
-/** Compiles every source whose inputs changed since the last build; returns false when nothing needed doing. */
+/**
+ * Compiles the sources changed since the last build (all of them with `force`, or when tsconfig.json or this
+ * file changed); returns false when nothing needed doing.
+ */
 export function build({ force = false } = {}) {
   return withLock(() => {
     // Taken before the files are read: a file saved during the build leaves the manifest older than it (rebuilt next time).
     const current = inputs();
-    if (!force && isFresh(current)) return false;
+    const built = force ? undefined : lastBuilt();
+    if (built && sameInputs(built, current)) return false;
+    const sources = changedSources(current, built);
     const esbuild = createRequire(import.meta.url)('esbuild');
-    const sources = Object.keys(current).filter((path) => path.startsWith('src/'));
-    const { outputFiles } = esbuild.buildSync({
+    const { outputFiles } = sources.length === 0 ? { outputFiles: [] } : esbuild.buildSync({
       absWorkingDir: ROOT,
       entryPoints: sources,
       outbase: 'src',
@@ -109,15 +138,13 @@ export function build({ force = false } = {}) {
       sourcemap: 'linked',
       logLevel: 'silent',
     });
-    const written = new Set();
-    for (const file of outputFiles) {
-      writeAtomically(file.path, file.contents);
-      written.add(file.path);
-    }
+    for (const file of outputFiles) writeAtomically(file.path, file.contents);
     // Outputs of deleted sources go, so nothing can import a module that no longer exists in src/.
+    const expected = new Set(Object.keys(current).filter((path) => path.startsWith('src/')).map(outputOf));
     for (const name of readdirSync(DIST, { recursive: true })) {
       const path = join(DIST, name);
-      if (/\.js(\.map)?$/.test(name) && !written.has(path) && !name.endsWith('.tmp')) rmSync(path, { force: true });
+      const output = path.endsWith('.js.map') ? path.slice(0, -'.map'.length) : path;
+      if (/\.js(\.map)?$/.test(name) && !expected.has(output)) rmSync(path, { force: true });
     }
     writeAtomically(MANIFEST, `${JSON.stringify({ inputs: current }, null, 1)}\n`);
     return true;
