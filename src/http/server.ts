@@ -124,50 +124,83 @@ export function bufferedBodyBytes(): number {
  * 413 / 503; a too-large body is then drained unread so the client sees the 413 rather than a reset.
  */
 export function readRawBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      reject(new BodyTooLargeError(`body of ${declared} bytes is over ${limit}`));
-      return;
-    }
-    if (Number.isFinite(declared) && bodyBudget.underPressure(declared)) {
-      reject(new ServerBusyError(`a ${declared}-byte body while bodies are over half the server-wide budget`));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let done = false;
-    const read: BodyRead = {
-      startedAt: performance.now(),
-      held: 0,
-      evict: () => finish(new ServerBusyError('evicted: the oldest unfinished body while bodies were over the server-wide budget')),
-    };
-    bodyBudget.add(read);
-    const finish = (error?: Error) => {
-      if (done) return;
-      done = true;
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-      bodyBudget.remove(read);
-      if (error) {
-        chunks.length = 0;
-        reject(error);
-      } else resolve(Buffer.concat(chunks));
-    };
-    const onData = (chunk: Buffer) => {
-      if (read.held + chunk.length > limit) return finish(new BodyTooLargeError(`body over ${limit} bytes`));
-      if (!bodyBudget.take(read, chunk.length)) return finish(new ServerBusyError('request bodies are over the server-wide budget'));
-      chunks.push(chunk);
-    };
-    const onEnd = () => finish();
-    const onError = (error: Error) => finish(error);
-    const onClose = () => finish(new Error('the client went away before sending the whole body'));
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    return Promise.reject(new BodyTooLargeError(`body of ${declared} bytes is over ${limit}`));
+  }
+  if (Number.isFinite(declared) && bodyBudget.underPressure(declared)) {
+    return Promise.reject(new ServerBusyError(`a ${declared}-byte body while bodies are over half the server-wide budget`));
+  }
+  return new Promise((resolve, reject) => new BodyReader(req as ReadingRequest, limit, resolve, reject));
+}
+
+/** A request whose body a BodyReader is reading: the shared listeners below find their reader on it. */
+type ReadingRequest = IncomingMessage & { [READER]?: BodyReader };
+const READER = Symbol('body reader');
+
+/**
+ * One body being read. Its listeners are the four module-level functions below, shared by every request
+ * (each request's own closures cost an allocation apiece on every interaction, and more under tsx, which
+ * names each one).
+ */
+class BodyReader implements BodyRead {
+  readonly startedAt = performance.now();
+  held = 0;
+  private readonly chunks: Buffer[] = [];
+  private done = false;
+
+  constructor(
+    private readonly req: ReadingRequest,
+    private readonly limit: number,
+    private readonly resolve: (body: Buffer) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
+    bodyBudget.add(this);
+    req[READER] = this;
+    req.on('data', onBodyData);
+    req.on('end', onBodyEnd);
+    req.on('error', onBodyError);
+    req.on('close', onBodyClose);
+  }
+
+  data(chunk: Buffer): void {
+    if (this.held + chunk.length > this.limit) return this.finish(new BodyTooLargeError(`body over ${this.limit} bytes`));
+    if (!bodyBudget.take(this, chunk.length)) return this.finish(new ServerBusyError('request bodies are over the server-wide budget'));
+    this.chunks.push(chunk);
+  }
+
+  evict(): void {
+    this.finish(new ServerBusyError('evicted: the oldest unfinished body while bodies were over the server-wide budget'));
+  }
+
+  finish(error?: Error): void {
+    if (this.done) return;
+    this.done = true;
+    const req = this.req;
+    req.off('data', onBodyData);
+    req.off('end', onBodyEnd);
+    req.off('error', onBodyError);
+    req.off('close', onBodyClose);
+    req[READER] = undefined;
+    bodyBudget.remove(this);
+    if (error) {
+      this.chunks.length = 0;
+      this.reject(error);
+    } else this.resolve(this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks));
+  }
+}
+
+function onBodyData(this: ReadingRequest, chunk: Buffer): void {
+  this[READER]?.data(chunk);
+}
+function onBodyEnd(this: ReadingRequest): void {
+  this[READER]?.finish();
+}
+function onBodyError(this: ReadingRequest, error: Error): void {
+  this[READER]?.finish(error);
+}
+function onBodyClose(this: ReadingRequest): void {
+  this[READER]?.finish(new Error('the client went away before sending the whole body'));
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -231,9 +264,16 @@ function refuse(req: IncomingMessage, res: ServerResponse, status: number, body:
   req.resume();
 }
 
+/** A mounted route, its guard unpacked once at mount time (dispatch runs for every request). */
+interface Route {
+  handler: RouteHandler;
+  requiredHeaders: [string, RegExp][];
+  maxBodyBytes: number;
+}
+
 export class HttpServer {
-  private readonly routes = new Map<string, { handler: RouteHandler; guard: RouteGuard }>();
-  private fallbackHandler: RouteHandler | undefined;
+  private readonly routes = new Map<string, Route>();
+  private fallbackRoute: Route | undefined;
   private readonly server: Server;
   readonly limits: HttpLimits;
 
@@ -258,12 +298,13 @@ export class HttpServer {
   }
 
   route(method: string, path: string, handler: RouteHandler, guard: RouteGuard = {}): void {
-    this.routes.set(`${method} ${path}`, { handler, guard });
+    const requiredHeaders = Object.entries(guard.requireHeaders ?? {});
+    this.routes.set(`${method} ${path}`, { handler, requiredHeaders, maxBodyBytes: guard.maxBodyBytes ?? MAX_BODY_BYTES });
   }
 
   /** Handles every request no exact route matches (the web pages' /company/<id> paths); default: JSON 404. */
   fallback(handler: RouteHandler): void {
-    this.fallbackHandler = handler;
+    this.fallbackRoute = { handler, requiredHeaders: [], maxBodyBytes: MAX_BODY_BYTES };
   }
 
   async listen(port: number, host: string): Promise<AddressInfo> {
@@ -286,15 +327,15 @@ export class HttpServer {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    const route = this.routes.get(`${req.method} ${path}`);
-    const handler = route?.handler ?? this.fallbackHandler;
-    if (!handler) {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const route = this.routes.get(`${req.method} ${query < 0 ? url : url.slice(0, query)}`) ?? this.fallbackRoute;
+    if (!route) {
       refuse(req, res, 404, { ok: false, error: 'not_found' }, DRAIN_SHORT);
       return;
     }
-    const guard = route?.guard ?? {};
-    for (const [name, pattern] of Object.entries(guard.requireHeaders ?? {})) {
+    const { handler, requiredHeaders, maxBodyBytes } = route;
+    for (const [name, pattern] of requiredHeaders) {
       const value = req.headers[name];
       if (typeof value !== 'string' || !pattern.test(value)) {
         refuse(req, res, 401, { ok: false, error: 'missing_or_malformed_signature_headers' }, DRAIN_SHORT);
@@ -302,7 +343,7 @@ export class HttpServer {
       }
     }
     const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > (guard.maxBodyBytes ?? MAX_BODY_BYTES)) {
+    if (Number.isFinite(declared) && declared > maxBodyBytes) {
       refuse(req, res, 413, { ok: false, error: 'body_too_large' }, DRAIN_TOO_LARGE);
       return;
     }

@@ -71,18 +71,18 @@ export function resolveInvocation(commands: DiscordCommandSet, invocation: Invoc
   const top = invocation.options ?? [];
   const sub = top.find((o) => o.type === OptionType.Subcommand || o.type === OptionType.SubcommandGroup);
   const binding = commands.find(invocation.name, sub?.name);
-  const shown = `/${[invocation.name, sub?.name].filter(Boolean).join(' ')}`.slice(0, 80);
-  if (!binding) return { ok: false, reply: stale(`The bot does not know ${shown}.`) };
+  if (!binding) return { ok: false, reply: stale(`The bot does not know ${shownName(invocation, sub)}.`) };
 
   const options: Record<string, unknown> = {};
-  const arrays = new Map<string, { index: number; value: unknown }[]>();
+  let arrays: Map<string, { index: number; value: unknown }[]> | undefined;
   let focused: { option: OptionBinding; value: string } | undefined;
   for (const given of sub ? (sub.options ?? []) : top) {
     const option = binding.options.find((o) => o.names.includes(given.name));
-    if (!option) return { ok: false, reply: stale(`${shown} has no option '${given.name.slice(0, 40)}'.`) };
+    if (!option) return { ok: false, reply: stale(`${shownName(invocation, sub)} has no option '${given.name.slice(0, 40)}'.`) };
     if (given.focused) focused = { option, value: String(given.value ?? '').slice(0, MAX_TYPED) };
     if (given.value === undefined || given.value === null) continue;
     if (option.array) {
+      arrays ??= new Map();
       const list = arrays.get(option.key) ?? [];
       list.push({ index: option.names.indexOf(given.name), value: given.value });
       arrays.set(option.key, list);
@@ -91,7 +91,7 @@ export function resolveInvocation(commands: DiscordCommandSet, invocation: Invoc
     }
   }
   // Numbered options come back in the order the user filled them; the array keeps the numbering order.
-  for (const [key, items] of arrays) options[key] = items.sort((a, b) => a.index - b.index).map((i) => i.value);
+  for (const [key, items] of arrays ?? []) options[key] = items.sort((a, b) => a.index - b.index).map((i) => i.value);
   return { ok: true, binding, options, ...(focused ? { focused } : {}) };
 }
 
@@ -121,6 +121,11 @@ export function autocompleteChoices(core: Core, commands: DiscordCommandSet, inv
     const name = `${company.name}${tickers}`;
     return { name: name.length <= MAX_CHOICE_NAME ? name : `${name.slice(0, MAX_CHOICE_NAME - 1)}…`, value: company.id };
   });
+}
+
+/** The command as the user typed it, for refusals (only they name it: not built on every interaction). */
+function shownName(invocation: Invocation, sub: InvokedOption | undefined): string {
+  return `/${[invocation.name, sub?.name].filter(Boolean).join(' ')}`.slice(0, 80);
 }
 
 /** Discord still shows a command or option the bot no longer has: the commands need re-registering. */
