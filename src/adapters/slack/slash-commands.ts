@@ -107,19 +107,18 @@ export class SlashCommandAnswerer {
     if (this.options.digestForm?.opens(command)) return this.options.digestForm.open(command, ack);
     const workspace = await this.workspaceOf(command);
     const answered = workspace ? this.answerWithReply(command, workspace) : Promise.resolve({ response: renderSlashResponse(errorReply(NOT_INSTALLED)) } as { response: SlashCommandResponse; reply?: Reply });
-    const answer = answered.then((a) => a.response);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<typeof LATE>((resolve) => {
       timer = setTimeout(() => resolve(LATE), this.ackBudgetMs);
     });
-    const first = await Promise.race([answer, late]);
+    const first = await Promise.race([answered, late]);
     clearTimeout(timer);
     if (first !== LATE) {
-      await ack(first as RespondArguments);
+      await ack(first.response as RespondArguments);
     } else {
       await ack({ response_type: 'ephemeral', text: 'Working on it…' });
       try {
-        await respond((await answer) as Parameters<RespondFn>[0]);
+        await respond((await answered).response as Parameters<RespondFn>[0]);
       } catch (error) {
         this.options.logger.error({ err: error, command: command.command }, 'could not deliver a late Slack answer through response_url');
       }
