@@ -134,6 +134,7 @@ export class KyselyLedger implements Ledger {
     }
     due = due.orderBy('due_at').orderBy('id').limit(o.limit);
     if (this.db.kind === 'postgres') due = due.forUpdate().skipLocked();
+    const postgres = this.db.kind === 'postgres';
     const rows = await this.k
       .updateTable('delivery_ledger')
       .set((eb) => ({
@@ -141,7 +142,10 @@ export class KyselyLedger implements Ledger {
         lease_until: o.now + o.leaseMs,
         takeovers: eb.case().when('status', '=', 'sending').then(eb('takeovers', '+', 1)).else(eb.ref('takeovers')).end(),
       }))
-      .where('id', 'in', due)
+      // PostgreSQL may run `id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` as a join that rescans the subquery,
+      // each rescan skipping the rows just locked and returning others: one claim of 64 leased all 300 due rows
+      // (every fan-out then sat on one replica). ARRAY(SELECT …) is evaluated once, so the LIMIT holds.
+      .where(postgres ? sql<boolean>`id = any(array(${due}))` : (eb) => eb('id', 'in', due))
       .where('status', 'in', [...UNFINISHED])
       .where((eb) => eb.or([eb('lease_owner', 'is', null), eb('lease_until', '<', o.now)]))
       .returningAll()

@@ -35,6 +35,16 @@ export function ledgerContract(name: string, open: () => Promise<LedgerFixture>)
     };
 
     it(
+      'GIVEN many due rows THEN a claim leases at most `limit` of them (the rest stay for other replicas)',
+      withLedger(async (ledger) => {
+        await ledger.insert(Array.from({ length: 300 }, (_, i) => digest('9', `slack:C${i}`, 's')), T0);
+        expect(await ledger.claim({ owner: 'a', now: T0, leaseMs: 30_000, limit: 64 })).toHaveLength(64);
+        expect(await ledger.claim({ owner: 'b', now: T0, leaseMs: 30_000, limit: 64 })).toHaveLength(64);
+        expect((await ledger.rows({ kind: 'digest' })).filter((r) => r.leaseOwner === null)).toHaveLength(172);
+      }),
+    );
+
+    it(
       'GIVEN two connections (replicas) inserting and claiming the same posts at once THEN one row per key, leased to one of them',
       withLedger(async (ledger, other) => {
         const rows = Array.from({ length: 300 }, (_, i) => digest('7', `slack:C${i}`, '2025-06-02T09:00'));
@@ -70,6 +80,7 @@ export function ledgerContract(name: string, open: () => Promise<LedgerFixture>)
       withLedger(async (ledger) => {
         await ledger.insert(Array.from({ length: 50 }, (_, i) => digest(String(i), `slack:C${i}`, 's')), T0);
         const claims = await Promise.all(['a', 'b', 'c'].map((owner) => ledger.claim({ owner, now: T0, leaseMs: 30_000, limit: 20 })));
+        expect(claims.map((c) => c.length <= 20)).toEqual([true, true, true]);
         const ids = claims.flat().map((r) => r.id);
         expect(new Set(ids).size).toBe(ids.length);
         expect(ids).toHaveLength(50);
