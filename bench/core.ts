@@ -10,11 +10,19 @@
  *   npm run bench:core [-- <count> [<reloads>]]
  */
 import { performance } from 'node:perf_hooks';
-import { createCore } from '../src/app.js';
-import { BUNDLED_DATA_FILE, readDataFile, validateDataText } from '../src/data/loader.js';
-import { DataSet } from '../src/data/dataset.js';
-import { renderPlain } from '../src/adapters/console/render.js';
+import { pathToFileURL } from 'node:url';
+// @ts-expect-error plain JavaScript (it runs before any TypeScript tooling)
+import { builtEntry, DIST } from '../bin/build.js';
 import type { Caller } from '../src/core/command.js';
+
+// The code a console user runs: bin/capex-bot.js runs the precompiled dist/ (rebuilt whenever src/ changed), and
+// the TypeScript through tsx only when no build can be made — so does this bench.
+const precompiled = builtEntry() !== undefined;
+const code = (path: string): string => (precompiled ? pathToFileURL(`${DIST as string}/${path}.js`).href : new URL(`../src/${path}.ts`, import.meta.url).href);
+const { createCore } = (await import(code('app'))) as typeof import('../src/app.js');
+const { BUNDLED_DATA_FILE, readDataFile, validateDataText } = (await import(code('data/loader'))) as typeof import('../src/data/loader.js');
+const { DataSet } = (await import(code('data/dataset'))) as typeof import('../src/data/dataset.js');
+const { renderPlain } = (await import(code('adapters/console/render'))) as typeof import('../src/adapters/console/render.js');
 
 const COUNT = Number(process.argv[2] ?? 100_000);
 const RELOADS = Number(process.argv[3] ?? 200);
@@ -64,7 +72,7 @@ const summary = (kind: string, wall: number[], cpu: number[]) => {
 };
 const rows = [...samples.entries()].map(([kind, s]) => summary(kind, s.wall, s.cpu));
 const all = summary('all', [...samples.values()].flatMap((s) => s.wall), [...samples.values()].flatMap((s) => s.cpu));
-console.log(`core: ${COUNT} commands in ${(totalMs / 1000).toFixed(2)} s (${Math.round(COUNT / (totalMs / 1000))} commands/s), rendering included`);
+console.log(`core: ${COUNT} commands in ${(totalMs / 1000).toFixed(2)} s (${Math.round(COUNT / (totalMs / 1000))} commands/s), rendering included; code: ${precompiled ? 'dist/ (precompiled, as bin/capex-bot.js runs it)' : 'src/ through tsx (no build could be made)'}`);
 console.log('| command | n | p50 (ms) | p99 (ms) | max (ms) | CPU p50 (ms) | CPU p99 (ms) |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const r of [...rows, all]) {
