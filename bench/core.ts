@@ -78,6 +78,9 @@ console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const r of [...rows, all]) {
   console.log(`| ${r.kind} | ${r.n} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.max.toFixed(2)} | ${r.cpu50.toFixed(3)} | ${r.cpu99.toFixed(3)} |`);
 }
+const mem = process.memoryUsage();
+console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+
 // The first answer of each command after a reload: a new data set of the same file, then every line once.
 const cold = new Map<string, { wall: number[]; cpu: number[] }>();
 for (let r = 0; r < RELOADS; r++) {
@@ -99,5 +102,5 @@ console.log('|---|---:|---:|---:|---:|---:|---:|');
 for (const r of [...cold.entries()].map(([kind, s]) => summary(kind, s.wall, s.cpu))) {
   console.log(`| ${r.kind} | ${r.n} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.max.toFixed(2)} | ${r.cpu50.toFixed(3)} | ${r.cpu99.toFixed(3)} |`);
 }
-const mem = process.memoryUsage();
-console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+const after = process.memoryUsage();
+console.log(`memory after the reloads: rss ${(after.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(after.heapUsed / 2 ** 20).toFixed(0)} MiB`);
