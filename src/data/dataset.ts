@@ -26,8 +26,12 @@ export class DataSet {
   private readonly byKey = new Map<string, Company>();
   private readonly byId = new Map<string, Company>();
   private readonly figuresByCompany = new Map<string, Figure[]>();
-  /** Each company's names as search keys, for autocomplete: built on the first search, not at start-up. */
-  private searchKeys: { company: Company; keys: string[] }[] | undefined;
+  /**
+   * Each company's names as search keys joined into one text, "\nkey1\nkey2…", for autocomplete: a name starts
+   * with the typed key where the text holds "\n" + key (keys hold no line breaks). Built on the first search,
+   * not at start-up.
+   */
+  private searchTexts: { company: Company; text: string }[] | undefined;
 
   constructor(file: DataFile) {
     this.version = file.version;
@@ -77,10 +81,11 @@ export class DataSet {
     if (key === '') return this.companies.slice(0, limit);
     const starts: Company[] = [];
     const contains: Company[] = [];
-    this.searchKeys ??= this.companies.map((company) => ({ company, keys: searchNames(company).map(nameKey) }));
-    for (const { company, keys } of this.searchKeys) {
-      if (keys.some((n) => n.startsWith(key))) starts.push(company);
-      else if (keys.some((n) => n.includes(key))) contains.push(company);
+    const atStart = `\n${key}`;
+    this.searchTexts ??= this.companies.map((company) => ({ company, text: `\n${searchNames(company).map(nameKey).join('\n')}` }));
+    for (const { company, text } of this.searchTexts) {
+      if (text.includes(atStart)) starts.push(company);
+      else if (text.includes(key)) contains.push(company);
     }
     return [...starts, ...contains].slice(0, limit);
   }
