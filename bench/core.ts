@@ -50,57 +50,59 @@ function percentile(sorted: number[], p: number): number {
 // Warm up the JIT so the numbers describe the steady state a running bot sees.
 for (let i = 0; i < 2_000; i++) renderPlain(await core.handleText(lines[i % lines.length]!.line, caller));
 
-const samples = new Map<string, { wall: number[]; cpu: number[] }>();
-const started = performance.now();
-for (let i = 0; i < COUNT; i++) {
-  const { kind, line } = lines[i % lines.length]!;
+type Samples = Map<string, { wall: number[]; cpu: number[] }>;
+
+/** Answers one line as the console does (parse → command → reply → text), timed: wall and the process's CPU. */
+async function timed(kind: string, line: string, into: Samples): Promise<void> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   renderPlain(await core.handleText(line, caller));
   const ms = performance.now() - t0;
   const c1 = process.cpuUsage(c0);
-  const s = samples.get(kind) ?? samples.set(kind, { wall: [], cpu: [] }).get(kind)!;
+  const s = into.get(kind) ?? into.set(kind, { wall: [], cpu: [] }).get(kind)!;
   s.wall.push(ms);
   s.cpu.push((c1.user + c1.system) / 1000);
 }
-const totalMs = performance.now() - started;
 
 const summary = (kind: string, wall: number[], cpu: number[]) => {
   wall.sort((a, b) => a - b);
   cpu.sort((a, b) => a - b);
   return { kind, n: wall.length, p50: percentile(wall, 50), p99: percentile(wall, 99), max: wall.at(-1)!, cpu50: percentile(cpu, 50), cpu99: percentile(cpu, 99) };
 };
+
+function printTable(rows: ReturnType<typeof summary>[]): void {
+  console.log('| command | n | p50 (ms) | p99 (ms) | max (ms) | CPU p50 (ms) | CPU p99 (ms) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.kind} | ${r.n} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.max.toFixed(2)} | ${r.cpu50.toFixed(3)} | ${r.cpu99.toFixed(3)} |`);
+  }
+}
+
+const memoryLine = (what: string) => {
+  const mem = process.memoryUsage();
+  return `${what}: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`;
+};
+
+const samples: Samples = new Map();
+const started = performance.now();
+for (let i = 0; i < COUNT; i++) {
+  const { kind, line } = lines[i % lines.length]!;
+  await timed(kind, line, samples);
+}
+const totalMs = performance.now() - started;
+
 const rows = [...samples.entries()].map(([kind, s]) => summary(kind, s.wall, s.cpu));
 const all = summary('all', [...samples.values()].flatMap((s) => s.wall), [...samples.values()].flatMap((s) => s.cpu));
 console.log(`core: ${COUNT} commands in ${(totalMs / 1000).toFixed(2)} s (${Math.round(COUNT / (totalMs / 1000))} commands/s), rendering included; code: ${precompiled ? 'dist/ (precompiled, as bin/capex-bot.js runs it)' : 'src/ through tsx (no build could be made)'}`);
-console.log('| command | n | p50 (ms) | p99 (ms) | max (ms) | CPU p50 (ms) | CPU p99 (ms) |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const r of [...rows, all]) {
-  console.log(`| ${r.kind} | ${r.n} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.max.toFixed(2)} | ${r.cpu50.toFixed(3)} | ${r.cpu99.toFixed(3)} |`);
-}
-const mem = process.memoryUsage();
-console.log(`memory: rss ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+printTable([...rows, all]);
+console.log(memoryLine('memory'));
 
 // The first answer of each command after a reload: a new data set of the same file, then every line once.
-const cold = new Map<string, { wall: number[]; cpu: number[] }>();
+const cold: Samples = new Map();
 for (let r = 0; r < RELOADS; r++) {
   data = new DataSet(file);
-  for (const { kind, line } of lines) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    renderPlain(await core.handleText(line, caller));
-    const ms = performance.now() - t0;
-    const c1 = process.cpuUsage(c0);
-    const s = cold.get(kind) ?? cold.set(kind, { wall: [], cpu: [] }).get(kind)!;
-    s.wall.push(ms);
-    s.cpu.push((c1.user + c1.system) / 1000);
-  }
+  for (const { kind, line } of lines) await timed(kind, line, cold);
 }
 console.log(`\nfirst answer after a reload (${RELOADS} reloads, each line once per reload):`);
-console.log('| command | n | p50 (ms) | p99 (ms) | max (ms) | CPU p50 (ms) | CPU p99 (ms) |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const r of [...cold.entries()].map(([kind, s]) => summary(kind, s.wall, s.cpu))) {
-  console.log(`| ${r.kind} | ${r.n} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.max.toFixed(2)} | ${r.cpu50.toFixed(3)} | ${r.cpu99.toFixed(3)} |`);
-}
-const after = process.memoryUsage();
-console.log(`memory after the reloads: rss ${(after.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(after.heapUsed / 2 ** 20).toFixed(0)} MiB`);
+printTable([...cold.entries()].map(([kind, s]) => summary(kind, s.wall, s.cpu)));
+console.log(memoryLine('memory after the reloads'));
