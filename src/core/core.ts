@@ -39,6 +39,8 @@ export class Core {
   private readonly logger: Logger;
   private readonly now: () => Date;
   private readonly syntaxes = new Map<string, Syntax>();
+  /** The unknown-command answer's list, per syntax: the commands and a syntax do not change while the bot runs. */
+  private readonly knownBySyntax = new WeakMap<Syntax, string>();
 
   constructor(private readonly options: CoreOptions) {
     this.commands = options.commands;
@@ -145,9 +147,6 @@ export class Core {
   private unknownCommand(name: string, syntax: Syntax): Reply {
     return errorReply(`There is no command /${name.slice(0, 40)}. Try ${this.knownCommands(syntax)}, or ${commandRef('/help')}.`);
   }
-
-  /** Per syntax, built once: the command list and a syntax do not change while the bot runs. */
-  private readonly knownBySyntax = new WeakMap<Syntax, string>();
 
   /** One example per command the platform shows (its name for each declared root). */
   private knownCommands(syntax: Syntax): string {
