@@ -90,6 +90,8 @@ export class MinuteSweep {
   private readonly firstAt = new Map<Wall, number>();
   private readonly instants: number[] = [];
   private readonly walls: Wall[] = [];
+  /** Local dates the window reads, in order, as Date.UTC(y, m, d) (read once: every matcher asks). */
+  private readonly dates: Wall[];
 
   constructor(
     readonly zone: IntlZone,
@@ -102,6 +104,9 @@ export class MinuteSweep {
       this.walls.push(wall);
       if (!this.firstAt.has(wall)) this.firstAt.set(wall, t);
     }
+    const dates = new Set<Wall>();
+    for (const w of this.walls) dates.add(Math.floor(w / (24 * HOUR)) * 24 * HOUR);
+    this.dates = [...dates].sort((a, b) => a - b);
   }
 
   /** When a wall time is due, or undefined if the window cannot tell (its answer lies outside). */
@@ -115,10 +120,8 @@ export class MinuteSweep {
   }
 
   /** Local dates the window reads, in order, as Date.UTC(y, m, d). */
-  localDates(): Wall[] {
-    const dates = new Set<Wall>();
-    for (const w of this.walls) dates.add(Math.floor(w / (24 * HOUR)) * 24 * HOUR);
-    return [...dates].sort((a, b) => a - b);
+  localDates(): readonly Wall[] {
+    return this.dates;
   }
 
   /** The slots a matcher owes with `after < dueAt <= until` (which must lie well inside the window). */
