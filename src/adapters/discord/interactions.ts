@@ -170,8 +170,11 @@ function quickResponse(interaction: RawInteraction, core: Core, commands: Discor
   }
 }
 
-/** The reply to one application command; never rejects (answerCommand turns failures into replies). */
-async function answerInteraction(interaction: RawInteraction, core: Core, commands: DiscordCommandSet): Promise<Reply> {
+/**
+ * The reply to one application command; never rejects (answerCommand turns failures into replies). Not async:
+ * it hands on answerCommand's promise as is, rather than wrapping it in one more that adopts it.
+ */
+function answerInteraction(interaction: RawInteraction, core: Core, commands: DiscordCommandSet): Promise<Reply> {
   const user = interaction.member?.user ?? interaction.user;
   const caller = discordCaller({
     userId: user?.id ?? 'unknown',
@@ -180,7 +183,7 @@ async function answerInteraction(interaction: RawInteraction, core: Core, comman
     permissions: interaction.member?.permissions,
   });
   const data = interaction.data;
-  if (!data || (data.type ?? CHAT_INPUT) !== CHAT_INPUT) return errorReply(ONLY_SLASH_COMMANDS);
+  if (!data || (data.type ?? CHAT_INPUT) !== CHAT_INPUT) return Promise.resolve(errorReply(ONLY_SLASH_COMMANDS));
   return answerCommand(core, commands, data, caller, interaction.member !== undefined);
 }
 
