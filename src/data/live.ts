@@ -18,7 +18,7 @@ import { existsSync, renameSync, statSync, unwatchFile, watchFile, writeFileSync
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { DataSet } from './dataset.js';
-import { DataFileError, DEFAULT_DATA_MAX_BYTES, parseDataText, readDataFile, tooLargeError } from './loader.js';
+import { DataFileError, DEFAULT_DATA_MAX_BYTES, parseDataText, parseDataTextCached, readDataFile, tooLargeError } from './loader.js';
 import { parseDataTextOffThread } from './parse-worker.js';
 
 export interface DataRefusal {
@@ -88,7 +88,7 @@ export interface StartupData {
 export function loadStartupData(file: string, { maxBytes = DEFAULT_DATA_MAX_BYTES, lastGoodFile, logger }: { maxBytes?: number; lastGoodFile?: string; logger: Logger }): StartupData {
   try {
     const text = readDataFile(file, { maxBytes });
-    const data = parseDataText(text, file);
+    const data = parseDataTextCached(text, file);
     if (lastGoodFile) saveLastGood(lastGoodFile, text, logger);
     return { data, text };
   } catch (error) {

@@ -2,7 +2,10 @@
  * Loads and validates the data file. A bad file is refused as a whole with the file, the row and the
  * field named (and the YAML line), so whoever edited it can fix it; the bot never runs on half-valid data.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import type { z } from 'zod';
@@ -126,6 +129,64 @@ export function validateDataText(text: string, file: string): Validation {
 export function parseDataText(text: string, file: string): DataSet {
   const result = validateDataText(text, file);
   if (!result.ok) throw new DataFileError(file, result.problems);
+  return new DataSet(result.data);
+}
+
+/**
+ * Start-up reads a data version it has validated before from a cache instead of parsing the YAML and running
+ * the schema again (≈ 270 ms of CPU and a YAML document's worth of garbage in a ~1.8 s start; BENCHMARKS.md,
+ * issue 18, STARTUP). The key is the SHA-256 of the text and of the validator itself (this module, the schema,
+ * the yaml and zod versions), so an edited file or a changed rule is validated in full. Only versions that
+ * passed are kept, as the plain validated data (JSON round-trips it exactly); a refused file is refused every
+ * time. Kept under node_modules/.cache, as build tools do; any trouble with it means a full validation.
+ */
+const VALIDATED_CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/capex-bot/validated-data/', import.meta.url));
+/** Data versions kept; older ones are deleted when a new one is added. */
+const VALIDATED_CACHE_ENTRIES = 16;
+
+function validatedCacheKey(text: string): string | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    const hash = createHash('sha256');
+    const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+    for (const module of [import.meta.url, new URL(`./schema${extension}`, import.meta.url).href]) hash.update(readFileSync(fileURLToPath(module)));
+    hash.update(`yaml ${(require('yaml/package.json') as { version: string }).version} zod ${(require('zod/package.json') as { version: string }).version}\n`);
+    return hash.update(text).digest('hex');
+  } catch {
+    return undefined;
+  }
+}
+
+function writeValidated(key: string, data: DataFile): void {
+  try {
+    mkdirSync(VALIDATED_CACHE_DIR, { recursive: true });
+    const path = join(VALIDATED_CACHE_DIR, `${key}.json`);
+    const temp = `${path}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(data));
+    renameSync(temp, path);
+    const entries = readdirSync(VALIDATED_CACHE_DIR)
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => ({ path: join(VALIDATED_CACHE_DIR, name), mtime: statSync(join(VALIDATED_CACHE_DIR, name)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const old of entries.slice(VALIDATED_CACHE_ENTRIES)) rmSync(old.path, { force: true });
+  } catch {
+    // A cache that cannot be written costs the next start a full validation, nothing else.
+  }
+}
+
+/** `parseDataText` for start-up: a version validated before comes from the cache (see above). */
+export function parseDataTextCached(text: string, file: string): DataSet {
+  const key = validatedCacheKey(text);
+  if (key) {
+    try {
+      return new DataSet(JSON.parse(readFileSync(join(VALIDATED_CACHE_DIR, `${key}.json`), 'utf8')) as DataFile);
+    } catch {
+      // not cached yet (or unreadable): validated in full below
+    }
+  }
+  const result = validateDataText(text, file);
+  if (!result.ok) throw new DataFileError(file, result.problems);
+  if (key) writeValidated(key, result.data);
   return new DataSet(result.data);
 }
 
