@@ -6,7 +6,8 @@
  * A stale build never runs: dist/build.json records the modification time and size of every input (each source,
  * tsconfig.json, this file), and bin/capex-bot.js rebuilds before starting whenever one differs, a file was
  * added or removed, or there is no build. `npm install` builds once (the `prepare` script); `node bin/build.js`
- * builds by hand. esbuild (the transpiler tsx itself uses) only strips types, one file at a time, in ~0.3 s.
+ * builds by hand. esbuild (the transpiler tsx itself uses) only strips types, file by file: ~1 s for the whole
+tree, ~0.1–0.2 s for the few files an edit changes.
  */
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -36,10 +37,11 @@ function inputs() {
   return stamps;
 }
 
+const sameStamp = (a, b) => a !== undefined && b !== undefined && a[0] === b[0] && a[1] === b[1];
+
 function sameInputs(a, b) {
   const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) => b[key] !== undefined && a[key][0] === b[key][0] && a[key][1] === b[key][1]);
+  return keys.length === Object.keys(b).length && keys.every((key) => sameStamp(a[key], b[key]));
 }
 
 /** The inputs of the build in dist/, or undefined when there is none. */
@@ -59,7 +61,7 @@ function isFresh(current) {
 /** The sources to compile: those changed since the last build, or all when the compiler options or builder changed. */
 function changedSources(current, built) {
   const sources = Object.keys(current).filter((path) => path.startsWith('src/'));
-  const same = (path) => built?.[path] !== undefined && built[path][0] === current[path][0] && built[path][1] === current[path][1];
+  const same = (path) => sameStamp(built?.[path], current[path]);
   if (!OTHER_INPUTS.every(same)) return sources;
   return sources.filter((path) => !same(path) || !existsSync(outputOf(path)));
 }
