@@ -24,6 +24,7 @@ export const EXIT = { ok: 0, userError: 1, configError: 2 } as const;
 /**
  * What a run of the command line reads and writes besides its arguments. bin/capex-bot.js passes the process's
  * own; tests pass buffers, variables and a directory, so a command's output is checked without starting Node.
+ * The bot's log (pino, warnings and errors during `ask`) still goes to file descriptor 2.
  */
 export interface CliIo {
   stdout: Writable;
