@@ -1,4 +1,22 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Files that wait the longest start first, whatever their size or the results cache says (a clean clone has no
+ * cache and vitest then starts the largest files first): the others fill the workers around them.
+ */
+const START_FIRST = ['test/delivery/replicas.test.ts'];
+
+class LongestFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const rank = (file: TestSpecification) => {
+      const index = START_FIRST.findIndex((path) => file.moduleId.endsWith(path));
+      return index === -1 ? START_FIRST.length : index;
+    };
+    return sorted.map((file, order) => ({ file, order })).sort((a, b) => rank(a.file) - rank(b.file) || a.order - b.order).map(({ file }) => file);
+  }
+}
 
 export default defineConfig({
   test: {
@@ -7,6 +25,7 @@ export default defineConfig({
     // Most files wait (child processes, sockets, PostgreSQL, timers), so more workers than cores (vitest's default
     // on this 2-core machine is 1) overlap the waits. Each file still runs in its own fresh worker (isolation).
     maxWorkers: 4,
+    sequence: { sequencer: LongestFirst },
     // Workers share two cores: a test that takes 2 s alone can take 10 s here, which is not a failure.
     testTimeout: 30_000,
     hookTimeout: 60_000,
