@@ -88,6 +88,11 @@ export function tokenize(text: string): string[] | undefined {
     const words = text.trim();
     return words === '' ? [] : words.split(WHITESPACE_RUN);
   }
+  return tokenizeByCharacter(text);
+}
+
+/** The character-by-character split, needed for quotes; for a line without them it gives what tokenize's split gives. */
+export function tokenizeByCharacter(text: string): string[] | undefined {
   const tokens: string[] = [];
   let current = '';
   let inQuote: string | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine, splitCompanyList, tokenize, MAX_INPUT_CHARS } from '../../src/core/parse.js';
+import { parseCommandLine, splitCompanyList, tokenize, tokenizeByCharacter, MAX_INPUT_CHARS } from '../../src/core/parse.js';
 
 describe('parseCommandLine', () => {
   it('GIVEN a slash command with arguments THEN it splits the name and the words', () => {
@@ -29,40 +29,12 @@ describe('splitCompanyList', () => {
 });
 
 describe('tokenize', () => {
-  /** The character-by-character split every line took before unquoted lines were split at once (issue 18). */
-  function byCharacter(text: string): string[] | undefined {
-    const tokens: string[] = [];
-    let current = '';
-    let inQuote: string | undefined;
-    let started = false;
-    const closing: Record<string, string> = { '"': '"', '“': '”', '”': '”' };
-    for (const ch of text) {
-      if (inQuote !== undefined) {
-        if (ch === inQuote) inQuote = undefined;
-        else current += ch;
-      } else if (ch in closing) {
-        inQuote = closing[ch];
-        started = true;
-      } else if (/\s/.test(ch)) {
-        if (started) tokens.push(current);
-        current = '';
-        started = false;
-      } else {
-        current += ch;
-        started = true;
-      }
-    }
-    if (inQuote !== undefined) return undefined;
-    if (started) tokens.push(current);
-    return tokens;
-  }
-
   it('GIVEN lines with and without quotes, any Unicode space, emoji and CJK THEN the same words as a character-by-character split', () => {
     const pieces = ['meta', 'Amazon', '阿里巴巴', '😀', 'a,b', '-', ' ', '  ', '\t', '\u00a0', '\u3000', '\u2028', '\ufeff', '\u200b', '"', '“', '”', 'x y'];
     let seed = 7;
     const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % pieces.length;
     const lines = ['', ' ', 'meta amazon', '  meta   amazon  ', 'meta\u00a0amazon', '"meta platforms" amazon', '“meta” amazon', 'open "quote'];
     for (let i = 0; i < 2000; i++) lines.push(Array.from({ length: 1 + (i % 7) }, () => pieces[next()]).join(''));
-    for (const line of lines) expect(tokenize(line), JSON.stringify(line)).toEqual(byCharacter(line));
+    for (const line of lines) expect(tokenize(line), JSON.stringify(line)).toEqual(tokenizeByCharacter(line));
   });
 });
