@@ -38,8 +38,16 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     line: { type: 'string', multiple: true },
     charts: { type: 'boolean', default: false },
+    // Node flags for our server instead of npm start's (e.g. --node-flags=--max-semi-space-size=8), to compare.
+    'node-flags': { type: 'string' },
   },
 });
+
+/** The node flags `npm start` passes (package.json), e.g. --max-semi-space-size=2: our server runs as deployed. */
+const START_FLAGS = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
+const OUR_FLAGS = values['node-flags'] === undefined ? START_FLAGS : values['node-flags'].split(/\s+/).filter(Boolean);
 
 // ---- child processes ------------------------------------------------------------------------------------
 
@@ -91,10 +99,10 @@ async function serveBare(answer: string): Promise<void> {
 
 // ---- parent ---------------------------------------------------------------------------------------------
 
-function startChild(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+function startChild(args: string[], nodeFlags: string[] = []): Promise<{ child: ChildProcess; url: string }> {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each server child, for finding where the time goes.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...profile, ...nodeFlags, '--import', 'tsx', fileURLToPath(import.meta.url), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -170,7 +178,7 @@ async function main(): Promise<void> {
 
   // auth.test at start-up goes to a local fake; no Web API call happens per command.
   const fake = await startFakeSlack({ validToken: TOKEN });
-  const ours = await startChild(['--serve', 'ours', '--api-url', fake.apiUrl, ...(values.charts ? ['--charts'] : [])]);
+  const ours = await startChild(['--serve', 'ours', '--api-url', fake.apiUrl, ...(values.charts ? ['--charts'] : [])], OUR_FLAGS);
   const rows: Row[] = [];
   try {
     for (const line of lines) {
@@ -209,7 +217,7 @@ async function main(): Promise<void> {
     await fake.close();
   }
 
-  console.log(`${CONNECTIONS} connections, ${rounds} × ${duration} s per server, bare and ours alternating, chart uploads ${values.charts ? 'on' : 'off'}; Node ${process.versions.node}, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at the end.`);
+  console.log(`${CONNECTIONS} connections, ${rounds} × ${duration} s per server, bare and ours alternating, ours run with node ${OUR_FLAGS.join(' ') || '(no flags)'}, chart uploads ${values.charts ? 'on' : 'off'}; Node ${process.versions.node}, ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)} at the end.`);
   console.log('');
   console.log('| signed command (answer size) | bare req/s | ours req/s | ours / bare | bare p50 / p99 (ms) | ours p50 / p99 (ms) | server CPU µs/request, bare / ours |');
   console.log('|---|---:|---:|---:|---:|---:|---:|');

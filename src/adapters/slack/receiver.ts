@@ -175,8 +175,12 @@ class HttpAck {
     } else if (typeof response === 'string') {
       this.res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(response) });
       this.res.end(response);
+    } else if (typeof response === 'object' && response !== null && Object.isFrozen(response)) {
+      const bytes = jsonBytesOf(response);
+      this.res.writeHead(200, ['content-type', 'application/json; charset=utf-8', 'content-length', String(bytes.length)]);
+      this.res.end(bytes);
     } else {
-      const text = jsonOf(response);
+      const text = JSON.stringify(response);
       this.res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
       this.res.end(text);
     }
@@ -189,14 +193,17 @@ class HttpAck {
   }
 }
 
-/** JSON of frozen answers (shared, cached ones: see renderSlashResponse), kept with them; they cannot change. */
-const frozenJson = new WeakMap<object, string>();
+/**
+ * UTF-8 JSON of frozen answers (shared, cached ones: see renderSlashResponse), kept with them; they cannot change.
+ * Bytes, not a string: answers hold "·", "…" and box drawing, so a string would be measured (Buffer.byteLength)
+ * and encoded again by the socket on every response.
+ */
+const frozenJson = new WeakMap<object, Buffer>();
 
-function jsonOf(value: unknown): string {
-  if (value === null || typeof value !== 'object' || !Object.isFrozen(value)) return JSON.stringify(value);
-  let text = frozenJson.get(value);
-  if (text === undefined) frozenJson.set(value, (text = JSON.stringify(value)));
-  return text;
+function jsonBytesOf(value: object): Buffer {
+  let bytes = frozenJson.get(value);
+  if (bytes === undefined) frozenJson.set(value, (bytes = Buffer.from(JSON.stringify(value), 'utf8')));
+  return bytes;
 }
 
 /** `ssl_check=1` in a form body: the only request Slack sends unsigned. */
