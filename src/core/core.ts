@@ -12,7 +12,7 @@ import { checkStructuredOptions, parseCommandLine, type ParseErrorCode } from '.
 import { UserError, type Caller, type CommandContext, type CommandSpec, type Services } from './command.js';
 import type { Logger } from './log.js';
 import { silentLogger } from './log.js';
-import { commandRef, findByText, localize, stripRefMarks, textSyntax, type Syntax, type SyntaxFactory } from './syntax.js';
+import { commandRef, findByText, hasRefMarks, localize, stripRefMarks, textSyntax, type Syntax, type SyntaxFactory } from './syntax.js';
 
 export interface CoreOptions {
   commands: readonly CommandSpec[];
@@ -93,6 +93,14 @@ export class Core {
 
   /** Answers a command whose options arrive already structured (Discord application commands). */
   async handleStructured(id: string, rawOptions: Record<string, unknown>, caller: Caller): Promise<Reply> {
+    return this.answerStructured(id, rawOptions, caller);
+  }
+
+  /**
+   * `handleStructured`, synchronous when the command is (most answers come from a per-data-set cache): an
+   * adapter that can answer at once then needs no promise, await or deferral timer per request (issue 18).
+   */
+  answerStructured(id: string, rawOptions: Record<string, unknown>, caller: Caller): Reply | Promise<Reply> {
     const syntax = this.syntaxFor(caller.platform);
     // Structured options skip the line parser, not its checks: control and text-direction characters, length.
     const unsafe = checkStructuredOptions(rawOptions);
@@ -100,7 +108,7 @@ export class Core {
     const spec = this.commands.find((c) => c.id === id);
     if (!spec) return localize(this.unknownCommand(id, syntax), syntax);
     const reply = this.execute(spec, () => stripOptionMarks(rawOptions), caller, syntax);
-    return localize(reply instanceof Promise ? await reply : reply, syntax);
+    return reply instanceof Promise ? reply.then((r) => localize(r, syntax)) : localize(reply, syntax);
   }
 
   /** The command a text line names: the longest matching path wins (`/capex top` before `/capex`). */
@@ -161,7 +169,19 @@ export class Core {
 
 /** Structured options (Discord) with reference delimiters removed from every string a user typed. */
 function stripOptionMarks(options: Record<string, unknown>): Record<string, unknown> {
+  // The usual case has no marks at all: zod never changes its input, so the same object is read without a copy.
+  if (!hasOptionMarks(options)) return options;
   const clean = (value: unknown): unknown =>
     typeof value === 'string' ? stripRefMarks(value) : Array.isArray(value) ? value.map(clean) : value;
   return Object.fromEntries(Object.entries(options).map(([key, value]) => [key, clean(value)]));
+}
+
+/** Whether any string among the options (or in arrays of them, as `stripOptionMarks` walks) holds a reference delimiter. */
+function hasOptionMarks(options: Record<string, unknown>): boolean {
+  for (const key in options) if (marked(options[key])) return true;
+  return false;
+}
+
+function marked(value: unknown): boolean {
+  return typeof value === 'string' ? hasRefMarks(value) : Array.isArray(value) && value.some(marked);
 }

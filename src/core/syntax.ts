@@ -19,6 +19,8 @@ const COMMAND_OPEN = '\uE000';
 const CHANNEL_OPEN = '\uE001';
 const CLOSE = '\uE002';
 const MARKS = /[\uE000-\uE002]/g;
+/** The same, without the global flag: `test` keeps no lastIndex between calls. */
+const ANY_MARK = /[\uE000-\uE002]/;
 const ANY_REF = /\uE000([^\uE000-\uE002]*)\uE002|\uE001([^\uE000-\uE002]*)\uE002/g;
 const CHANNEL_REF = /\uE001([^\uE000-\uE002]*)\uE002/g;
 
@@ -35,6 +37,11 @@ export function channelRef(channelId: string): string {
 /** Removes reference delimiters from text a user sent, so nobody can forge a reference. */
 export function stripRefMarks(text: string): string {
   return text.replace(MARKS, '');
+}
+
+/** Whether `stripRefMarks` would change the text. */
+export function hasRefMarks(text: string): boolean {
+  return ANY_MARK.test(text);
 }
 
 /** Result of reading a channel the user typed or picked. */

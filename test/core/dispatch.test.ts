@@ -55,4 +55,42 @@ describe('dispatch of synchronous and asynchronous commands', () => {
     const structured = await core.handleStructured(id, { word: 'mistake' }, testCaller({ platform: 'discord' }));
     expect(structured.lines[0]).toBe('That word is not known.');
   });
+
+  it('GIVEN structured options THEN answerStructured answers a synchronous command at once and an asynchronous one by a promise, with the same reply', async () => {
+    const now = core.answerStructured('sync', { word: 'hello' }, testCaller({ platform: 'discord' }));
+    expect(now).not.toBeInstanceOf(Promise);
+    expect((now as Reply).title).toBe('Answer for hello');
+    const later = core.answerStructured('async', { word: 'hello' }, testCaller({ platform: 'discord' }));
+    expect(later).toBeInstanceOf(Promise);
+    expect((await later).title).toBe('Answer for hello');
+    const fault = core.answerStructured('sync', { word: 'fault' }, testCaller({ platform: 'discord' })) as Reply;
+    expect(fault.lines[0]).toMatch(/^Something went wrong \(ref [0-9a-f]{8}\)/);
+  });
+
+  it('GIVEN structured options with reference marks or bad values THEN the marks are stripped (strings and arrays) and bad values refused as before', async () => {
+    const echo = new Core({
+      commands: [
+        defineCommand({
+          id: 'echo',
+          path: ['echo'],
+          summary: 'echo',
+          usage: '/echo <word>',
+          examples: ['/echo ok'],
+          options: z.object({ word: z.string().min(1, 'name a word'), more: z.array(z.string()).optional() }),
+          fromText: (args) => ({ word: args.join(' ') }),
+          run: ({ word, more }) => answer([word, ...(more ?? [])].join('|')),
+        }) as unknown as CommandSpec,
+      ],
+      data: () => bundledData,
+    });
+    const caller = testCaller({ platform: 'discord' });
+    const options = { word: 'a\uE000b\uE002c', more: ['\uE001x\uE002', 'plain'] };
+    expect((await echo.handleStructured('echo', options, caller)).title).toBe('abc|x|plain');
+    expect(options.word).toBe('a\uE000b\uE002c'); // the caller's object is not changed
+    expect((await echo.handleStructured('echo', { word: 'plain' }, caller)).title).toBe('plain');
+    expect((await echo.handleStructured('echo', { word: '' }, caller)).lines[0]).toBe('word: name a word');
+    expect((await echo.handleStructured('echo', { word: 7 }, caller)).kind).toBe('error');
+    expect((await echo.handleStructured('echo', { word: 'x', more: 'not a list' }, caller)).lines[0]).toMatch(/^more: /);
+    expect((await echo.handleStructured('echo', { word: 'bad\u202Eword' }, caller)).lines[0]).toMatch(/control characters/);
+  });
 });

@@ -16,7 +16,7 @@ import { readRawBody, sendJson, sendJsonBytes, type RouteHandler } from '../../h
 import { attachChartToInteraction, createChartRest } from './charts.js';
 import type { DiscordCommandSet } from './commands.js';
 import { DEFER_AFTER_MS, deferPrivately, deferredResponse, finishDeferred, INTERACTION_TOKEN_MS, readyWithin } from './deferral.js';
-import { answerCommand, autocompleteChoices, discordCaller, type InvokedOption } from './invocation.js';
+import { answerCommandNow, autocompleteChoices, discordCaller, type InvokedOption } from './invocation.js';
 import { renderMessage } from './render.js';
 import { answerInteractive, opensDigestForm, type RawComponentInteraction } from './components.js';
 import { ReplayGuard } from '../replay-guard.js';
@@ -102,14 +102,15 @@ export function createInteractionsHandler(deps: InteractionsDeps): RouteHandler 
     }
 
     const answering = answerInteraction(interaction, core, commands);
-    let reply = await readyWithin(answering, deferAfterMs);
+    // A synchronous answer (the cached ones) goes out at once: no promise, no deferral timer.
+    let reply = answering instanceof Promise ? await readyWithin(answering, deferAfterMs) : answering;
     let messageId: string | undefined = '@original';
     if (reply) {
       sendJsonBytes(res, 200, commandResponse(reply));
     } else {
       const privately = deferPrivately(commands, interaction.data);
       sendJson(res, 200, deferredResponse(privately));
-      reply = await readyWithin(answering, INTERACTION_TOKEN_MS);
+      reply = await readyWithin(answering as Promise<Reply>, INTERACTION_TOKEN_MS);
       if (!reply || !interaction.application_id || !interaction.token) {
         logger.error({ interaction: interaction.id, command: interaction.data?.name }, 'a deferred Discord answer was not ready within the interaction token\'s lifetime; dropped');
         return;
@@ -171,10 +172,10 @@ function quickResponse(interaction: RawInteraction, core: Core, commands: Discor
 }
 
 /**
- * The reply to one application command; never rejects (answerCommand turns failures into replies). Not async:
- * it hands on answerCommand's promise as is, rather than wrapping it in one more that adopts it.
+ * The reply to one application command, synchronous when the command is; never rejects (answerCommandNow turns
+ * failures into replies).
  */
-function answerInteraction(interaction: RawInteraction, core: Core, commands: DiscordCommandSet): Promise<Reply> {
+function answerInteraction(interaction: RawInteraction, core: Core, commands: DiscordCommandSet): Reply | Promise<Reply> {
   const user = interaction.member?.user ?? interaction.user;
   const caller = discordCaller({
     userId: user?.id ?? 'unknown',
@@ -183,8 +184,8 @@ function answerInteraction(interaction: RawInteraction, core: Core, commands: Di
     permissions: interaction.member?.permissions,
   });
   const data = interaction.data;
-  if (!data || (data.type ?? CHAT_INPUT) !== CHAT_INPUT) return Promise.resolve(errorReply(ONLY_SLASH_COMMANDS));
-  return answerCommand(core, commands, data, caller, interaction.member !== undefined);
+  if (!data || (data.type ?? CHAT_INPUT) !== CHAT_INPUT) return errorReply(ONLY_SLASH_COMMANDS);
+  return answerCommandNow(core, commands, data, caller, interaction.member !== undefined);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

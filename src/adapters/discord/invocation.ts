@@ -102,13 +102,23 @@ export function resolveInvocation(commands: DiscordCommandSet, invocation: Invoc
  * the server delegated it to in Server Settings → Integrations — so the caller counts as an admin for it.
  */
 export async function answerCommand(core: Core, commands: DiscordCommandSet, invocation: Invocation, caller: Caller, inGuild = false): Promise<Reply> {
+  return answerCommandNow(core, commands, invocation, caller, inGuild);
+}
+
+/**
+ * `answerCommand`, synchronous when the command is (a cached /capex): the HTTP endpoint then writes the answer
+ * without a promise or a deferral timer. A returned promise never rejects either.
+ */
+export function answerCommandNow(core: Core, commands: DiscordCommandSet, invocation: Invocation, caller: Caller, inGuild = false): Reply | Promise<Reply> {
+  const failed = (error: unknown) => core.internalError(error, { platform: 'discord', command: invocation.name, caller: caller.userId });
   try {
     const resolved = resolveInvocation(commands, invocation);
     if (!resolved.ok) return resolved.reply;
     const trusted = resolved.binding.gated && inGuild && !caller.isAdmin ? { ...caller, isAdmin: true } : caller;
-    return await core.handleStructured(resolved.binding.specId, resolved.options, trusted);
+    const reply = core.answerStructured(resolved.binding.specId, resolved.options, trusted);
+    return reply instanceof Promise ? reply.catch(failed) : reply;
   } catch (error) {
-    return core.internalError(error, { platform: 'discord', command: invocation.name, caller: caller.userId });
+    return failed(error);
   }
 }
 
