@@ -51,15 +51,17 @@ export function discordCaller(facts: CallerFacts): Caller {
   } catch {
     permissions = 0n;
   }
-  return {
+  const caller: Caller = {
     platform: 'discord',
     userId: `discord:${facts.userId}`,
-    ...(facts.userName ? { userName: facts.userName } : {}),
     isAdmin: (permissions & (MANAGE_GUILD | ADMINISTRATOR)) !== 0n,
     channelId: `discord:${facts.channelId ?? `dm-${facts.userId}`}`,
     // Discord tells the user's locale, not their time zone; commands fall back to the default zone.
     timeZone: undefined,
   };
+  // Set rather than spread in: no throw-away object per interaction (issue 18).
+  if (facts.userName) caller.userName = facts.userName;
+  return caller;
 }
 
 export type ResolvedInvocation =
@@ -92,7 +94,7 @@ export function resolveInvocation(commands: DiscordCommandSet, invocation: Invoc
   }
   // Numbered options come back in the order the user filled them; the array keeps the numbering order.
   for (const [key, items] of arrays ?? []) options[key] = items.sort((a, b) => a.index - b.index).map((i) => i.value);
-  return { ok: true, binding, options, ...(focused ? { focused } : {}) };
+  return focused ? { ok: true, binding, options, focused } : { ok: true, binding, options };
 }
 
 /**
