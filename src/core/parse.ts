@@ -44,21 +44,36 @@ export function hasUnsafeChars(text: string): boolean {
  * every string, also inside arrays and nested options, in total no longer than a typed command may be.
  */
 export function checkStructuredOptions(options: unknown): ParseErrorCode | undefined {
-  let total = 0;
-  const walk = (value: unknown, depth: number): ParseErrorCode | undefined => {
-    if (typeof value === 'string') {
-      total += characterCount(value);
-      if (total > MAX_INPUT_CHARS) return 'too_long';
-      return hasUnsafeChars(value) ? 'control_chars' : undefined;
+  const checked = checkOptionValue(options, 0, 0);
+  return typeof checked === 'string' ? checked : undefined;
+}
+
+/**
+ * One value of `checkStructuredOptions`: the running character total, or the first problem. A module-level
+ * function threading the total through, so a check allocates no closure or value list per command (issue 18).
+ */
+function checkOptionValue(value: unknown, depth: number, total: number): number | ParseErrorCode {
+  if (typeof value === 'string') {
+    total += characterCount(value);
+    if (total > MAX_INPUT_CHARS) return 'too_long';
+    return hasUnsafeChars(value) ? 'control_chars' : total;
+  }
+  if (depth > 4 || value === null || typeof value !== 'object') return total;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const checked = checkOptionValue(value[i], depth + 1, total);
+      if (typeof checked === 'string') return checked;
+      total = checked;
     }
-    if (depth > 4 || value === null || typeof value !== 'object') return undefined;
-    for (const item of Array.isArray(value) ? value : Object.values(value)) {
-      const problem = walk(item, depth + 1);
-      if (problem) return problem;
-    }
-    return undefined;
-  };
-  return walk(options, 0);
+    return total;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const checked = checkOptionValue((value as Record<string, unknown>)[key], depth + 1, total);
+    if (typeof checked === 'string') return checked;
+    total = checked;
+  }
+  return total;
 }
 
 export function parseCommandLine(input: string): ParsedLine {
