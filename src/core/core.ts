@@ -87,7 +87,7 @@ export class Core {
     const match = this.findByText(parsed.command, parsed.args);
     if (!match) return localize(this.unknownCommand(parsed.command, syntax), syntax);
     const { spec, rest } = match;
-    const reply = this.execute(spec, () => spec.fromText(rest), caller, syntax);
+    const reply = this.execute(spec, textOptions, rest, caller, syntax);
     return localize(reply instanceof Promise ? await reply : reply, syntax);
   }
 
@@ -107,7 +107,7 @@ export class Core {
     if (unsafe) return localize(errorReply(PARSE_ERRORS[unsafe]), syntax);
     const spec = this.commands.find((c) => c.id === id);
     if (!spec) return localize(this.unknownCommand(id, syntax), syntax);
-    const reply = this.execute(spec, () => stripOptionMarks(rawOptions), caller, syntax);
+    const reply = this.execute(spec, structuredOptions, rawOptions, caller, syntax);
     return reply instanceof Promise ? reply.then((r) => localize(r, syntax)) : localize(reply, syntax);
   }
 
@@ -119,13 +119,15 @@ export class Core {
   /**
    * Runs a command, turning every failure into a reply. Synchronous when the command is (most answers come from
    * a per-data-set cache): no promise or async frame per answer, and a user mistake is caught as it is thrown.
+   * `readOptions(spec, input)` is called inside the try (a text grammar throws user mistakes); a module-level
+   * function and its input rather than a closure, so an answer allocates none.
    */
-  private execute(spec: CommandSpec, readOptions: () => unknown, caller: Caller, syntax: Syntax): Reply | Promise<Reply> {
+  private execute<I>(spec: CommandSpec, readOptions: (spec: CommandSpec, input: I) => unknown, input: I, caller: Caller, syntax: Syntax): Reply | Promise<Reply> {
     try {
       if (spec.adminOnly && !caller.isAdmin) {
         return errorReply(`Only admins can do that. Ask ${syntax.admins}.`);
       }
-      const parsed = (spec.options as z.ZodObject).safeParse(readOptions());
+      const parsed = (spec.options as z.ZodObject).safeParse(readOptions(spec, input));
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const field = issue?.path.join('.');
@@ -165,6 +167,16 @@ export class Core {
     }
     return known;
   }
+}
+
+/** A typed command's options, by its text grammar. */
+function textOptions(spec: CommandSpec, args: string[]): unknown {
+  return spec.fromText(args);
+}
+
+/** Structured options, read for `execute`. */
+function structuredOptions(_spec: CommandSpec, options: Record<string, unknown>): unknown {
+  return stripOptionMarks(options);
 }
 
 /** Structured options (Discord) with reference delimiters removed from every string a user typed. */

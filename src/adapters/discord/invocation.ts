@@ -112,16 +112,20 @@ export async function answerCommand(core: Core, commands: DiscordCommandSet, inv
  * without a promise or a deferral timer. A returned promise never rejects either.
  */
 export function answerCommandNow(core: Core, commands: DiscordCommandSet, invocation: Invocation, caller: Caller, inGuild = false): Reply | Promise<Reply> {
-  const failed = (error: unknown) => core.internalError(error, { platform: 'discord', command: invocation.name, caller: caller.userId });
   try {
     const resolved = resolveInvocation(commands, invocation);
     if (!resolved.ok) return resolved.reply;
     const trusted = resolved.binding.gated && inGuild && !caller.isAdmin ? { ...caller, isAdmin: true } : caller;
     const reply = core.answerStructured(resolved.binding.specId, resolved.options, trusted);
-    return reply instanceof Promise ? reply.catch(failed) : reply;
+    // The closure only for an asynchronous answer: a cached one allocates none.
+    return reply instanceof Promise ? reply.catch((error: unknown) => commandFailed(core, invocation, caller, error)) : reply;
   } catch (error) {
-    return failed(error);
+    return commandFailed(core, invocation, caller, error);
   }
+}
+
+function commandFailed(core: Core, invocation: Invocation, caller: Caller, error: unknown): Reply {
+  return core.internalError(error, { platform: 'discord', command: invocation.name, caller: caller.userId });
 }
 
 /** Up to 25 companies matching what the user typed so far (name, ticker or alias); the value is the company id. */
