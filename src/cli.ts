@@ -17,7 +17,7 @@ import { BUNDLED_DATA_FILE, DataFileError, loadDataFile } from './data/loader.js
 import { checkData, formatCheckReport } from './data/check.js';
 import type { DigestService } from './schedule/service.js';
 import type { Reply } from './core/reply.js';
-import { importCli, IMPORT_USAGE } from './sec/cli.js';
+import { IMPORT_USAGE } from './sec/usage.js';
 
 export const EXIT = { ok: 0, userError: 1, configError: 2 } as const;
 
@@ -150,9 +150,11 @@ export async function cli(argv: string[], io: CliIo = processIo()): Promise<numb
         return await ask(rest.join(' '), values.chart, io);
       case 'data':
         return dataCheck(argv.slice(argv.indexOf('data') + 1), io);
-      case 'import':
-        // Re-parsed by the verb itself: it has options taking values (--from-file <path>).
+      case 'import': {
+        // Re-parsed by the verb itself: it has options taking values (--from-file <path>). Loaded here: it brings YAML.
+        const { importCli } = await import('./sec/cli.js');
         return await importCli(argv.slice(argv.indexOf('import') + 1), { out: (t) => io.stdout.write(t), err: (t) => io.stderr.write(t), env: io.env });
+      }
       case 'help':
       case '--help':
         io.stdout.write(`${USAGE}\n`);

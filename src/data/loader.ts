@@ -7,10 +7,18 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
+import type { LineCounter, Node } from 'yaml';
 import type { z } from 'zod';
 import { dataFileSchema, type DataFile } from './schema.js';
 import { DataSet } from './dataset.js';
+
+/**
+ * The YAML parser, loaded on the first validation: a bot whose data version was validated before starts from the
+ * cache (parseDataTextCached) and never needs it, which keeps ~9 MiB and ~45 ms out of start-up (issue 18).
+ * `require` because validation is synchronous (the CLI, the SEC import); the package ships CommonJS.
+ */
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 
 /**
  * Read from src/data/ also when this module runs precompiled from dist/data/ (bin/build.js): the same relative
@@ -102,6 +110,7 @@ export type Validation = { ok: true; data: DataFile } | { ok: false; problems: D
  */
 export function validateDataText(text: string, file: string): Validation {
   try {
+    const { LineCounter, parseDocument } = yaml();
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { lineCounter, prettyErrors: false });
     if (doc.errors.length > 0) {
@@ -208,6 +217,7 @@ function locateIssue(issue: z.core.$ZodIssue, raw: unknown, root: Node | null, l
 
 /** Walks the YAML tree along `path` as far as it goes and returns that node's line. */
 function lineOf(root: Node | null, path: (string | number)[], lines: LineCounter): number | undefined {
+  const { isMap, isSeq } = yaml();
   let node: Node | null | undefined = root;
   let found = node;
   for (const key of path) {

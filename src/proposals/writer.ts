@@ -11,8 +11,6 @@
  *   the figure goes live (and is announced) when the URL serves a version containing it.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, parseDocument, stringify } from 'yaml';
-import { addFigure, writeFileAtomically, YAML_OUTPUT } from '../sec/merge.js';
 import type { ProposalRecord } from '../store/proposals.js';
 import { figureIdOf, toDataFigure } from './figure.js';
 
@@ -38,14 +36,21 @@ export class NotWritableError extends Error {
   }
 }
 
+/**
+ * The YAML writer (`yaml` and the SEC import's merge code) loads on the first approval, not at start-up: a bot
+ * that approves nothing never pays its ~9 MiB (issue 18).
+ */
+const yamlWriter = async () => ({ ...(await import('yaml')), ...(await import('../sec/merge.js')) });
+type YamlWriter = Awaited<ReturnType<typeof yamlWriter>>;
+
 /** The row for an approved proposal, with DATA's `definition`/`basis`/`source.kind` when the file's rows carry them. */
-function rowFor(p: ProposalRecord, approvedBy: string, now: Date, fileText: string): { id: string; company: string } & Record<string, unknown> {
+function rowFor(p: ProposalRecord, approvedBy: string, now: Date, fileText: string, yaml: YamlWriter): { id: string; company: string } & Record<string, unknown> {
   const id = figureIdOf(p);
-  return { ...toDataFigure(p, { id, approvedBy, approvedOn: now.toISOString().slice(0, 10), definitions: fileHasDefinitions(fileText) }), id, company: p.figure.company };
+  return { ...toDataFigure(p, { id, approvedBy, approvedOn: now.toISOString().slice(0, 10), definitions: fileHasDefinitions(fileText, yaml) }), id, company: p.figure.company };
 }
 
 /** The data file's figures carry DATA's `definition`/`basis`/`source.kind` fields: write them too. */
-function fileHasDefinitions(text: string): boolean {
+function fileHasDefinitions(text: string, { parseDocument, isSeq, isMap }: YamlWriter): boolean {
   const figures = parseDocument(text).get('figures', true);
   if (!isSeq(figures)) return false;
   const first = figures.items.find(isMap);
@@ -65,11 +70,12 @@ export class DataFileWriter implements FigureWriter {
   ) {}
 
   async write(p: ProposalRecord, approvedBy: string, now: Date): Promise<WriteOutcome> {
+    const yaml = await yamlWriter();
     const text = readFileSync(this.file, 'utf8');
-    const figure = rowFor(p, approvedBy, now, text);
+    const figure = rowFor(p, approvedBy, now, text, yaml);
     // Throws DataFileError naming row and field when the result would be invalid: nothing is written then.
-    const result = addFigure(text, this.file, figure, now);
-    writeFileAtomically(this.file, result.text);
+    const result = yaml.addFigure(text, this.file, figure, now);
+    yaml.writeFileAtomically(this.file, result.text);
     this.reload();
     return { figureId: figure.id, version: result.versionAfter };
   }
@@ -85,7 +91,8 @@ export class DataUrlWriter implements FigureWriter {
   ) {}
 
   async write(p: ProposalRecord, approvedBy: string, now: Date): Promise<WriteOutcome> {
-    const figure = rowFor(p, approvedBy, now, this.sample());
-    throw new NotWritableError(this.url, stringify([figure], YAML_OUTPUT), figure.id);
+    const yaml = await yamlWriter();
+    const figure = rowFor(p, approvedBy, now, this.sample(), yaml);
+    throw new NotWritableError(this.url, yaml.stringify([figure], yaml.YAML_OUTPUT), figure.id);
   }
 }

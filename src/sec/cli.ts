@@ -8,8 +8,9 @@ import { ConfigError, loadConfig } from '../config.js';
 import { BUNDLED_DATA_FILE, DataFileError } from '../data/loader.js';
 import { importSec, SecImportUserError } from './import.js';
 
-export const IMPORT_USAGE = `  capex-bot import sec <ticker …> [--from-file companyfacts.json] [--data-file path]
-                               add SEC-reported capex to the data file (needs SEC_USER_AGENT unless --from-file)`;
+import { IMPORT_USAGE } from './usage.js';
+
+export { IMPORT_USAGE };
 
 export interface CliIo {
   out: (text: string) => void;
