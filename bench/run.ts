@@ -1,13 +1,13 @@
 /**
  * `npm run bench`: every benchmark, one after another, each in its own process so one cannot skew the
  * next. Paste the tables into BENCHMARKS.md with the date and machine.
- *   npm run bench -- core slack discord charts startup   (only these, in this order: issue 18's table)
+ *   npm run bench -- core slack discord charts startup tests   (only these, in this order: issue 18's table)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const ALL = ['core', 'slack', 'discord', 'digest', 'charts', 'startup', 'connections', 'web'];
+const ALL = ['core', 'slack', 'discord', 'digest', 'charts', 'startup', 'tests', 'connections', 'web'];
 const picked = process.argv.slice(2);
 const BENCHES = picked.length > 0 ? picked : ALL;
 
