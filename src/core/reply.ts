@@ -110,6 +110,22 @@ export function errorReply(message: string, usage?: string): Reply {
 }
 
 /**
+ * `derive`, computed once per frozen value and kept with it (in a WeakMap, so it goes when the value goes); an
+ * unfrozen value, which may still change, is derived on every call. Renderers use it on frozen replies (the
+ * commands' per-data-set answers). `keep` prepares what is kept, e.g. deepFreeze, so one caller cannot change a
+ * cached rendering under another.
+ */
+export function derivedOncePerFrozen<K extends object, V>(derive: (value: K) => V, keep: (derived: V) => V = (derived) => derived): (value: K) => V {
+  const kept = new WeakMap<K, V>();
+  return (value) => {
+    if (!Object.isFrozen(value)) return derive(value);
+    let derived = kept.get(value);
+    if (derived === undefined) kept.set(value, (derived = keep(derive(value))));
+    return derived;
+  };
+}
+
+/**
  * Freezes a value and everything it holds. Commands that build an answer once per data set and share it
  * freeze it this way; a renderer may then cache what it derives from a frozen reply (`Object.isFrozen`),
  * because nothing inside it can change.

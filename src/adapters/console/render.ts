@@ -1,5 +1,5 @@
 /** The plain-text renderer: a reply as the console (and the one-shot CLI) prints it. */
-import type { Reply } from '../../core/reply.js';
+import { derivedOncePerFrozen, type Reply } from '../../core/reply.js';
 import { layoutBars, layoutTable } from '../../core/text-layout.js';
 import { formatDate } from '../../data/money.js';
 
@@ -9,14 +9,7 @@ import { formatDate } from '../../data/money.js';
  * issue 18). Keyed by the reply object, so a reload, which builds new answers, gets new text, and the old
  * text goes with the old answers.
  */
-const renderedFrozen = new WeakMap<Reply, string>();
-
-export function renderPlain(reply: Reply): string {
-  if (!Object.isFrozen(reply)) return layoutPlain(reply);
-  let text = renderedFrozen.get(reply);
-  if (text === undefined) renderedFrozen.set(reply, (text = layoutPlain(reply)));
-  return text;
-}
+export const renderPlain: (reply: Reply) => string = derivedOncePerFrozen(layoutPlain);
 
 function layoutPlain(reply: Reply): string {
   const out: string[] = [];

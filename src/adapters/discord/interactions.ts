@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { REST } from 'discord.js';
 import type { Core } from '../../core/core.js';
 import type { Logger } from '../../core/log.js';
-import { errorReply, type Reply } from '../../core/reply.js';
+import { derivedOncePerFrozen, errorReply, type Reply } from '../../core/reply.js';
 import { readRawBody, sendJson, sendJsonBytes, type RouteHandler } from '../../http/server.js';
 import { attachChartToInteraction, createChartRest } from './charts.js';
 import type { DiscordCommandSet } from './commands.js';
@@ -129,16 +129,9 @@ export function createInteractionsHandler(deps: InteractionsDeps): RouteHandler 
  * renderMessage): a busy /capex writes the same ~5 KB without JSON.stringify or UTF-8 encoding per request.
  * A data reload makes new reply objects, so new bytes; the old ones go with their reply.
  */
-const frozenResponses = new WeakMap<Reply, Buffer>();
-
-function commandResponse(reply: Reply): Buffer {
-  let bytes = frozenResponses.get(reply);
-  if (!bytes) {
-    bytes = Buffer.from(JSON.stringify({ type: ResponseType.ChannelMessageWithSource, data: renderMessage(reply) }));
-    if (Object.isFrozen(reply)) frozenResponses.set(reply, bytes);
-  }
-  return bytes;
-}
+const commandResponse = derivedOncePerFrozen((reply: Reply): Buffer =>
+  Buffer.from(JSON.stringify({ type: ResponseType.ChannelMessageWithSource, data: renderMessage(reply) })),
+);
 
 function parseInteraction(body: Buffer): RawInteraction | undefined {
   try {

@@ -8,7 +8,7 @@
  * for a look-alike so user text can never close the block early.
  */
 import type { APIEmbed, APIEmbedField } from 'discord.js';
-import { deepFreeze, type Reply, type ReplySource, type ReplyTable } from '../../core/reply.js';
+import { deepFreeze, derivedOncePerFrozen, type Reply, type ReplySource, type ReplyTable } from '../../core/reply.js';
 import { displayWidth, layoutBars, layoutTable } from '../../core/text-layout.js';
 import { actionRows, type DiscordActionRow } from './action-rows.js';
 
@@ -53,14 +53,7 @@ export function isEphemeral(reply: Reply): boolean {
  * Frozen replies (the core's per-data-set answers) are rendered once: the same reply object always gives the
  * same message, so a busy /capex skips the escaping and layout (issue 18). The cached message is frozen too.
  */
-const renderedFrozen = new WeakMap<Reply, DiscordMessage>();
-
-export function renderMessage(reply: Reply): DiscordMessage {
-  if (!Object.isFrozen(reply)) return buildMessage(reply);
-  let message = renderedFrozen.get(reply);
-  if (!message) renderedFrozen.set(reply, (message = deepFreeze(buildMessage(reply))));
-  return message;
-}
+export const renderMessage: (reply: Reply) => DiscordMessage = derivedOncePerFrozen(buildMessage, deepFreeze);
 
 function buildMessage(reply: Reply): DiscordMessage {
   return {

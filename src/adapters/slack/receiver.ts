@@ -14,6 +14,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { App, Receiver, ReceiverEvent } from '@slack/bolt';
 import { readRawBody, sendJson, type HttpServer } from '../../http/server.js';
 import type { Logger } from '../../core/log.js';
+import { derivedOncePerFrozen } from '../../core/reply.js';
 import { verifySlackSignature } from './signature.js';
 import { ReplayGuard } from '../replay-guard.js';
 
@@ -175,7 +176,7 @@ class HttpAck {
     } else if (typeof response === 'string') {
       this.res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(response) });
       this.res.end(response);
-    } else if (typeof response === 'object' && response !== null && Object.isFrozen(response)) {
+    } else if (typeof response === 'object' && response !== null) {
       const bytes = jsonBytesOf(response);
       this.res.writeHead(200, ['content-type', 'application/json; charset=utf-8', 'content-length', String(bytes.length)]);
       this.res.end(bytes);
@@ -194,17 +195,11 @@ class HttpAck {
 }
 
 /**
- * UTF-8 JSON of frozen answers (shared, cached ones: see renderSlashResponse), kept with them; they cannot change.
+ * UTF-8 JSON of an answer, kept with it when frozen (shared, cached ones: see renderSlashResponse); they cannot change.
  * Bytes, not a string: answers hold "·", "…" and box drawing, so a string would be measured (Buffer.byteLength)
  * and encoded again by the socket on every response.
  */
-const frozenJson = new WeakMap<object, Buffer>();
-
-function jsonBytesOf(value: object): Buffer {
-  let bytes = frozenJson.get(value);
-  if (bytes === undefined) frozenJson.set(value, (bytes = Buffer.from(JSON.stringify(value), 'utf8')));
-  return bytes;
-}
+const jsonBytesOf = derivedOncePerFrozen((value: object): Buffer => Buffer.from(JSON.stringify(value), 'utf8'));
 
 /** `ssl_check=1` in a form body: the only request Slack sends unsigned. */
 function isSslCheck(contentType: string | undefined, rawBody: Buffer): boolean {

@@ -4,7 +4,7 @@
  * back (`/capex <!channel>`) can never become a mention, a link or any other Slack control sequence.
  * Block Kit's size limits are respected by truncating gracefully instead of letting Slack reject the message.
  */
-import { deepFreeze, type Reply, type ReplyChart, type ReplySource, type ReplyTable } from '../../core/reply.js';
+import { deepFreeze, derivedOncePerFrozen, type Reply, type ReplyChart, type ReplySource, type ReplyTable } from '../../core/reply.js';
 import { slackChannelMentions } from './syntax.js';
 import { actionsBlock, type SlackActionsBlock } from './actions-block.js';
 
@@ -105,18 +105,11 @@ function fit(escaped: string, max: number): string {
 }
 
 /**
- * A frozen reply (a command's shared, cached answer) cannot change, so its rendering is kept with it and
- * itself frozen; the receiver then also keeps its JSON (see `jsonOf`).
+ * Answers go to the channel; errors and help only to the person who asked. A frozen reply (a command's shared,
+ * cached answer) cannot change, so its rendering is kept with it and itself frozen; the receiver then also keeps
+ * its JSON bytes (see `jsonBytesOf`).
  */
-const renderedFrozen = new WeakMap<Reply, SlashCommandResponse>();
-
-/** Answers go to the channel; errors and help only to the person who asked. */
-export function renderSlashResponse(reply: Reply): SlashCommandResponse {
-  if (!Object.isFrozen(reply)) return buildSlashResponse(reply);
-  let rendered = renderedFrozen.get(reply);
-  if (!rendered) renderedFrozen.set(reply, (rendered = deepFreeze(buildSlashResponse(reply))));
-  return rendered;
-}
+export const renderSlashResponse: (reply: Reply) => SlashCommandResponse = derivedOncePerFrozen(buildSlashResponse, deepFreeze);
 
 function buildSlashResponse(reply: Reply): SlashCommandResponse {
   const responseType = reply.kind === 'answer' && reply.visibility === 'public' ? 'in_channel' : 'ephemeral';
