@@ -15,6 +15,15 @@ export const FIRST_RETRY_MS = 1_000;
 export const MAX_RETRY_MS = 60_000;
 /** Rejected credentials only change when someone fixes them: every 10 minutes is enough (and polite). */
 export const MAX_RETRY_REJECTED_MS = 10 * 60_000;
+/**
+ * How long start-up waits for a platform's first attempt before going on without it. A black-holed API (the
+ * connection accepted, never answered) holds discord.js's login for 4 × 15 s and Bolt's auth.test for 5 s:
+ * measured, the HTTP server then opened after 66 s, so Slack and Discord HTTP interactions went unanswered.
+ * The attempt keeps running in the background and sets the adapter's health when it ends.
+ */
+export const FIRST_ATTEMPT_WAIT_MS = 5_000;
+/** How long stopping waits for an attempt in flight; one that connects later is closed at once (retryingAdapter). */
+export const STOP_WAIT_MS = 2_000;
 
 export interface Failure {
   /** For /healthz and the log: what is wrong and what to do, e.g. "Slack did not accept SLACK_BOT_TOKEN (invalid_auth)". */
@@ -34,6 +43,7 @@ export interface KeepTryingOptions {
   /** Tests shorten the waits. */
   firstRetryMs?: number;
   maxRetryMs?: number;
+  firstAttemptWaitMs?: number;
 }
 
 export class KeepTrying {
@@ -44,16 +54,28 @@ export class KeepTrying {
 
   constructor(private readonly options: KeepTryingOptions) {}
 
-  /** The first attempt; never rejects. Later attempts run in the background until one works. */
+  /**
+   * The first attempt; never rejects. Resolves when it ends or after `firstAttemptWaitMs`, whichever is first:
+   * a platform that has not answered by then is marked degraded and the attempt goes on in the background.
+   * Later attempts run in the background until one works.
+   */
   async start(): Promise<void> {
-    await this.tryOnce();
+    const { name, health, logger } = this.options;
+    const waitMs = this.options.firstAttemptWaitMs ?? FIRST_ATTEMPT_WAIT_MS;
+    const first = this.tryOnce();
+    if ((await settledWithin(first, waitMs)) || this.stopped) return;
+    // Only while nothing is known yet: an attempt that ended in the meantime has set the health itself.
+    if (health.get().status !== 'starting') return;
+    const reason = `${name} has not answered for ${waitMs / 1000} s (still trying; the bot serves everything else meanwhile)`;
+    health.degrade(reason);
+    logger.warn({ adapter: name, waitedMs: waitMs }, reason);
   }
 
-  /** Stops retrying and waits for an attempt in flight. */
+  /** Stops retrying and waits, at most STOP_WAIT_MS, for an attempt in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    if (this.running) await settledWithin(this.running.catch(() => undefined), STOP_WAIT_MS);
   }
 
   private async tryOnce(): Promise<void> {
@@ -85,6 +107,19 @@ export class KeepTrying {
     const first = this.options.firstRetryMs ?? FIRST_RETRY_MS;
     const max = this.options.maxRetryMs ?? (failure.rejected ? MAX_RETRY_REJECTED_MS : MAX_RETRY_MS);
     return Math.min(max, first * 2 ** Math.min(this.failures - 1, 20));
+  }
+}
+
+/** Whether `promise` settled within `ms` (it is never rejected here: callers pass promises that cannot reject). */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -144,6 +179,7 @@ export function combinedHealth(startup: AdapterHealth, running: { status: string
 export interface RetryTiming {
   firstRetryMs?: number;
   maxRetryMs?: number;
+  firstAttemptWaitMs?: number;
 }
 
 /** What a platform's start function returns once connected (startSlack, startDiscord). */
@@ -177,14 +213,19 @@ export function retryingAdapter(options: RetryingAdapterOptions): Adapter {
   const { name, syntax, logger } = options;
   const health = new HealthState();
   let running: Running | undefined;
+  let stopping = false;
   const connect = new KeepTrying({
     name,
     health,
     logger,
     firstRetryMs: options.firstRetryMs,
     maxRetryMs: options.maxRetryMs,
+    firstAttemptWaitMs: options.firstAttemptWaitMs,
     attempt: async () => {
-      running = await options.connect();
+      const connected = await options.connect();
+      // Connected after stop() stopped waiting for it (a slow platform at shutdown): close it, never keep it.
+      if (stopping) await connected.stop();
+      else running = connected;
     },
     describe: options.describe,
   });
@@ -200,6 +241,7 @@ export function retryingAdapter(options: RetryingAdapterOptions): Adapter {
       await connect.start();
     },
     stop: async () => {
+      stopping = true;
       await connect.stop();
       await running?.stop();
       health.stopped();

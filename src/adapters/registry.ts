@@ -46,11 +46,9 @@ export class AdapterRegistry {
    * work rejects here.
    */
   async start(deps: AdapterDeps): Promise<void> {
-    for (const definition of this.enabled) {
-      const adapter = await definition.create(deps);
-      this.adapters.push(adapter);
-      await adapter.start();
-    }
+    for (const definition of this.enabled) this.adapters.push(await definition.create(deps));
+    // Side by side: each waits at most a few seconds for its platform (KeepTrying), so start-up waits for the slowest, not the sum.
+    await Promise.all(this.adapters.map((adapter) => adapter.start()));
   }
 
   /** Stops adapters in reverse start order. */

@@ -156,7 +156,9 @@ describe('capex-bot start while Slack and Discord are unreachable', () => {
   });
 
   it('GIVEN both APIs down THEN the process serves HTTP and /healthz says degraded, with each platform and why', async () => {
-    const { code, body } = await health(base);
+    // On a loaded machine a refused attempt may outlast start-up's 5-s wait ("has not answered"): wait for its end.
+    const unreachable = (h: { body: Health }) => Object.values(h.body.platforms).every((p) => /unreachable/.test(p.reason ?? ''));
+    const { code, body } = await waitFor('both first attempts to fail', () => health(base), unreachable);
     expect(code).toBe(200);
     expect(body.status).toBe('degraded');
     expect(body.ok).toBe(false);
@@ -264,4 +266,70 @@ describe('capex-bot start with a Discord token Discord refuses', () => {
     expect(visibleText(res.json)).toContain('Alibaba');
     expect(bot.exitCode).toBeNull();
   });
+});
+
+describe('capex-bot start while the Slack and Discord APIs accept connections and never answer', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'capex-startup-blackhole-'));
+  const keys = generateKeys();
+  const held = new Set<Socket>();
+  // A black hole: every connection is accepted and kept open, no byte ever comes back (a hung proxy or API).
+  const blackhole = createServer((socket) => {
+    held.add(socket);
+    socket.on('error', () => undefined).on('close', () => held.delete(socket));
+  });
+  let bot: ChildProcess;
+  let base: string;
+  let startedInMs: number;
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    const port = (blackhole.address() as { port: number }).port;
+    const spawned = Date.now();
+    ({ bot, base } = await spawnBot({
+      SLACK_BOT_TOKEN: BOT_TOKEN,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+      DISCORD_TOKEN: 'discord-bot-token',
+      DISCORD_PUBLIC_KEY: keys.publicKeyHex,
+      DISCORD_API_URL: `http://127.0.0.1:${port}/api`,
+      DATABASE_URL: join(dir, 'bot.sqlite'),
+    }));
+    startedInMs = Date.now() - spawned;
+  }, 40_000);
+
+  afterAll(async () => {
+    await stopBot(bot);
+    for (const socket of held) socket.destroy();
+    await new Promise((resolve) => blackhole.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('GIVEN both APIs silent THEN HTTP is served within seconds (not after discord.js\'s 60 s), /healthz says which has not answered', async () => {
+    // Measured before the bound: the HTTP server opened after 66 s. Start-up waits 5 s for the adapters' first attempts.
+    expect(startedInMs).toBeLessThan(20_000);
+    expect(held.size).toBeGreaterThan(0);
+    const { code, body } = await health(base);
+    expect(code).toBe(200);
+    expect(body.status).toBe('degraded');
+    expect(body.platforms.discord!.reason).toMatch(/^discord has not answered for 5 s \(still trying/);
+    expect(body.platforms.slack!.reason).toMatch(/^slack has not answered for 5 s|^Slack is unreachable or failing \(Slack did not answer auth\.test/);
+  });
+
+  it('GIVEN the APIs silent THEN a signed Discord interaction is answered, and Slack\'s auth.test timeout is named as unreachable, not as a refused token', async () => {
+    const body = JSON.stringify(command('capex', [{ name: 'company', type: 3, value: 'alibaba' }]));
+    const res = await fetch(`${base}/discord/interactions`, { method: 'POST', headers: signedHeaders(keys, body), body });
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(await res.json())).toContain('380');
+    // Slack's auth.test times out after 5 s: then the reason says Slack did not answer (retrying), never a token problem.
+    const { body: later } = await waitFor('Slack\'s first attempt to end', () => health(base), (h) => /unreachable/.test(h.body.platforms.slack!.reason ?? ''));
+    expect(later.platforms.slack!.reason).toMatch(/^Slack is unreachable or failing \(Slack did not answer auth\.test \(.*\)\); retrying in \d+ s/);
+    expect(later.platforms.slack!.reason).not.toMatch(/accept/);
+  }, 30_000);
+
+  it('GIVEN SIGTERM while Discord\'s login still hangs THEN the bot exits within seconds', async () => {
+    const stopping = Date.now();
+    await stopBot(bot);
+    expect(Date.now() - stopping).toBeLessThan(10_000);
+    expect(bot.exitCode).toBe(0);
+  }, 20_000);
 });

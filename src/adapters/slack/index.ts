@@ -98,8 +98,10 @@ export async function startSlack({ core, config, http, logger, ackBudgetMs, char
   try {
     identity = await new webApi.WebClient(token, clientOptions).auth.test();
   } catch (error) {
-    const reason = (error as { data?: { error?: string } }).data?.error ?? (error as Error).message;
-    throw new SlackStartError(`Slack did not accept SLACK_BOT_TOKEN (auth.test: ${reason})`, { cause: error });
+    // An error code means Slack answered and refused; without one Slack did not answer (down, timed out).
+    const code = (error as { data?: { error?: string } }).data?.error;
+    const message = code ? `Slack did not accept SLACK_BOT_TOKEN (auth.test: ${code})` : `Slack did not answer auth.test (${(error as Error).message})`;
+    throw new SlackStartError(message, { cause: error });
   }
   // Slash commands on an App of their own over HTTP (bolt-apps.ts says why).
   const apps = createBoltApps(
