@@ -9,6 +9,7 @@
  */
 import { REST, Routes, type APIEmbed } from 'discord.js';
 import { renderChartSafely } from '../../charts/render.js';
+import { discordAgent } from './agent.js';
 import type { Logger } from '../../core/log.js';
 import type { Reply } from '../../core/reply.js';
 import { NO_MENTIONS, renderEmbed } from './render.js';
@@ -39,7 +40,7 @@ export async function chartEdit(reply: Reply, logger: Logger): Promise<ChartEdit
 
 /** A REST client for the interaction webhook routes: they authenticate by the interaction token alone. */
 export function createChartRest(apiUrl?: string): REST {
-  return new REST({ ...(apiUrl ? { api: apiUrl } : {}), retries: 0, timeout: 20_000 });
+  return new REST({ ...(apiUrl ? { api: apiUrl } : {}), agent: discordAgent(), retries: 0, timeout: 20_000 });
 }
 
 /**

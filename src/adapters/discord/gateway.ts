@@ -13,6 +13,7 @@ import { renderMessage } from './render.js';
 import { answerGatewayInteractive } from './components.js';
 import { CHART_FILENAME, chartEdit } from './charts.js';
 import type { TokenState } from '../token-state.js';
+import { discordAgent } from './agent.js';
 import { DEFER_AFTER_MS, deferPrivately, INTERACTION_TOKEN_MS, readyWithin } from './deferral.js';
 
 export interface GatewayDeps {
@@ -27,7 +28,7 @@ export interface GatewayDeps {
 
 /** A client that needs no privileged intents: slash commands arrive without reading any messages. */
 export function createGatewayClient(apiUrl?: string): Client {
-  return new Client({ intents: [GatewayIntentBits.Guilds], ...(apiUrl ? { rest: { api: apiUrl } } : {}) });
+  return new Client({ intents: [GatewayIntentBits.Guilds], rest: { ...(apiUrl ? { api: apiUrl } : {}), agent: discordAgent() } });
 }
 
 export function attachGatewayHandler(client: Client, deps: GatewayDeps): void {

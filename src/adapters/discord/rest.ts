@@ -4,6 +4,7 @@
  * scheduler's single retry policy decides, with Discord's Retry-After.
  */
 import { REST } from 'discord.js';
+import { discordAgent } from './agent.js';
 
 export interface DiscordRestOptions {
   token: string;
@@ -16,6 +17,7 @@ export interface DiscordRestOptions {
 export function createDiscordRest({ token, apiUrl, timeoutMs = 15_000 }: DiscordRestOptions): REST {
   return new REST({
     ...(apiUrl ? { api: apiUrl } : {}),
+    agent: discordAgent(),
     rejectOnRateLimit: () => true,
     retries: 0,
     // Retry-After is reported as Discord sent it, without the library's safety margin.
