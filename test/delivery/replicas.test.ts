@@ -60,7 +60,7 @@ interface Replica {
 
 async function startReplica(name: string, env: Record<string, string>): Promise<Replica> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/delivery/replica-bot.ts')], {
+  const child = spawn(process.execPath, [join(ROOT, 'test/delivery/replica-bot.mjs')], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WEB: 'false', NODE_ENV: 'test' },
     stdio: ['ignore', 'pipe', 'pipe'],
