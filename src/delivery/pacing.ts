@@ -115,7 +115,11 @@ export class PlatformGate {
     return until > this.clock.now() ? until : 0;
   }
 
+  /** Posts this gate saw accepted since the process started (the engine divides it by rows delivered). */
+  acceptedTotal = 0;
+
   recordAccepted(): void {
+    this.acceptedTotal++;
     const now = this.clock.now();
     this.runFirstAccepted ??= now;
     this.accepted.push(now);
