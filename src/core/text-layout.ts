@@ -65,3 +65,13 @@ export function layoutBars(chart: ReplyChart, width = BAR_CHARS): string {
 function fmt(n: number): string {
   return n >= 100 ? String(Math.round(n)) : String(Math.round(n * 10) / 10);
 }
+
+/**
+ * The first `max` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair (an emoji):
+ * a lone surrogate is invalid in the JSON Slack and Discord parse, and shows as a broken glyph anywhere else.
+ */
+export function cutAt(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}

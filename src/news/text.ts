@@ -4,6 +4,7 @@
  * line of plain text; the chat renderers then escape it for their platform as they do all reply text.
  */
 import { decode } from 'html-entities';
+import { cutAt } from '../core/text-layout.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g;
@@ -19,7 +20,7 @@ export function plainText(html: string, max: number): string {
 
 export function cut(text: string, max: number): string {
   if (text.length <= max) return text;
-  const slice = text.slice(0, max - 1);
+  const slice = cutAt(text, max - 1);
   const space = slice.lastIndexOf(' ');
   return `${(space > max * 0.6 ? slice.slice(0, space) : slice).trimEnd()}…`;
 }

@@ -4,6 +4,7 @@
  * characters, which the core's encoding keeps). render.ts puts them on every message; components.ts answers presses.
  */
 import { encodeAction, type ReplyAction } from '../../core/interaction.js';
+import { cutAt } from '../../core/text-layout.js';
 
 /** https://discord.com/developers/docs/components/reference */
 export const COMPONENT_LIMITS = { rows: 5, buttonsPerRow: 5, customId: 100, label: 80, placeholder: 150, options: 25, optionLabel: 100, optionValue: 100 } as const;
@@ -31,7 +32,7 @@ export interface DiscordActionRow {
 }
 
 function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return text.length <= max ? text : `${cutAt(text, max - 1)}…`;
 }
 
 /** The reply's actions as action rows: one row of buttons first, then one row per select; at most five rows. */

@@ -9,7 +9,7 @@
  */
 import type { APIEmbed, APIEmbedField } from 'discord.js';
 import { deepFreeze, derivedOncePerFrozen, type Reply, type ReplySource, type ReplyTable } from '../../core/reply.js';
-import { displayWidth, layoutBars, layoutTable } from '../../core/text-layout.js';
+import { cutAt, displayWidth, layoutBars, layoutTable } from '../../core/text-layout.js';
 import { actionRows, type DiscordActionRow } from './action-rows.js';
 
 /** https://discord.com/developers/docs/resources/message#embed-object-embed-limits */
@@ -244,8 +244,9 @@ function footerOf(reply: Reply): string | undefined {
   return parts.length ? truncate(parts.join(' · '), EMBED_LIMITS.footer) : undefined;
 }
 
+/** At most `max` UTF-16 units (Discord's limits count no more than that), never half an emoji. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   if (max <= 0) return '';
-  return `${text.slice(0, max - 1)}${ELLIPSIS}`;
+  return `${cutAt(text, max - 1)}${ELLIPSIS}`;
 }

@@ -11,7 +11,7 @@ import type { RespondFn, webApi } from '@slack/bolt';
 import { renderChartSafely } from '../../charts/render.js';
 import type { Logger } from '../../core/log.js';
 import type { Reply } from '../../core/reply.js';
-import { cutAt } from './render.js';
+import { cutAt } from '../../core/text-layout.js';
 
 export const CHART_FILENAME = 'chart.png';
 /** Slack's limit for an image's alt text. */

@@ -5,6 +5,7 @@
  * Block Kit's size limits are respected by truncating gracefully instead of letting Slack reject the message.
  */
 import { deepFreeze, derivedOncePerFrozen, type Reply, type ReplyChart, type ReplySource, type ReplyTable } from '../../core/reply.js';
+import { cutAt } from '../../core/text-layout.js';
 import { slackChannelMentions } from './syntax.js';
 import { actionsBlock, type SlackActionsBlock } from './actions-block.js';
 
@@ -79,16 +80,6 @@ const SLACK_LINK = /<((?:https?|mailto):[^|>\s]*)(?:\|[^>]*)?>/gi;
 export function slackTextToPlain(text: string): string {
   const unwrapped = text.includes('<') ? text.replace(SLACK_LINK, (_m, url: string) => (url.toLowerCase().startsWith('mailto:') ? url.slice(7) : url)) : text;
   return unescapeSlack(unwrapped);
-}
-
-/**
- * The first `max` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair (an emoji):
- * a lone surrogate is invalid in the JSON Slack parses, and shows as a broken glyph anywhere else.
- */
-export function cutAt(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const code = text.charCodeAt(max - 1);
-  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
 /** Escapes, then cuts to `max` characters without splitting an entity such as `&amp;` in half. */

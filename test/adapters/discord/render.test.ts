@@ -124,6 +124,27 @@ describe('oversized and hostile replies', () => {
     expect(embed.title!.endsWith('…')).toBe(true);
   });
 
+  it('never cuts an emoji in half: a lone surrogate is not text (Discord would refuse the JSON or show a broken glyph)', () => {
+    // Each cut lands on the second half of a 2-unit emoji when it counts UTF-16 units naively.
+    const emojiAt = (limit: number) => `${long(limit - 2, 'a')}📈${long(50, 'b')}`;
+    const reply: Reply = {
+      kind: 'answer',
+      visibility: 'public',
+      title: emojiAt(EMBED_LIMITS.title),
+      lines: ['x'],
+      fields: [{ label: emojiAt(EMBED_LIMITS.fieldName), value: 'v' }],
+      summary: 'emoji',
+    };
+    const embed = renderMessage(reply).embeds[0]!;
+    const texts = [embed.title!, embed.fields![0]!.name];
+    for (const text of texts) {
+      expect(text.endsWith('…')).toBe(true);
+      expect(text, 'a lone surrogate').not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+      expect(Buffer.from(text, 'utf8').toString('utf8')).toBe(text);
+    }
+    checkLimits(embed, 'emoji');
+  });
+
   it('keeps the table and sources when the text is merely long', () => {
     const reply: Reply = {
       kind: 'answer',
