@@ -56,6 +56,13 @@ const RECORD_RETRY_MS = [200, 1_000, 5_000, 15_000];
 const HEALTH_EVERY_MS = 200;
 /** Why a row went back to the ledger unposted when its gate was starved (see handBack). */
 const HANDED_BACK = 'rate limited before any post got through here: handed back to the replicas that get posts through';
+/** Why a row went back unposted when its replica held far more rows than its pace posts soon (see trimToPace). */
+const TRIMMED = "more than this replica's share of the rate limit posts soon: handed back to the other replicas";
+
+/** The ledger's note for rows released after `signal` aborted: a hand-back says why, anything else is a stop. */
+function releaseReason(signal: AbortSignal, stopped: string): string {
+  return signal.reason === HANDED_BACK || signal.reason === TRIMMED ? signal.reason : stopped;
+}
 /** Platforms whose posts carry an idempotency key (Discord's nonce): a retry after a crash makes no duplicate. */
 const IDEMPOTENT_PLATFORMS: readonly string[] = ['discord'];
 
@@ -255,6 +262,7 @@ export class DeliveryEngine {
   }
 
   private async pumpOnce(): Promise<number> {
+    // Rows handed back by trimToPace leave `held` when their jobs end, not at once: room is counted before it.
     let room = this.maxHeld - this.held.size;
     // A platform whose gate is starved (src/delivery/pacing.ts) is left to the replicas that get posts through.
     const platforms = [...this.outbounds.keys()].filter((p) => !this.revoked.has(p) && !this.gates.of(p).starved);
@@ -262,6 +270,7 @@ export class DeliveryEngine {
     const now = this.clock.now();
     // Before the "no room" return: a replica holding all it can during a fan-out is exactly when /healthz's lag matters.
     await this.refreshOldestDue(now);
+    for (const platform of platforms) this.trimToPace(platform);
     if (room <= 0) return 0;
     this.dirty = false;
     this.lastClaimAt = now;
@@ -298,6 +307,26 @@ export class DeliveryEngine {
       else paced.push({ prefixes: [`${platform}:`], limit: Math.min(room, this.rowsFor(platform, quota) - this.heldOn(platform)) });
     }
     return [...(free.length ? [{ prefixes: free, limit: room }] : []), ...paced];
+  }
+
+  /**
+   * A paced platform holding more than twice the rows its pace posts in a window hands the newest jobs back
+   * (only waits are interrupted: a request in flight finishes). It happens to a replica that claimed a full
+   * `maxHeld` before its first 429 taught it a small share: it would otherwise post them at that share after
+   * the other replicas ran out of rows (the pacing simulation: a replica joining 12 s late, 1.38× the bound).
+   */
+  private trimToPace(platform: string): void {
+    const quota = this.gates.of(platform).pacing?.quota;
+    if (quota === undefined) return;
+    const allowed = this.rowsFor(platform, quota);
+    const jobs = [...this.jobs].filter((j) => platformOf(j.rows[0]!.target) === platform && !j.abort.signal.aborted);
+    let excess = jobs.reduce((n, j) => n + j.rows.length, 0) - allowed;
+    if (excess <= allowed) return;
+    for (const job of jobs.reverse()) {
+      if (excess <= 0) break;
+      job.abort.abort(TRIMMED);
+      excess -= job.rows.length;
+    }
   }
 
   /** Rows delivered per platform since start: with the gate's accepted posts, how many posts a row makes. */
@@ -464,7 +493,7 @@ export class DeliveryEngine {
     } catch (err) {
       if (err instanceof AbortedError) {
         // Shutdown, a lost lease or a hand-back while waiting: nothing is in flight; free the rows for whoever runs next.
-        await this.releaseAll(rows, this.clock.now(), signal.reason === HANDED_BACK ? HANDED_BACK : 'the bot stopped before posting');
+        await this.releaseAll(rows, this.clock.now(), releaseReason(signal, 'the bot stopped before posting'));
         return { status: 'not_posted', reason: 'the bot is shutting down' };
       }
       throw err;
@@ -543,7 +572,7 @@ export class DeliveryEngine {
         outcome = await postWithRetry(send, { gate: ctx.gate, channel: parent.channelId, clock: this.clock, policy: this.policy, signal: ctx.signal });
       } catch (err) {
         if (!(err instanceof AbortedError)) throw err;
-        await this.releaseAll(rows, this.clock.now(), ctx.signal.reason === HANDED_BACK ? HANDED_BACK : 'the bot stopped between a post and its thread');
+        await this.releaseAll(rows, this.clock.now(), releaseReason(ctx.signal, 'the bot stopped between a post and its thread'));
         return { status: 'not_posted', reason: 'the bot is shutting down' };
       }
       if (!outcome.ok) {
