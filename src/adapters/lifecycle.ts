@@ -4,6 +4,7 @@
  * until it works or the adapter stops. The process, the other platforms and the HTTP endpoint carry on.
  */
 import { HealthState, type Adapter, type AdapterHealth, type Endpoint } from '../core/adapter.js';
+import { settleWithin } from '../core/clock.js';
 import type { Logger } from '../core/log.js';
 import { TransientError, type OutboundChannel } from '../core/outbound.js';
 import type { Reply } from '../core/reply.js';
@@ -63,7 +64,7 @@ export class KeepTrying {
     const { name, health, logger } = this.options;
     const waitMs = this.options.firstAttemptWaitMs ?? FIRST_ATTEMPT_WAIT_MS;
     const first = this.tryOnce();
-    if ((await settledWithin(first, waitMs)) || this.stopped) return;
+    if ((await settleWithin([first], waitMs)) || this.stopped) return;
     // Only while nothing is known yet: an attempt that ended in the meantime has set the health itself.
     if (health.get().status !== 'starting') return;
     const reason = `${name} has not answered for ${waitMs / 1000} s (still trying; the bot serves everything else meanwhile)`;
@@ -75,7 +76,7 @@ export class KeepTrying {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.running) await settledWithin(this.running.catch(() => undefined), STOP_WAIT_MS);
+    if (this.running) await settleWithin([this.running], STOP_WAIT_MS);
   }
 
   private async tryOnce(): Promise<void> {
@@ -107,19 +108,6 @@ export class KeepTrying {
     const first = this.options.firstRetryMs ?? FIRST_RETRY_MS;
     const max = this.options.maxRetryMs ?? (failure.rejected ? MAX_RETRY_REJECTED_MS : MAX_RETRY_MS);
     return Math.min(max, first * 2 ** Math.min(this.failures - 1, 20));
-  }
-}
-
-/** Whether `promise` settled within `ms` (it is never rejected here: callers pass promises that cannot reject). */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true as const), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
