@@ -136,9 +136,14 @@ export function validateDataText(text: string, file: string): Validation {
 
 /** Validates YAML (or JSON, which is YAML) text; `file` is only used in messages. Throws DataFileError only. */
 export function parseDataText(text: string, file: string): DataSet {
+  return new DataSet(validatedData(text, file));
+}
+
+/** The validated data of `text`, or DataFileError naming every problem. */
+function validatedData(text: string, file: string): DataFile {
   const result = validateDataText(text, file);
   if (!result.ok) throw new DataFileError(file, result.problems);
-  return new DataSet(result.data);
+  return result.data;
 }
 
 /**
@@ -193,10 +198,9 @@ export function parseDataTextCached(text: string, file: string): DataSet {
       // not cached yet (or unreadable): validated in full below
     }
   }
-  const result = validateDataText(text, file);
-  if (!result.ok) throw new DataFileError(file, result.problems);
-  if (key) writeValidated(key, result.data);
-  return new DataSet(result.data);
+  const data = validatedData(text, file);
+  if (key) writeValidated(key, data);
+  return new DataSet(data);
 }
 
 function locateIssue(issue: z.core.$ZodIssue, raw: unknown, root: Node | null, lines: LineCounter, file: string): DataProblem {
