@@ -270,12 +270,13 @@ export class DeliveryEngine {
     const now = this.clock.now();
     // Before the "no room" return: a replica holding all it can during a fan-out is exactly when /healthz's lag matters.
     await this.refreshOldestDue(now);
-    for (const platform of platforms) this.trimToPace(platform);
+    const paced = this.pacedRows(platforms);
+    for (const [platform, allowed] of paced) this.trimToPace(platform, allowed);
     if (room <= 0) return 0;
     this.dirty = false;
     this.lastClaimAt = now;
     let started = 0;
-    for (const plan of this.claimPlan(platforms, room)) {
+    for (const plan of this.claimPlan(platforms, paced, room)) {
       const limit = Math.min(plan.limit, room);
       if (limit <= 0) continue;
       const rows = await this.ledger.claim({ owner: this.owner, now, leaseMs: this.leaseMs, limit, kinds: [...this.handlers.keys()], targetPrefixes: plan.prefixes });
@@ -292,21 +293,25 @@ export class DeliveryEngine {
   /**
    * What one pump claims: the platforms posting freely together, up to `room`; each paced platform (its gate
    * learned a quota per window from a 429) on its own, holding at most the rows of one window's quota of posts
-   * (a digest row is three posts: parent and two thread replies). Replicas
-   * sharing one platform limit each learn a share of the window; a replica that learned a small share and
-   * held a full `maxHeld` of rows kept posting them at that share after the others had run out of rows (the
+   * (a digest row is three posts: parent and two thread replies). Replicas sharing one platform limit each
+   * learn a share of the window; a replica that learned a small share and held a full `maxHeld` of rows kept posting them at that share after the others had run out of rows (the
    * 3-replica digest bench: 1.08–1.10× the bound in 2 of 6 runs, the last windows a sixth full). Rows in
    * proportion to each replica's pace finish together.
    */
-  private claimPlan(platforms: readonly string[], room: number): { prefixes: string[]; limit: number }[] {
-    const free: string[] = [];
-    const paced: { prefixes: string[]; limit: number }[] = [];
+  private claimPlan(platforms: readonly string[], paced: ReadonlyMap<string, number>, room: number): { prefixes: string[]; limit: number }[] {
+    const free = platforms.filter((p) => !paced.has(p)).map((p) => `${p}:`);
+    const each = [...paced].map(([platform, allowed]) => ({ prefixes: [`${platform}:`], limit: Math.min(room, allowed - this.heldOn(platform)) }));
+    return [...(free.length ? [{ prefixes: free, limit: room }] : []), ...each];
+  }
+
+  /** For each paced platform (its gate learned a quota per window), the rows that quota of posts makes. */
+  private pacedRows(platforms: readonly string[]): Map<string, number> {
+    const paced = new Map<string, number>();
     for (const platform of platforms) {
       const quota = this.gates.of(platform).pacing?.quota;
-      if (quota === undefined) free.push(`${platform}:`);
-      else paced.push({ prefixes: [`${platform}:`], limit: Math.min(room, this.rowsFor(platform, quota) - this.heldOn(platform)) });
+      if (quota !== undefined) paced.set(platform, this.rowsFor(platform, quota));
     }
-    return [...(free.length ? [{ prefixes: free, limit: room }] : []), ...paced];
+    return paced;
   }
 
   /**
@@ -315,10 +320,7 @@ export class DeliveryEngine {
    * `maxHeld` before its first 429 taught it a small share: it would otherwise post them at that share after
    * the other replicas ran out of rows (the pacing simulation: a replica joining 12 s late, 1.38× the bound).
    */
-  private trimToPace(platform: string): void {
-    const quota = this.gates.of(platform).pacing?.quota;
-    if (quota === undefined) return;
-    const allowed = this.rowsFor(platform, quota);
+  private trimToPace(platform: string, allowed: number): void {
     const jobs = [...this.jobs].filter((j) => platformOf(j.rows[0]!.target) === platform && !j.abort.signal.aborted);
     let excess = jobs.reduce((n, j) => n + j.rows.length, 0) - allowed;
     if (excess <= allowed) return;
@@ -334,8 +336,8 @@ export class DeliveryEngine {
 
   private countDelivered(rows: readonly LedgerRow[]): void {
     for (const row of rows) {
-      const platform = row.target.slice(0, row.target.indexOf(':'));
-      this.deliveredRows.set(platform, (this.deliveredRows.get(platform) ?? 0) + 1);
+      const platform = platformOf(row.target);
+      if (platform) this.deliveredRows.set(platform, (this.deliveredRows.get(platform) ?? 0) + 1);
     }
   }
 
@@ -346,10 +348,10 @@ export class DeliveryEngine {
     return Math.max(1, Math.ceil(posts / postsPerRow));
   }
 
-  /** Rows held here whose target is on `platform`. */
+  /** Rows held here whose target is on `platform` (`held` has an entry per row; a job's rows share one target). */
   private heldOn(platform: string): number {
     let n = 0;
-    for (const id of this.held.keys()) if (this.held.get(id)!.rows.some((r) => r.id === id && r.target.startsWith(`${platform}:`))) n++;
+    for (const job of this.held.values()) if (platformOf(job.rows[0]!.target) === platform) n++;
     return n;
   }
 
